@@ -1,0 +1,35 @@
+# Entry points. `make run` and `make test` are the two commands the README opens with.
+FIXTURES ?= $(abspath ../shared/fixtures)
+MODEL ?= $(FIXTURES)/models/aidreams260K-f32.gguf
+PROMPT ?= I dreamed
+N ?= 64
+JOBS ?= $(shell nproc)
+
+.PHONY: deps release run test asan fuzz clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+release: deps
+	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake --build build/release -j $(JOBS)
+
+run: release
+	./build/release/edgeseek run -m "$(MODEL)" -p "$(PROMPT)" -n $(N)
+
+test: release
+	ctest --test-dir build/release --output-on-failure -j $(JOBS)
+
+asan: deps
+	@cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DEDGESEEK_SANITIZE=ON > /dev/null
+	@cmake --build build/asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build/asan --output-on-failure -j $(JOBS)
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DEDGESEEK_FUZZ=ON -DEDGESEEK_TESTS=OFF > /dev/null
+	@cmake --build build/fuzz -j $(JOBS)
+	bash scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build

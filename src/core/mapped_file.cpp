@@ -1,0 +1,94 @@
+#include "core/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace edgeseek {
+
+MappedFile::MappedFile(const std::string& path, bool use_mmap) : path_(path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw Error(std::string("cannot open file: ") + std::strerror(errno), path,
+                    "check the path and the file's permissions");
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw Error("not a regular file", path, "pass the path of a model file");
+    }
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ == 0) {
+        ::close(fd);
+        data_ = nullptr;
+        return;
+    }
+    if (use_mmap) {
+        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            ::close(fd);
+            data_ = static_cast<const uint8_t*>(p);
+            mapped_ = true;
+            return;
+        }
+        // Fall through to reading when the filesystem cannot map.
+    }
+    owned_.resize(size_);
+    size_t done = 0;
+    while (done < size_) {
+        ssize_t n = ::pread(fd, owned_.data() + done, size_ - done, static_cast<off_t>(done));
+        if (n <= 0) {
+            int e = errno;
+            ::close(fd);
+            throw Error(std::string("read failed: ") + (n == 0 ? "unexpected end of file" : std::strerror(e)),
+                        path + " at byte " + std::to_string(done), "check the disk and the file");
+        }
+        done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    data_ = owned_.data();
+}
+
+MappedFile MappedFile::from_memory(const uint8_t* data, size_t size) {
+    MappedFile m;
+    m.path_ = "<memory>";
+    m.data_ = data;
+    m.size_ = size;
+    return m;
+}
+
+void MappedFile::release() {
+    if (mapped_ && data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+    mapped_ = false;
+    data_ = nullptr;
+    size_ = 0;
+    owned_.clear();
+}
+
+MappedFile::~MappedFile() { release(); }
+
+MappedFile::MappedFile(MappedFile&& o) noexcept { *this = std::move(o); }
+
+MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
+    if (this != &o) {
+        release();
+        path_ = std::move(o.path_);
+        mapped_ = o.mapped_;
+        size_ = o.size_;
+        bool owned = !o.owned_.empty();
+        owned_ = std::move(o.owned_);
+        data_ = owned ? owned_.data() : o.data_;
+        o.data_ = nullptr;
+        o.size_ = 0;
+        o.mapped_ = false;
+    }
+    return *this;
+}
+
+}  // namespace edgeseek

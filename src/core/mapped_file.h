@@ -1,0 +1,38 @@
+// Read-only bytes of a file: memory-mapped (default) or read into memory (--no-mmap).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgeseek {
+
+class MappedFile {
+public:
+    MappedFile() = default;
+    // Throws Error when the file cannot be opened or read.
+    MappedFile(const std::string& path, bool use_mmap);
+    ~MappedFile();
+    MappedFile(MappedFile&& o) noexcept;
+    MappedFile& operator=(MappedFile&& o) noexcept;
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+
+    // Wraps caller-owned bytes (tests, fuzzing); nothing is copied.
+    static MappedFile from_memory(const uint8_t* data, size_t size);
+
+    const uint8_t* data() const { return data_; }
+    size_t size() const { return size_; }
+    const std::string& path() const { return path_; }
+    bool is_mapped() const { return mapped_; }
+
+private:
+    void release();
+    std::string path_;
+    const uint8_t* data_ = nullptr;
+    size_t size_ = 0;
+    bool mapped_ = false;
+    std::vector<uint8_t> owned_;
+};
+
+}  // namespace edgeseek

@@ -1,0 +1,40 @@
+#include "kernels/matmul.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace edgeseek {
+
+void dequantize_row(const TensorView& W, int64_t r, float* out) {
+    type_traits(W.type)->to_float(W.row(r), out, W.cols);
+}
+
+void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool) {
+    const TypeTraits* wt = type_traits(W.type);
+    if (!wt || !wt->vec_dot) {
+        throw Error("tensor type " + type_name(W.type) + " is not supported for computation", "tensor '" + W.name + "'",
+                    "re-quantize the model to a supported type such as q8_0 or q4_0");
+    }
+    const TypeTraits* at = type_traits(wt->vec_dot_type);
+    const size_t act_row = row_size(wt->vec_dot_type, W.cols);
+    thread_local std::vector<uint8_t> act;
+    act.resize(act_row * static_cast<size_t>(n_tokens));
+    uint8_t* act_data = act.data();
+    pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
+        for (int64_t t = b; t < e; ++t) at->from_float(X + t * W.cols, act_data + t * act_row, W.cols);
+    });
+    const int64_t rows = W.rows;
+    // Rows split across threads; for a batch, each weight row is read once and dotted with
+    // every activation row while it is hot in cache.
+    pool.parallel_for(rows, [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; ++r) {
+            const void* wrow = W.row(r);
+            for (int64_t t = 0; t < n_tokens; ++t) {
+                Y[t * rows + r] = wt->vec_dot(W.cols, wrow, act_data + t * act_row);
+            }
+        }
+    });
+}
+
+}  // namespace edgeseek

@@ -1,0 +1,19 @@
+// Matrix products of a weight (any supported type) with f32 activations.
+// Activations are converted once per row to the weight type's partner (vec_dot_type), exactly
+// as the format defines its dot product; every weight row is then dotted with them.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "kernels/tensor_view.h"
+#include "kernels/thread_pool.h"
+
+namespace edgeseek {
+
+// Y[t * W.rows + r] = dot(W row r, X row t) for t < n_tokens; X is n_tokens x W.cols.
+void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool);
+
+// Copies row `r` of W as f32 into out (embedding lookup).
+void dequantize_row(const TensorView& W, int64_t r, float* out);
+
+}  // namespace edgeseek

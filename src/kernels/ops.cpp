@@ -1,0 +1,50 @@
+#include "kernels/ops.h"
+
+#include <cmath>
+
+namespace edgeseek {
+
+void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {
+    double ss = 0.0;
+    for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+    const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+    for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
+}
+
+void rope(float* x, int64_t pos, const RopeParams& p) {
+    const int half = p.n_rot / 2;
+    const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.n_rot));
+    float theta = static_cast<float>(pos) * p.freq_scale;
+    for (int i = 0; i < half; ++i) {
+        const float t = p.freq_factors ? theta / p.freq_factors[i] : theta;
+        const float c = std::cos(t), s = std::sin(t);
+        const int i0 = p.neox ? i : 2 * i;
+        const int i1 = p.neox ? i + half : 2 * i + 1;
+        const float a = x[i0], b = x[i1];
+        x[i0] = a * c - b * s;
+        x[i1] = a * s + b * c;
+        theta *= theta_scale;
+    }
+}
+
+void softmax(float* x, int64_t n) {
+    float mx = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) mx = std::fmax(mx, x[i]);
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        x[i] = std::exp(x[i] - mx);
+        sum += x[i];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void swiglu(float* out, const float* gate, const float* up, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void add(float* x, const float* b, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] += b[i];
+}
+
+}  // namespace edgeseek

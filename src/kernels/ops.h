@@ -1,0 +1,31 @@
+// The small per-token operations of a transformer layer, by name.
+#pragma once
+#include <cstdint>
+
+namespace edgeseek {
+
+// out = x / rms(x) * w   (w may be null: no scale)
+void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
+
+// Rotary embedding of one head vector in place. n_rot dims are rotated (the rest untouched).
+// neox: pairs (i, i + n_rot/2); normal: pairs (2i, 2i+1). freq_factors (or null) divides
+// each pair's frequency (llama3 scaling); freq_scale multiplies the position (linear scaling).
+struct RopeParams {
+    int n_rot = 0;
+    float freq_base = 10000.0f;
+    float freq_scale = 1.0f;
+    bool neox = false;
+    const float* freq_factors = nullptr;
+};
+void rope(float* x, int64_t pos, const RopeParams& p);
+
+// In place softmax over n values.
+void softmax(float* x, int64_t n);
+
+// out[i] = silu(gate[i]) * up[i]
+void swiglu(float* out, const float* gate, const float* up, int64_t n);
+
+// x[i] += b[i]
+void add(float* x, const float* b, int64_t n);
+
+}  // namespace edgeseek

@@ -1,0 +1,68 @@
+#include "kernels/thread_pool.h"
+
+#include <algorithm>
+
+namespace edgeseek {
+
+ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
+    for (int i = 1; i < n_threads_; ++i) threads_.emplace_back([this, i] { worker(i); });
+}
+
+ThreadPool::~ThreadPool() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_.store(true);
+        generation_.fetch_add(1);
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+namespace {
+void run_chunk(const ThreadPool::RangeFn& fn, int64_t n, int index, int n_threads) {
+    const int64_t chunk = (n + n_threads - 1) / n_threads;
+    const int64_t begin = std::min<int64_t>(n, chunk * index);
+    const int64_t end = std::min<int64_t>(n, begin + chunk);
+    if (begin < end) fn(begin, end, index);
+}
+}  // namespace
+
+void ThreadPool::parallel_for(int64_t n, const RangeFn& fn) {
+    if (n <= 0) return;
+    if (n_threads_ == 1 || n == 1) {
+        fn(0, n, 0);
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        job_ = &fn;
+        job_n_ = n;
+        pending_.store(n_threads_ - 1);
+        generation_.fetch_add(1);
+    }
+    wake_.notify_all();
+    run_chunk(fn, n, 0, n_threads_);
+    // Short spin, then yield: the other chunks finish at about the same time as ours.
+    for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; ++spins) {
+        if (spins > 1000) std::this_thread::yield();
+    }
+}
+
+void ThreadPool::worker(int index) {
+    uint64_t seen = 0;
+    for (;;) {
+        // Spin briefly for the next job (decode issues many small ones back to back), then sleep.
+        for (int spins = 0; spins < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spins) {
+        }
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            wake_.wait(lock, [&] { return generation_.load() != seen; });
+            seen = generation_.load();
+            if (stop_.load()) return;
+        }
+        run_chunk(*job_, job_n_, index, n_threads_);
+        pending_.fetch_sub(1, std::memory_order_release);
+    }
+}
+
+}  // namespace edgeseek

@@ -1,0 +1,65 @@
+// A loaded model: its config, weight views into the (mapped) GGUF file, and the forward pass.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf_file.h"
+#include "kernels/tensor_view.h"
+#include "kernels/thread_pool.h"
+#include "model/config.h"
+#include "model/kv_cache.h"
+
+namespace edgeseek {
+
+struct LayerWeights {
+    TensorView attn_norm, wq, wk, wv, wo, bq, bk, bv, q_norm, k_norm;
+    TensorView ffn_norm, w_gate, w_up, w_down;
+};
+
+struct ModelWeights {
+    TensorView token_embd, output_norm, output, rope_freqs;
+    std::vector<LayerWeights> layers;
+};
+
+// One token of a forward batch: which sequence (KV region) it belongs to, its position there,
+// and whether its logits are wanted.
+struct BatchToken {
+    int32_t token = 0;
+    int32_t pos = 0;
+    int32_t seq = 0;
+    bool logits = false;
+};
+
+// Scratch memory of one forward pass; reused across calls to avoid per-token allocation.
+struct ForwardScratch {
+    std::vector<float> x, xn, q, k, v, attn, proj, gate, up, hidden, scores, out_in;
+};
+
+struct LoadOptions {
+    bool use_mmap = true;
+};
+
+class Model {
+public:
+    static std::unique_ptr<Model> load(const std::string& path, const LoadOptions& opts = {});
+
+    const ModelConfig& config() const { return config_; }
+    const GgufFile& file() const { return *file_; }
+    const ModelWeights& weights() const { return weights_; }
+
+    // Runs the batch through the model, writing keys/values into cache, and returns the
+    // logits of every token with logits=true, in batch order (n_vocab floats each).
+    void forward(const std::vector<BatchToken>& batch, KvCache& cache, ThreadPool& pool,
+                 ForwardScratch& scratch, std::vector<float>& logits) const;
+
+private:
+    Model() = default;
+    void bind_weights();
+    std::unique_ptr<GgufFile> file_;
+    ModelConfig config_;
+    ModelWeights weights_;
+    std::vector<std::vector<float>> owned_;  // 1-D tensors converted to f32 at load
+};
+
+}  // namespace edgeseek

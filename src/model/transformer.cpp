@@ -1,0 +1,161 @@
+// The forward pass of the decoder-only transformers we run (Llama, Qwen2, Qwen3), top to
+// bottom. Architecture differences are data in ModelConfig: q/k/v biases (Qwen2), per-head
+// q/k RMS norm (Qwen3), the RoPE pairing (NeoX for Qwen), llama3 frequency factors.
+#include <cmath>
+
+#include "core/error.h"
+#include "kernels/matmul.h"
+#include "kernels/ops.h"
+#include "model/model.h"
+#include "quant/f16.h"
+
+namespace edgeseek {
+
+namespace {
+
+// f16 -> f32 for the KV cache reads in attention.
+const float* f16_table() {
+    static const std::vector<float> table = [] {
+        std::vector<float> t(65536);
+        for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
+        return t;
+    }();
+    return table.data();
+}
+
+// Attention of one query head over positions [0, n_pos) of its sequence's cache.
+// Q and the softmax weights are rounded to f16 before their products with the f16 cache,
+// which is what llama.cpp computes (and the reference logits were made with).
+void attend_head(const float* q, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t n_pos,
+                 int64_t head_dim, float scale, float* scores, float* out) {
+    const float* h = f16_table();
+    float qr[512];
+    for (int64_t d = 0; d < head_dim; ++d) qr[d] = h[fp32_to_fp16(q[d])];
+    for (int64_t p = 0; p < n_pos; ++p) {
+        const uint16_t* k = k0 + p * kv_stride;
+        float s = 0.0f;
+        for (int64_t d = 0; d < head_dim; ++d) s += qr[d] * h[k[d]];
+        scores[p] = s * scale;
+    }
+    softmax(scores, n_pos);
+    for (int64_t d = 0; d < head_dim; ++d) out[d] = 0.0f;
+    for (int64_t p = 0; p < n_pos; ++p) {
+        const float w = h[fp32_to_fp16(scores[p])];
+        const uint16_t* v = v0 + p * kv_stride;
+        for (int64_t d = 0; d < head_dim; ++d) out[d] += w * h[v[d]];
+    }
+}
+
+}  // namespace
+
+void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, ThreadPool& pool,
+                    ForwardScratch& s, std::vector<float>& logits) const {
+    const ModelConfig& c = config_;
+    const ModelWeights& w = weights_;
+    const int64_t n = static_cast<int64_t>(batch.size());
+    const int64_t E = c.n_embd, D = c.head_dim, H = c.n_head, HKV = c.n_head_kv;
+    const int64_t q_dim = H * D, kv_dim = HKV * D;
+    if (D > 512) throw Error("head size " + std::to_string(D) + " is larger than supported (512)", file_->path());
+    for (const BatchToken& bt : batch) {
+        if (bt.token < 0 || bt.token >= c.n_vocab) {
+            throw Error("token id " + std::to_string(bt.token) + " is outside the vocabulary (0.." +
+                            std::to_string(c.n_vocab - 1) + ")", "forward pass");
+        }
+        if (bt.pos < 0 || bt.pos >= cache.n_ctx() || bt.seq < 0 || bt.seq >= cache.n_seq()) {
+            throw Error("position " + std::to_string(bt.pos) + " does not fit the context of " +
+                            std::to_string(cache.n_ctx()) + " tokens", "forward pass", "use a larger --ctx-size");
+        }
+    }
+    s.x.resize(static_cast<size_t>(n * E));
+    s.xn.resize(s.x.size());
+    s.q.resize(static_cast<size_t>(n * q_dim));
+    s.k.resize(static_cast<size_t>(n * kv_dim));
+    s.v.resize(s.k.size());
+    s.attn.resize(s.q.size());
+    s.proj.resize(s.x.size());
+    s.gate.resize(static_cast<size_t>(n * c.n_ff));
+    s.up.resize(s.gate.size());
+    s.hidden.resize(s.gate.size());
+    s.scores.resize(static_cast<size_t>(pool.size() * cache.n_ctx()));
+
+    for (int64_t t = 0; t < n; ++t) dequantize_row(w.token_embd, batch[static_cast<size_t>(t)].token, &s.x[static_cast<size_t>(t * E)]);
+
+    RopeParams rp;
+    rp.n_rot = static_cast<int>(c.n_rot);
+    rp.freq_base = c.rope_freq_base;
+    rp.freq_scale = c.rope_freq_scale;
+    rp.neox = c.rope_neox;
+    rp.freq_factors = w.rope_freqs.empty() ? nullptr : static_cast<const float*>(w.rope_freqs.data);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    const int64_t group = H / HKV;
+
+    for (int64_t l = 0; l < c.n_layer; ++l) {
+        const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+        const float* attn_norm = static_cast<const float*>(L.attn_norm.data);
+        for (int64_t t = 0; t < n; ++t) rmsnorm(&s.xn[t * E], &s.x[t * E], attn_norm, E, c.norm_eps);
+
+        matmul(L.wq, s.xn.data(), n, s.q.data(), pool);
+        matmul(L.wk, s.xn.data(), n, s.k.data(), pool);
+        matmul(L.wv, s.xn.data(), n, s.v.data(), pool);
+
+        for (int64_t t = 0; t < n; ++t) {
+            const BatchToken& bt = batch[static_cast<size_t>(t)];
+            float* q = &s.q[t * q_dim];
+            float* k = &s.k[t * kv_dim];
+            float* v = &s.v[t * kv_dim];
+            if (!L.bq.empty()) add(q, static_cast<const float*>(L.bq.data), q_dim);
+            if (!L.bk.empty()) add(k, static_cast<const float*>(L.bk.data), kv_dim);
+            if (!L.bv.empty()) add(v, static_cast<const float*>(L.bv.data), kv_dim);
+            for (int64_t h = 0; h < H; ++h) {
+                if (c.qk_norm) rmsnorm(q + h * D, q + h * D, static_cast<const float*>(L.q_norm.data), D, c.norm_eps);
+                rope(q + h * D, bt.pos, rp);
+            }
+            for (int64_t h = 0; h < HKV; ++h) {
+                if (c.qk_norm) rmsnorm(k + h * D, k + h * D, static_cast<const float*>(L.k_norm.data), D, c.norm_eps);
+                rope(k + h * D, bt.pos, rp);
+            }
+            uint16_t* kc = cache.k(l, bt.seq, bt.pos);
+            uint16_t* vc = cache.v(l, bt.seq, bt.pos);
+            for (int64_t i = 0; i < kv_dim; ++i) {
+                kc[i] = fp32_to_fp16(k[i]);
+                vc[i] = fp32_to_fp16(v[i]);
+            }
+        }
+
+        pool.parallel_for(n * H, [&](int64_t b, int64_t e, int thread) {
+            float* scores = &s.scores[static_cast<size_t>(thread * cache.n_ctx())];
+            for (int64_t i = b; i < e; ++i) {
+                const int64_t t = i / H, h = i % H;
+                const BatchToken& bt = batch[static_cast<size_t>(t)];
+                const int64_t kvh = h / group;
+                attend_head(&s.q[t * q_dim + h * D], cache.k(l, bt.seq, 0) + kvh * D, cache.v(l, bt.seq, 0) + kvh * D,
+                            kv_dim, bt.pos + 1, D, scale, scores, &s.attn[t * q_dim + h * D]);
+            }
+        });
+
+        matmul(L.wo, s.attn.data(), n, s.proj.data(), pool);
+        for (int64_t i = 0; i < n * E; ++i) s.x[i] += s.proj[i];
+
+        const float* ffn_norm = static_cast<const float*>(L.ffn_norm.data);
+        for (int64_t t = 0; t < n; ++t) rmsnorm(&s.xn[t * E], &s.x[t * E], ffn_norm, E, c.norm_eps);
+        matmul(L.w_gate, s.xn.data(), n, s.gate.data(), pool);
+        matmul(L.w_up, s.xn.data(), n, s.up.data(), pool);
+        swiglu(s.hidden.data(), s.gate.data(), s.up.data(), n * c.n_ff);
+        matmul(L.w_down, s.hidden.data(), n, s.proj.data(), pool);
+        for (int64_t i = 0; i < n * E; ++i) s.x[i] += s.proj[i];
+    }
+
+    // Final norm and output projection only for the tokens whose logits are wanted.
+    int64_t n_out = 0;
+    s.out_in.resize(static_cast<size_t>(n * E));
+    const float* out_norm = static_cast<const float*>(w.output_norm.data);
+    for (int64_t t = 0; t < n; ++t) {
+        if (!batch[static_cast<size_t>(t)].logits) continue;
+        rmsnorm(&s.out_in[n_out * E], &s.x[t * E], out_norm, E, c.norm_eps);
+        ++n_out;
+    }
+    logits.resize(static_cast<size_t>(n_out * c.n_vocab));
+    if (n_out > 0) matmul(w.output, s.out_in.data(), n_out, logits.data(), pool);
+}
+
+}  // namespace edgeseek

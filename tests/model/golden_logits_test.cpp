@@ -1,0 +1,99 @@
+// The forward pass against llama.cpp's logits (golden-llamacpp.json) and an exact float64
+// reference for Qwen3 (golden-numpy.json): prompt ids, top-8 logits within the type's
+// tolerance, top-1 agreement where the reference's top-2 gap is clear, greedy continuations.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "engine/session.h"
+#include "sampling/sampler.h"
+#include "test_support.h"
+#include "tokenizer/tokenizer.h"
+
+namespace edgeseek {
+namespace {
+
+struct Case {
+    const char* golden;  // json file under fixtures
+    const char* file;    // model under fixtures/models
+    double tol;
+    bool greedy_exact;   // all greedy ids must match (the real model)
+};
+
+nlohmann::json load_json(const std::string& path) {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in);
+}
+
+class GoldenLogits : public ::testing::TestWithParam<Case> {};
+
+TEST_P(GoldenLogits, MatchesReference) {
+    const Case c = GetParam();
+    const std::string golden_path = test::fixture(c.golden);
+    const std::string model_path = test::fixture(std::string("models/") + c.file);
+    EDGESEEK_REQUIRE_FIXTURE(golden_path);
+    EDGESEEK_REQUIRE_FIXTURE(model_path);
+    const auto entries = load_json(golden_path)["files"][c.file];
+    ASSERT_TRUE(entries.is_array()) << "no golden entries for " << c.file;
+    auto model = Model::load(model_path);
+    auto tok = Tokenizer::from_gguf(model->file());
+    const int64_t V = model->config().n_vocab;
+    double max_err = 0.0;
+    for (const auto& e : entries) {
+        const std::string prompt = e["prompt"];
+        const auto want_ids = e["prompt_ids"].get<std::vector<int32_t>>();
+        const auto ids = tok->encode(prompt, e["add_bos"].get<bool>(), true);
+        ASSERT_EQ(ids, want_ids) << c.file << " prompt '" << prompt << "'";
+
+        const auto greedy = e["greedy_ids"].get<std::vector<int32_t>>();
+        Session s(*model, static_cast<int64_t>(ids.size() + greedy.size()) + 1, 2);
+        const std::vector<float> all = s.eval(ids, true);
+        for (size_t pos = 0; pos < ids.size(); ++pos) {
+            const float* lg = &all[pos * static_cast<size_t>(V)];
+            const auto top_ids = e["positions"][pos]["top_ids"].get<std::vector<int32_t>>();
+            const auto top_logits = e["positions"][pos]["top_logits"].get<std::vector<double>>();
+            for (size_t k = 0; k < top_ids.size(); ++k) {
+                const double err = std::fabs(lg[top_ids[k]] - top_logits[k]);
+                max_err = std::max(max_err, err);
+                EXPECT_LE(err, c.tol) << c.file << " '" << prompt << "' position " << pos << " token " << top_ids[k]
+                                      << ": expected " << top_logits[k] << ", got " << lg[top_ids[k]];
+            }
+            if (top_logits.size() >= 2 && top_logits[0] - top_logits[1] > 2 * c.tol) {
+                EXPECT_EQ(Sampler::argmax(lg, V), top_ids[0]) << c.file << " '" << prompt << "' position " << pos;
+            }
+        }
+        if (c.greedy_exact) {
+            std::vector<float> last(all.end() - V, all.end());
+            std::vector<int32_t> got;
+            for (size_t g = 0; g < greedy.size(); ++g) {
+                got.push_back(Sampler::argmax(last.data(), V));
+                if (g + 1 < greedy.size()) last = s.eval({got.back()});
+            }
+            EXPECT_EQ(got, greedy) << c.file << " greedy continuation of '" << prompt << "'";
+        }
+    }
+    std::printf("[ logits ] %-28s max |error| over top-8 = %.5f (tolerance %.3g)\n", c.file, max_err, c.tol);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, GoldenLogits,
+    ::testing::Values(Case{"golden-llamacpp.json", "aidreams260K-f32.gguf", 1e-2, true},
+                      Case{"golden-llamacpp.json", "tiny-llama-f32.gguf", 1e-2, false},
+                      Case{"golden-llamacpp.json", "tiny-llama-q8_0.gguf", 0.25, false},
+                      Case{"golden-llamacpp.json", "tiny-qwen2-f32.gguf", 1e-2, false},
+                      Case{"golden-llamacpp.json", "tiny-qwen2-f16.gguf", 2e-2, false},
+                      Case{"golden-llamacpp.json", "tiny-qwen2-bf16.gguf", 5e-2, false},
+                      Case{"golden-llamacpp.json", "tiny-qwen2-q8_0.gguf", 0.25, false},
+                      Case{"golden-llamacpp.json", "tiny-qwen2-q4_0.gguf", 0.25, false},
+                      Case{"golden-numpy.json", "tiny-qwen3-f32.gguf", 1e-2, false},
+                      Case{"golden-numpy.json", "tiny-qwen3-q8_0.gguf", 0.25, false}),
+    [](const ::testing::TestParamInfo<Case>& i) {
+        std::string n = i.param.file;
+        for (char& ch : n) if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+        return n;
+    });
+
+}  // namespace
+}  // namespace edgeseek

@@ -1,0 +1,33 @@
+#include "test_support.h"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+namespace edgeseek::test {
+
+int run_command(const std::string& cmd, std::string* out) {
+    std::string full = cmd + " 2>&1";
+    FILE* p = ::popen(full.c_str(), "r");
+    if (!p) return -1;
+    std::array<char, 4096> buf{};
+    out->clear();
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out->append(buf.data(), n);
+    int st = ::pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TempDir::TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "edgeseek-test-XXXXXX").string();
+    char* p = ::mkdtemp(tmpl.data());
+    path_ = p ? p : "";
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace edgeseek::test

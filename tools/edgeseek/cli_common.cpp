@@ -1,0 +1,47 @@
+#include "cli_common.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+
+namespace edgeseek::cli {
+
+std::string prompt_text(const std::string& prompt, const std::string& file) {
+    if (!file.empty()) {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) throw Error("cannot read the prompt file", file, "check the path");
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+    if (prompt.empty()) throw Error("no prompt given", "command line", "pass -p TEXT or -f FILE");
+    return prompt;
+}
+
+std::string json_quote(const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int default_threads() {
+    // Physical cores: count distinct (package, core) pairs from sysfs; fall back to the
+    // logical count when sysfs is unavailable.
+    std::set<std::string> cores;
+    for (unsigned cpu = 0; cpu < 4096; ++cpu) {
+        const std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+        std::ifstream core(base + "core_id"), pkg(base + "physical_package_id");
+        if (!core) break;
+        std::string c, p;
+        core >> c;
+        pkg >> p;
+        cores.insert(p + ":" + c);
+    }
+    if (!cores.empty()) return static_cast<int>(cores.size());
+    const unsigned n = std::thread::hardware_concurrency();
+    return n ? static_cast<int>(n) : 1;
+}
+
+}  // namespace edgeseek::cli

@@ -1,0 +1,16 @@
+// Every subcommand lives in its own cmd_<name>.cpp and registers itself here: it adds its
+// options to `app` and returns the function main() calls when that subcommand is chosen.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace edgeseek::cli {
+
+using CommandRun = std::function<int()>;
+
+CommandRun add_run_command(CLI::App& app);
+CommandRun add_logits_command(CLI::App& app);
+CommandRun add_tokenize_command(CLI::App& app);
+CommandRun add_inspect_command(CLI::App& app);
+
+}  // namespace edgeseek::cli
