@@ -1,0 +1,118 @@
+// Kernels against slow, obvious versions written here.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <random>
+
+#include "kernels/matmul.h"
+#include "kernels/ops.h"
+#include "kernels/thread_pool.h"
+
+namespace edgeseek {
+namespace {
+
+TEST(ThreadPool, CoversEveryIndexOnce) {
+    for (int threads : {1, 2, 3, 5}) {
+        ThreadPool pool(threads);
+        for (int64_t n : {0, 1, 2, 7, 1000}) {
+            std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+            for (int rep = 0; rep < 3; ++rep) {
+                pool.parallel_for(n, [&](int64_t b, int64_t e, int t) {
+                    EXPECT_LT(t, threads);
+                    for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+                });
+            }
+            for (auto& h : hits) EXPECT_EQ(h.load(), 3) << "threads " << threads << " n " << n;
+        }
+    }
+}
+
+TEST(Ops, RmsNormMatchesDefinition) {
+    const float x[4] = {1.0f, -2.0f, 3.0f, 0.5f};
+    const float w[4] = {1.0f, 2.0f, 0.5f, -1.0f};
+    float out[4];
+    rmsnorm(out, x, w, 4, 1e-5f);
+    const double ms = (1 + 4 + 9 + 0.25) / 4.0;
+    for (int i = 0; i < 4; ++i) EXPECT_NEAR(out[i], x[i] / std::sqrt(ms + 1e-5) * w[i], 1e-6);
+}
+
+TEST(Ops, RopePairsAndAngles) {
+    // head_dim 4, base 10000: pair frequencies 1 and 0.01.
+    RopeParams p;
+    p.n_rot = 4;
+    p.freq_base = 10000.0f;
+    float normal[4] = {1, 0, 1, 0};
+    p.neox = false;
+    rope(normal, 3, p);
+    EXPECT_NEAR(normal[0], std::cos(3.0), 1e-5);
+    EXPECT_NEAR(normal[1], std::sin(3.0), 1e-5);
+    EXPECT_NEAR(normal[2], std::cos(0.03), 1e-5);
+    EXPECT_NEAR(normal[3], std::sin(0.03), 1e-5);
+    float neox[4] = {1, 1, 0, 0};  // pairs (0,2) and (1,3)
+    p.neox = true;
+    rope(neox, 3, p);
+    EXPECT_NEAR(neox[0], std::cos(3.0), 1e-5);
+    EXPECT_NEAR(neox[2], std::sin(3.0), 1e-5);
+    EXPECT_NEAR(neox[1], std::cos(0.03), 1e-5);
+    EXPECT_NEAR(neox[3], std::sin(0.03), 1e-5);
+    // llama3-style frequency factors divide each pair's angle.
+    const float ff[2] = {2.0f, 1.0f};
+    float scaled[4] = {1, 0, 1, 0};
+    p.neox = false;
+    p.freq_factors = ff;
+    rope(scaled, 3, p);
+    EXPECT_NEAR(scaled[0], std::cos(1.5), 1e-5);
+    EXPECT_NEAR(scaled[2], std::cos(0.03), 1e-5);
+}
+
+TEST(Ops, SoftmaxAndSwiglu) {
+    float x[3] = {1.0f, 2.0f, 3.0f};
+    softmax(x, 3);
+    const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+    EXPECT_NEAR(x[2], std::exp(3.0) / z, 1e-6);
+    const float g[2] = {0.0f, 2.0f}, u[2] = {3.0f, -1.0f};
+    float o[2];
+    swiglu(o, g, u, 2);
+    EXPECT_NEAR(o[0], 0.0, 1e-7);
+    EXPECT_NEAR(o[1], 2.0 / (1.0 + std::exp(-2.0)) * -1.0, 1e-6);
+}
+
+// matmul for every computable type == dot of the dequantized weight row with the
+// dequantized (partner-type) activation row, and independent of the thread count.
+TEST(Matmul, EveryTypeMatchesDequantizedReference) {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    const int64_t cols = 512, rows = 37, tokens = 3;
+    for (uint32_t id = 0; id < 40; ++id) {
+        const TypeTraits* tr = type_traits_by_id(id);
+        if (!tr || !tr->vec_dot || !tr->from_float || cols % tr->block_size) continue;
+        const TypeTraits* at = type_traits(tr->vec_dot_type);
+        std::vector<float> wf(static_cast<size_t>(cols * rows)), x(static_cast<size_t>(cols * tokens));
+        for (auto& v : wf) v = nd(rng);
+        for (auto& v : x) v = nd(rng);
+        std::vector<uint8_t> wq(row_size(static_cast<GgmlType>(id), cols) * rows);
+        for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], wq.data() + r * row_size(static_cast<GgmlType>(id), cols), cols);
+        TensorView W{wq.data(), static_cast<GgmlType>(id), cols, rows, "w"};
+        std::vector<float> y1(static_cast<size_t>(rows * tokens)), y3(y1.size());
+        ThreadPool p1(1), p3(3);
+        matmul(W, x.data(), tokens, y1.data(), p1);
+        matmul(W, x.data(), tokens, y3.data(), p3);
+        for (int64_t t = 0; t < tokens; ++t) {
+            std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
+            at->from_float(&x[t * cols], aq.data(), cols);
+            std::vector<float> adq(static_cast<size_t>(cols)), wdq(static_cast<size_t>(cols));
+            at->to_float(aq.data(), adq.data(), cols);
+            for (int64_t r = 0; r < rows; ++r) {
+                dequantize_row(W, r, wdq.data());
+                double ref = 0.0;
+                for (int64_t i = 0; i < cols; ++i) ref += static_cast<double>(wdq[i]) * adq[i];
+                EXPECT_NEAR(y1[t * rows + r], ref, 1e-3 * (1.0 + std::fabs(ref))) << tr->name << " row " << r;
+                EXPECT_EQ(y1[t * rows + r], y3[t * rows + r]) << tr->name;
+            }
+        }
+    }
+}
+
+}  // namespace
+}  // namespace edgeseek
