@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "kernels/vec_dot.h"
 
 namespace edgeseek {
 
@@ -16,6 +17,7 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
         throw Error("tensor type " + type_name(W.type) + " is not supported for computation", "tensor '" + W.name + "'",
                     "re-quantize the model to a supported type such as q8_0 or q4_0");
     }
+    const VecDotFn dot = vec_dot_kernel(W.type);
     const TypeTraits* at = type_traits(wt->vec_dot_type);
     const size_t act_row = row_size(wt->vec_dot_type, W.cols);
     thread_local std::vector<uint8_t> act;
@@ -31,7 +33,7 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
         for (int64_t r = b; r < e; ++r) {
             const void* wrow = W.row(r);
             for (int64_t t = 0; t < n_tokens; ++t) {
-                Y[t * rows + r] = wt->vec_dot(W.cols, wrow, act_data + t * act_row);
+                Y[t * rows + r] = dot(W.cols, wrow, act_data + t * act_row);
             }
         }
     });

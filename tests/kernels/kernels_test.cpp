@@ -7,6 +7,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
+#include "kernels/vec_dot.h"
 #include "kernels/thread_pool.h"
 
 namespace edgeseek {
@@ -111,6 +112,51 @@ TEST(Matmul, EveryTypeMatchesDequantizedReference) {
                 EXPECT_EQ(y1[t * rows + r], y3[t * rows + r]) << tr->name;
             }
         }
+    }
+}
+
+}  // namespace
+}  // namespace edgeseek
+
+namespace edgeseek {
+namespace {
+
+// Every SIMD dot product against the scalar reference, on every path this CPU can run,
+// with block counts that exercise the tails (1, 3, 17 blocks...).
+TEST(VecDot, SimdPathsMatchScalarReference) {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int checked = 0;
+    for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        for (uint32_t id = 0; id < 40; ++id) {
+            const TypeTraits* tr = type_traits_by_id(id);
+            if (!tr || !tr->vec_dot || !tr->from_float) continue;
+            const GgmlType t = static_cast<GgmlType>(id);
+            const VecDotFn simd = vec_dot_kernel(t, isa);
+            if (simd == tr->vec_dot) continue;  // no specialisation on this path
+            const TypeTraits* at = type_traits(tr->vec_dot_type);
+            for (int64_t blocks : {1, 2, 3, 5, 17, 64}) {
+                const int64_t bs = std::max<int64_t>(tr->block_size, at->block_size);
+                for (int64_t extra : {int64_t{0}, bs == 1 ? int64_t{7} : int64_t{0}}) {
+                    const int64_t n = blocks * (bs == 1 ? 16 : bs) + extra;
+                    std::vector<float> w(static_cast<size_t>(n)), a(static_cast<size_t>(n));
+                    for (auto& v : w) v = nd(rng);
+                    for (auto& v : a) v = nd(rng);
+                    std::vector<uint8_t> wq(row_size(t, n)), aq(row_size(tr->vec_dot_type, n));
+                    tr->from_float(w.data(), wq.data(), n);
+                    at->from_float(a.data(), aq.data(), n);
+                    const float ref = tr->vec_dot(n, wq.data(), aq.data());
+                    const float got = simd(n, wq.data(), aq.data());
+                    EXPECT_NEAR(got, ref, 1e-4 * (std::sqrt(static_cast<double>(n)) + std::fabs(ref)))
+                        << tr->name << " on " << isa_name(isa) << " n=" << n;
+                    ++checked;
+                }
+            }
+        }
+    }
+    if (cpu_features().best() != Isa::Scalar) {
+        EXPECT_GT(checked, 0);
     }
 }
 

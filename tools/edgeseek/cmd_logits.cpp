@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "cli_common.h"
+#include "core/error.h"
 #include "commands.h"
 #include "engine/session.h"
 #include "sampling/sampler.h"

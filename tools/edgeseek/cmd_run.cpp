@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
+#include "core/error.h"
 #include "commands.h"
 #include "engine/session.h"
 #include "sampling/sampler.h"

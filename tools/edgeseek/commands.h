@@ -12,5 +12,7 @@ CommandRun add_run_command(CLI::App& app);
 CommandRun add_logits_command(CLI::App& app);
 CommandRun add_tokenize_command(CLI::App& app);
 CommandRun add_inspect_command(CLI::App& app);
+CommandRun add_quantize_command(CLI::App& app);
+CommandRun add_bench_command(CLI::App& app);
 
 }  // namespace edgeseek::cli

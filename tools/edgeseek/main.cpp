@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
     add("logits", edgeseek::cli::add_logits_command(app));
     add("tokenize", edgeseek::cli::add_tokenize_command(app));
     add("inspect", edgeseek::cli::add_inspect_command(app));
+    add("quantize", edgeseek::cli::add_quantize_command(app));
+    add("bench", edgeseek::cli::add_bench_command(app));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

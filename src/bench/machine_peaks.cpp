@@ -1,0 +1,119 @@
+#include "bench/machine_peaks.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/thread_pool.h"
+
+namespace edgeseek {
+
+// ISA-specific inner loops (bench/peak_loops_*.cpp).
+double peak_read_bytes(const uint8_t* data, size_t n, Isa isa);  // returns a checksum
+double peak_int8_loop(int64_t iters, Isa isa);                      // returns MACs done
+double peak_fp32_loop(int64_t iters, Isa isa);                      // returns FMAs done
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double measure_read(ThreadPool& pool) {
+    // Far larger than any cache; every page touched once before timing.
+    const size_t bytes = size_t{1} << 30;
+    std::vector<uint8_t> buf(bytes, 1);
+    const Isa isa = active_isa();
+    double best = 0.0;
+    for (int rep = 0; rep < 5; ++rep) {
+        std::vector<double> sink(static_cast<size_t>(pool.size()));
+        const auto t = Clock::now();
+        pool.parallel_for(pool.size(), [&](int64_t b, int64_t e, int) {
+            for (int64_t i = b; i < e; ++i) {
+                const size_t chunk = bytes / static_cast<size_t>(pool.size());
+                sink[static_cast<size_t>(i)] = peak_read_bytes(buf.data() + chunk * static_cast<size_t>(i), chunk, isa);
+            }
+        });
+        const double s = seconds_since(t);
+        if (sink[0] < 0) return 0.0;  // keep the reads alive
+        best = std::max(best, static_cast<double>(bytes) / s / 1e9);
+    }
+    return best;
+}
+
+template <typename Loop>
+double measure_compute(ThreadPool& pool, Loop loop) {
+    double best = 0.0;
+    const int64_t iters = 20'000'000;
+    for (int rep = 0; rep < 3; ++rep) {
+        std::vector<double> done(static_cast<size_t>(pool.size()));
+        const auto t = Clock::now();
+        pool.parallel_for(pool.size(), [&](int64_t b, int64_t e, int) {
+            for (int64_t i = b; i < e; ++i) done[static_cast<size_t>(i)] = loop(iters);
+        });
+        const double s = seconds_since(t);
+        double total = 0.0;
+        for (double d : done) total += d;
+        best = std::max(best, 2.0 * total / s / 1e9);
+    }
+    return best;
+}
+
+std::string cache_path(int threads) {
+    std::string dir;
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = std::string(x) + "/edgeseek";
+    else if (const char* h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/edgeseek";
+    else dir = "/tmp/edgeseek";
+    return dir + "/machine-t" + std::to_string(threads) + ".json";
+}
+
+}  // namespace
+
+MachinePeaks MachinePeaks::measure(int threads) {
+    ThreadPool pool(threads);
+    const Isa isa = active_isa();
+    MachinePeaks p;
+    p.threads = threads;
+    p.isa = isa_name(isa);
+    p.read_gbps = measure_read(pool);
+    p.int8_gops = measure_compute(pool, [isa](int64_t n) { return peak_int8_loop(n, isa); });
+    p.fp32_gflops = measure_compute(pool, [isa](int64_t n) { return peak_fp32_loop(n, isa); });
+    return p;
+}
+
+MachinePeaks MachinePeaks::cached(int threads, bool remeasure) {
+    const std::string path = cache_path(threads);
+    if (!remeasure) {
+        std::ifstream in(path);
+        if (in) {
+            try {
+                const auto j = nlohmann::json::parse(in);
+                if (j.at("isa") == isa_name(active_isa())) {
+                    MachinePeaks p;
+                    p.threads = threads;
+                    p.isa = j.at("isa");
+                    p.read_gbps = j.at("read_gbps");
+                    p.int8_gops = j.at("int8_gops");
+                    p.fp32_gflops = j.at("fp32_gflops");
+                    return p;
+                }
+            } catch (const std::exception&) {
+                // unreadable cache: measure again
+            }
+        }
+    }
+    MachinePeaks p = measure(threads);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    std::ofstream out(path);
+    if (out) {
+        out << nlohmann::json{{"isa", p.isa}, {"threads", threads}, {"read_gbps", p.read_gbps},
+                              {"int8_gops", p.int8_gops}, {"fp32_gflops", p.fp32_gflops}}.dump(2);
+    }
+    return p;
+}
+
+}  // namespace edgeseek

@@ -1,0 +1,22 @@
+// The physical limits performance is measured against: memory read bandwidth (decode is
+// bound by it) and int8 / fp32 dot-product throughput (prefill is bound by it).
+#pragma once
+#include <string>
+
+namespace edgeseek {
+
+struct MachinePeaks {
+    int threads = 0;
+    double read_gbps = 0.0;      // GB/s (1e9 bytes), multi-threaded streaming read
+    double int8_gops = 0.0;      // int8 multiply-adds counted as 2 ops, G ops/s
+    double fp32_gflops = 0.0;    // fused multiply-adds counted as 2 flops
+    std::string isa;
+
+    // Measures with `threads` threads (a few seconds).
+    static MachinePeaks measure(int threads);
+    // Cached measurement in $XDG_CACHE_HOME/edgeseek or ~/.cache/edgeseek (per thread count);
+    // measures and stores when absent or stale (other ISA).
+    static MachinePeaks cached(int threads, bool remeasure = false);
+};
+
+}  // namespace edgeseek

@@ -1,0 +1,95 @@
+#include "kernels/cpu_features.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+namespace edgeseek {
+
+namespace {
+
+CpuFeatures detect() {
+    CpuFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+    const bool osxsave = (c >> 27) & 1;
+    f.fma = (c >> 12) & 1;
+    f.f16c = (c >> 29) & 1;
+    unsigned long long xcr0 = 0;
+    if (osxsave) {
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0 = (static_cast<unsigned long long>(hi) << 32) | lo;
+    }
+    const bool ymm_os = (xcr0 & 0x6) == 0x6;
+    const bool zmm_os = (xcr0 & 0xe6) == 0xe6;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+        f.avx2 = ymm_os && ((b >> 5) & 1);
+        f.avx512f = zmm_os && ((b >> 16) & 1);
+        f.avx512dq = f.avx512f && ((b >> 17) & 1);
+        f.avx512bw = f.avx512f && ((b >> 30) & 1);
+        f.avx512vl = f.avx512f && ((b >> 31) & 1);
+        f.avx512vnni = f.avx512f && ((c >> 11) & 1);
+    }
+    if (f.avx512f && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = (a >> 5) & 1;
+#endif
+    return f;
+}
+
+Isa isa_from_env(Isa best) {
+    const char* e = std::getenv("EDGESEEK_ISA");
+    if (!e || !*e) return best;
+    Isa want = best;
+    if (std::strcmp(e, "scalar") == 0) want = Isa::Scalar;
+    else if (std::strcmp(e, "avx2") == 0) want = Isa::Avx2;
+    else if (std::strcmp(e, "avx512") == 0) want = Isa::Avx512;
+    else std::fprintf(stderr, "edgeseek: warning: EDGESEEK_ISA=%s is not one of scalar, avx2, avx512; using %s\n", e, isa_name(best));
+    if (static_cast<int>(want) > static_cast<int>(best)) {
+        std::fprintf(stderr, "edgeseek: warning: EDGESEEK_ISA=%s is not supported by this CPU; using %s\n", e, isa_name(best));
+        want = best;
+    }
+    return want;
+}
+
+std::atomic<int>& active() {
+    static std::atomic<int> a{static_cast<int>(isa_from_env(cpu_features().best()))};
+    return a;
+}
+
+}  // namespace
+
+Isa CpuFeatures::best() const {
+    if (avx512f && avx512bw && avx512vl && avx512dq && avx512vnni && avx512bf16 && fma && f16c) return Isa::Avx512;
+    if (avx2 && fma && f16c) return Isa::Avx2;
+    return Isa::Scalar;
+}
+
+const CpuFeatures& cpu_features() {
+    static const CpuFeatures f = detect();
+    return f;
+}
+
+Isa active_isa() { return static_cast<Isa>(active().load(std::memory_order_relaxed)); }
+
+void set_active_isa(Isa isa) {
+    const Isa best = cpu_features().best();
+    if (static_cast<int>(isa) > static_cast<int>(best)) isa = best;
+    active().store(static_cast<int>(isa));
+}
+
+const char* isa_name(Isa isa) {
+    switch (isa) {
+        case Isa::Scalar: return "scalar";
+        case Isa::Avx2: return "avx2";
+        case Isa::Avx512: return "avx512";
+    }
+    return "?";
+}
+
+}  // namespace edgeseek

@@ -1,0 +1,18 @@
+#include "kernels/vec_dot.h"
+
+namespace edgeseek {
+
+VecDotFn vec_dot_kernel(GgmlType t, Isa isa) {
+    VecDotFn f = nullptr;
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) f = vec_dot_avx512(t);
+    if (!f && isa >= Isa::Avx2) f = vec_dot_avx2(t);
+#else
+    (void)isa;
+#endif
+    if (f) return f;
+    const TypeTraits* tr = type_traits(t);
+    return tr ? tr->vec_dot : nullptr;
+}
+
+}  // namespace edgeseek

@@ -1,0 +1,17 @@
+// Runtime choice of the dot-product kernel per weight type: the SIMD variant for the active
+// ISA when one exists, else the scalar reference from the type traits table.
+#pragma once
+#include "kernels/cpu_features.h"
+#include "quant/types.h"
+
+namespace edgeseek {
+
+// The kernel matmul uses for weight type t on `isa` (nullptr when t cannot be computed).
+VecDotFn vec_dot_kernel(GgmlType t, Isa isa = active_isa());
+
+// ISA-specific tables (nullptr: no specialisation for that type). Each lives in its own
+// translation unit compiled with that ISA's flags; only called when the CPU has the ISA.
+VecDotFn vec_dot_avx2(GgmlType t);
+VecDotFn vec_dot_avx512(GgmlType t);
+
+}  // namespace edgeseek

@@ -1,0 +1,159 @@
+// `edgeseek bench`: prompt processing (ppN) and generation (tgN) speed, each as tokens/s and
+// as a share of the machine's own limits (read bandwidth for decode, int8/fp32 peak for prefill).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "bench/machine_peaks.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "core/error.h"
+#include "engine/session.h"
+#include "kernels/cpu_features.h"
+
+namespace edgeseek::cli {
+
+namespace {
+
+struct Opts {
+    std::string model;
+    int p = 512, n = 128, threads = 0, reps = 3;
+    bool json = false, machine = false, remeasure = false, no_mmap = false;
+};
+
+struct Stat {
+    double mean = 0, sd = 0;
+};
+Stat stats(const std::vector<double>& v) {
+    Stat s;
+    for (double x : v) s.mean += x;
+    s.mean /= static_cast<double>(v.size());
+    for (double x : v) s.sd += (x - s.mean) * (x - s.mean);
+    s.sd = v.size() > 1 ? std::sqrt(s.sd / static_cast<double>(v.size() - 1)) : 0.0;
+    return s;
+}
+
+// Weight bytes a decode step reads and multiply-adds a token costs: every matrix the forward
+// pass multiplies by (the embedding table only when it doubles as the output projection).
+void model_costs(const Model& m, double* bytes, double* macs) {
+    const ModelWeights& w = m.weights();
+    auto add = [&](const TensorView& t) {
+        if (t.empty()) return;
+        *bytes += static_cast<double>(t.row_bytes()) * static_cast<double>(t.rows);
+        *macs += static_cast<double>(t.cols) * static_cast<double>(t.rows);
+    };
+    *bytes = *macs = 0;
+    add(w.output);
+    for (const auto& L : w.layers) {
+        for (const TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) add(*t);
+    }
+}
+
+std::vector<int32_t> random_tokens(int n, int64_t vocab, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int64_t> d(0, vocab - 1);
+    std::vector<int32_t> t(static_cast<size_t>(n));
+    for (auto& x : t) x = static_cast<int32_t>(d(rng));
+    return t;
+}
+
+double now_s() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+CommandRun add_bench_command(CLI::App& app) {
+    auto o = std::make_shared<Opts>();
+    CLI::App* sub = app.add_subcommand("bench", "Measure prompt and generation speed against the machine's limits");
+    sub->add_option("-m,--model", o->model, "GGUF model file");
+    sub->add_option("-p,--n-prompt", o->p, "prompt tokens for the ppN test (0: skip)")->default_val(512);
+    sub->add_option("-n,--n-gen", o->n, "generated tokens for the tgN test (0: skip)")->default_val(128);
+    sub->add_option("-t,--threads", o->threads, "threads (default: physical cores)");
+    sub->add_option("-r,--repetitions", o->reps, "repetitions")->default_val(3)->check(CLI::Range(1, 100));
+    sub->add_flag("--json", o->json, "print JSON");
+    sub->add_flag("--machine", o->machine, "measure (or show cached) machine peaks: read bandwidth, int8 and fp32 throughput");
+    sub->add_flag("--remeasure", o->remeasure, "ignore cached machine peaks");
+    sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory");
+    return [o]() -> int {
+        const int threads = o->threads > 0 ? o->threads : default_threads();
+        const MachinePeaks peaks = MachinePeaks::cached(threads, o->remeasure);
+        nlohmann::json out = {{"machine", {{"threads", threads}, {"isa", peaks.isa}, {"read_gbps", peaks.read_gbps},
+                                           {"int8_gops", peaks.int8_gops}, {"fp32_gflops", peaks.fp32_gflops}}}};
+        if (o->machine || o->model.empty()) {
+            if (!o->machine) throw Error("no model given", "bench", "pass -m FILE, or --machine for the machine's peaks");
+            if (o->json) {
+                std::printf("%s\n", out.dump(2).c_str());
+            } else {
+                std::printf("machine (%d threads, %s): read %.2f GB/s | int8 %.1f GOPS | fp32 %.1f GFLOPS\n", threads,
+                            peaks.isa.c_str(), peaks.read_gbps, peaks.int8_gops, peaks.fp32_gflops);
+            }
+            if (o->model.empty()) return 0;
+        }
+        LoadOptions lo;
+        lo.use_mmap = !o->no_mmap;
+        auto model = Model::load(o->model, lo);
+        const ModelConfig& c = model->config();
+        double bytes = 0, macs = 0;
+        model_costs(*model, &bytes, &macs);
+        bool quantized = false;
+        for (const auto& L : model->weights().layers) quantized |= type_traits(L.w_gate.type)->quantized;
+        const double compute_peak = quantized ? peaks.int8_gops : peaks.fp32_gflops;
+
+        nlohmann::json tests = nlohmann::json::array();
+        auto report = [&](const std::string& name, const std::vector<double>& tps, double pct, const char* pct_of) {
+            const Stat s = stats(tps);
+            tests.push_back({{"test", name}, {"tokens_per_s", s.mean}, {"stddev", s.sd}, {"percent", pct}, {"of", pct_of}});
+        };
+        if (o->p > 0) {
+            std::vector<double> tps;
+            for (int r = 0; r < o->reps + 1; ++r) {  // first run warms the page cache
+                Session s(*model, o->p + 1, threads, o->p);
+                const auto toks = random_tokens(o->p, c.n_vocab, static_cast<uint32_t>(r));
+                const double t0 = now_s();
+                s.eval(toks);
+                if (r > 0) tps.push_back(o->p / (now_s() - t0));
+            }
+            const double ops = 2.0 * macs * stats(tps).mean / 1e9;
+            report("pp" + std::to_string(o->p), tps, 100.0 * ops / compute_peak, quantized ? "int8 peak" : "fp32 peak");
+        }
+        if (o->n > 0) {
+            std::vector<double> tps;
+            for (int r = 0; r < o->reps + 1; ++r) {
+                Session s(*model, o->n + 1, threads);
+                const auto toks = random_tokens(o->n, c.n_vocab, 100u + static_cast<uint32_t>(r));
+                const double t0 = now_s();
+                for (int i = 0; i < o->n; ++i) s.eval({toks[static_cast<size_t>(i)]});
+                if (r > 0) tps.push_back(o->n / (now_s() - t0));
+            }
+            const double gbps = bytes * stats(tps).mean / 1e9;
+            report("tg" + std::to_string(o->n), tps, 100.0 * gbps / peaks.read_gbps, "read bandwidth");
+        }
+        std::string type = type_name(model->weights().layers[0].w_gate.type);
+        out["model"] = {{"file", o->model}, {"arch", c.arch_name}, {"size_bytes", model->file().file_size()},
+                        {"type", type}, {"weight_bytes_per_token", bytes}, {"macs_per_token", macs}};
+        out["tests"] = tests;
+        if (o->json) {
+            std::printf("%s\n", out.dump(2).c_str());
+            return 0;
+        }
+        std::printf("machine: %d threads, %s, read %.2f GB/s, int8 %.1f GOPS, fp32 %.1f GFLOPS\n", threads,
+                    peaks.isa.c_str(), peaks.read_gbps, peaks.int8_gops, peaks.fp32_gflops);
+        std::printf("| %-8s | %-10s | %-7s | %-9s | %-7s | %-17s | %-26s |\n", "arch", "size", "type", "threads", "test",
+                    "t/s", "% of roofline");
+        std::printf("|----------|------------|---------|-----------|---------|-------------------|----------------------------|\n");
+        for (const auto& t : tests) {
+            char size[32], tps[64], pct[64];
+            std::snprintf(size, sizeof size, "%.2f MiB", static_cast<double>(model->file().file_size()) / 1048576.0);
+            std::snprintf(tps, sizeof tps, "%.2f ± %.2f", t["tokens_per_s"].get<double>(), t["stddev"].get<double>());
+            std::snprintf(pct, sizeof pct, "%.1f%% of %s", t["percent"].get<double>(), t["of"].get<std::string>().c_str());
+            std::printf("| %-8s | %-10s | %-7s | %-9d | %-7s | %-17s | %-26s |\n", c.arch_name.c_str(), size, type.c_str(),
+                        threads, t["test"].get<std::string>().c_str(), tps, pct);
+        }
+        return 0;
+    };
+}
+
+}  // namespace edgeseek::cli
