@@ -32,8 +32,9 @@ void q4_0_from_float(const float* src, void* dst, int64_t n) {
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         b[i].d = fp32_to_fp16(d);
         for (int j = 0; j < kQK4_0 / 2; ++j) {
-            const int q0 = std::min(15, static_cast<int>(x[j] * id + 8.5f));
-            const int q1 = std::min(15, static_cast<int>(x[j + kQK4_0 / 2] * id + 8.5f));
+            // Clamped before the conversion so NaN/Inf input is not undefined behaviour.
+            const int q0 = static_cast<int>(std::fmin(15.0f, std::fmax(0.0f, x[j] * id + 8.5f)));
+            const int q1 = static_cast<int>(std::fmin(15.0f, std::fmax(0.0f, x[j + kQK4_0 / 2] * id + 8.5f)));
             b[i].qs[j] = static_cast<uint8_t>(q0 | (q1 << 4));
         }
     }

@@ -25,7 +25,11 @@ void q8_0_from_float(const float* src, void* dst, int64_t n) {
         const float d = amax / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         b[i].d = fp32_to_fp16(d);
-        for (int j = 0; j < kQK8_0; ++j) b[i].qs[j] = static_cast<int8_t>(std::nearbyint(x[j] * id));
+        // Clamped before the conversion: NaN/Inf input must not be undefined behaviour (fmax/fmin
+        // map NaN to the bound). Round half to even, as the SIMD paths do.
+        for (int j = 0; j < kQK8_0; ++j) {
+            b[i].qs[j] = static_cast<int8_t>(std::nearbyint(std::fmin(127.0f, std::fmax(-127.0f, x[j] * id))));
+        }
     }
 }
 

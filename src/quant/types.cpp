@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <cmath>
 
+#include "core/error.h"
 #include "quant/traits_decl.h"
 
 namespace edgeseek {
@@ -27,24 +29,24 @@ struct Table {
         set(GgmlType::BF16, kTraitsBF16);
         set(GgmlType::Q8_0, kTraitsQ8_0);
         set(GgmlType::Q4_0, kTraitsQ4_0);
-        set(GgmlType::Q4_1, named("q4_1", 32, 20));
-        set(GgmlType::Q5_0, named("q5_0", 32, 22));
-        set(GgmlType::Q5_1, named("q5_1", 32, 24));
-        set(GgmlType::Q8_1, named("q8_1", 32, 36));
-        set(GgmlType::Q2_K, named("q2_K", 256, 84));
-        set(GgmlType::Q3_K, named("q3_K", 256, 110));
-        set(GgmlType::Q4_K, named("q4_K", 256, 144));
-        set(GgmlType::Q5_K, named("q5_K", 256, 176));
-        set(GgmlType::Q6_K, named("q6_K", 256, 210));
-        set(GgmlType::Q8_K, named("q8_K", 256, 292));
+        set(GgmlType::Q4_1, kTraitsQ4_1);
+        set(GgmlType::Q5_0, kTraitsQ5_0);
+        set(GgmlType::Q5_1, kTraitsQ5_1);
+        set(GgmlType::Q8_1, kTraitsQ8_1);
+        set(GgmlType::Q2_K, kTraitsQ2_K);
+        set(GgmlType::Q3_K, kTraitsQ3_K);
+        set(GgmlType::Q4_K, kTraitsQ4_K);
+        set(GgmlType::Q5_K, kTraitsQ5_K);
+        set(GgmlType::Q6_K, kTraitsQ6_K);
+        set(GgmlType::Q8_K, kTraitsQ8_K);
         set(GgmlType::IQ2_XXS, named("iq2_xxs", 256, 66));
         set(GgmlType::IQ2_XS, named("iq2_xs", 256, 74));
         set(GgmlType::IQ3_XXS, named("iq3_xxs", 256, 98));
         set(GgmlType::IQ1_S, named("iq1_s", 256, 50));
-        set(GgmlType::IQ4_NL, named("iq4_nl", 32, 18));
+        set(GgmlType::IQ4_NL, kTraitsIQ4_NL);
         set(GgmlType::IQ3_S, named("iq3_s", 256, 110));
         set(GgmlType::IQ2_S, named("iq2_s", 256, 82));
-        set(GgmlType::IQ4_XS, named("iq4_xs", 256, 136));
+        set(GgmlType::IQ4_XS, kTraitsIQ4_XS);
         set(GgmlType::I8, named("i8", 1, 1));
         set(GgmlType::I16, named("i16", 1, 2));
         set(GgmlType::I32, named("i32", 1, 4));
@@ -95,6 +97,15 @@ bool type_supported(GgmlType t) {
 size_t row_size(GgmlType t, int64_t n) {
     const TypeTraits* tr = type_traits(t);
     return static_cast<size_t>(n / tr->block_size) * tr->type_size;
+}
+
+void check_finite(const float* x, int64_t n, const std::string& where) {
+    for (int64_t i = 0; i < n; ++i) {
+        if (!std::isfinite(x[i])) {
+            throw Error("value " + std::to_string(i) + " is " + (std::isnan(x[i]) ? "NaN" : "infinite"),
+                        where, "the source weights are corrupt; quantizing them would hide that");
+        }
+    }
 }
 
 }  // namespace edgeseek
