@@ -8,7 +8,8 @@
 namespace edgeseek::test {
 
 int run_command(const std::string& cmd, std::string* out) {
-    std::string full = cmd + " 2>&1";
+    // Parenthesised so redirections inside cmd (e.g. 2>/dev/null) take precedence.
+    std::string full = "(" + cmd + ") 2>&1";
     FILE* p = ::popen(full.c_str(), "r");
     if (!p) return -1;
     std::array<char, 4096> buf{};

@@ -41,6 +41,13 @@ public:
     virtual std::string model_name() const = 0;               // "llama" or "gpt2"
     virtual std::string pre_name() const = 0;                 // pre-tokenizer in use
     virtual std::string token_text(TokenId id) const = 0;     // the raw vocabulary string
+
+protected:
+    // What decode() does beyond concatenating pieces, as llama.cpp's detokenizer does it:
+    // drop the space SentencePiece prefixed to the text, and (some BPE vocabularies) the
+    // space before punctuation and contractions (" ," -> ",", " 's" -> "'s").
+    virtual bool strip_first_space() const { return false; }
+    virtual bool clean_up_spaces() const { return false; }
 };
 
 // Streaming detokenizer: feeds token pieces, returns only complete UTF-8 text, holding back a

@@ -50,7 +50,8 @@ TEST(CliRun, StopsWhenContextIsFullAndSaysSo) {
                                          " -p 'I dreamed' -c 16 -n 100 --temp 0", &out);
     ASSERT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("context full (16 tokens)"), std::string::npos) << out;
-    EXPECT_NE(out.find("generation: 9 tokens"), std::string::npos) << out;  // 7 prompt + 9 = 16
+    // 7 prompt + 9 generated fill the 16 positions; a 10th is sampled from the last one.
+    EXPECT_NE(out.find("generation: 10 tokens"), std::string::npos) << out;
 }
 
 TEST(CliRun, SeedMakesSamplingReproducible) {
