@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "kernels/gemm.h"
 #include "kernels/vec_dot.h"
 
 namespace edgeseek {
@@ -27,6 +28,18 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
         for (int64_t t = b; t < e; ++t) at->from_float(X + t * W.cols, act_data + t * act_row, W.cols);
     });
     const int64_t rows = W.rows;
+    // Prompt batches go through the tiled kernel when the type has one (an even number of
+    // 32-value blocks per row); single tokens and other types use the per-row dot kernel.
+    const GemmFn gemm = n_tokens > 1 && W.cols % 64 == 0 ? gemm_kernel(W.type) : nullptr;
+    if (gemm) {
+        // Split rows in chunks of 16 so both threads get work and each tile's rows are adjacent.
+        const int64_t chunks = (rows + 15) / 16;
+        pool.parallel_for(chunks, [&](int64_t b, int64_t e, int) {
+            gemm(W.cols, static_cast<const uint8_t*>(W.data), W.row_bytes(), b * 16, std::min(rows, e * 16), act_data,
+                 act_row, n_tokens, Y, rows);
+        });
+        return;
+    }
     // Rows split across threads; for a batch, each weight row is read once and dotted with
     // every activation row while it is hot in cache.
     pool.parallel_for(rows, [&](int64_t b, int64_t e, int) {

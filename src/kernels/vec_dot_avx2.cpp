@@ -24,7 +24,7 @@ inline __m256i dot_i8(__m256i x, __m256i y) {
     return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
 }
 
-inline float scale(uint16_t a, uint16_t b) { return fp16_to_fp32(a) * fp16_to_fp32(b); }
+inline float scale(uint16_t a, uint16_t b) { return _cvtsh_ss(a) * _cvtsh_ss(b); }
 
 float q8_0_q8_0(int64_t n, const void* row, const void* act) {
     const BlockQ8_0* x = static_cast<const BlockQ8_0*>(row);

@@ -19,7 +19,7 @@ inline __m512 scales2(float a, float b) {
     return _mm512_insertf32x8(_mm512_set1_ps(a), _mm256_set1_ps(b), 1);
 }
 
-inline float scale(uint16_t a, uint16_t b) { return fp16_to_fp32(a) * fp16_to_fp32(b); }
+inline float scale(uint16_t a, uint16_t b) { return _cvtsh_ss(a) * _cvtsh_ss(b); }
 
 // signed x signed int8 dot in 16 int32 lanes: |x| * (y with x's sign).
 inline __m512i dot_i8(__m512i x, __m512i y) {

@@ -11,7 +11,7 @@ namespace edgeseek {
 class KvCache {
 public:
     KvCache(const ModelConfig& c, int64_t n_ctx, int n_seq = 1)
-        : n_ctx_(n_ctx), n_seq_(n_seq), row_(c.n_head_kv * c.head_dim), n_layer_(c.n_layer),
+        : n_ctx_(n_ctx), n_seq_(n_seq), row_(c.n_head_kv * c.head_dim),
           k_(static_cast<size_t>(c.n_layer * n_seq * n_ctx * row_)),
           v_(k_.size()) {}
 
@@ -29,7 +29,6 @@ private:
     int64_t n_ctx_;
     int n_seq_;
     int64_t row_;
-    int64_t n_layer_;
     std::vector<uint16_t> k_, v_;
 };
 

@@ -14,5 +14,9 @@ CommandRun add_tokenize_command(CLI::App& app);
 CommandRun add_inspect_command(CLI::App& app);
 CommandRun add_quantize_command(CLI::App& app);
 CommandRun add_bench_command(CLI::App& app);
+CommandRun add_synth_command(CLI::App& app);
+CommandRun add_convert_command(CLI::App& app);
+CommandRun add_chat_command(CLI::App& app);
+CommandRun add_template_command(CLI::App& app);
 
 }  // namespace edgeseek::cli

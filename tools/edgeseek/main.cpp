@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
     add("inspect", edgeseek::cli::add_inspect_command(app));
     add("quantize", edgeseek::cli::add_quantize_command(app));
     add("bench", edgeseek::cli::add_bench_command(app));
+    add("synth", edgeseek::cli::add_synth_command(app));
+    add("convert", edgeseek::cli::add_convert_command(app));
+    add("chat", edgeseek::cli::add_chat_command(app));
+    add("template", edgeseek::cli::add_template_command(app));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
