@@ -20,8 +20,10 @@ MappedFile::MappedFile(const std::string& path, bool use_mmap) : path_(path) {
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const bool dir = S_ISDIR(st.st_mode);
         ::close(fd);
-        throw Error("not a regular file", path, "pass the path of a model file");
+        throw Error(dir ? "is a directory, not a file" : "not a regular file", path,
+                    dir ? "pass the model file inside it" : "pass the path of a model file");
     }
     size_ = static_cast<size_t>(st.st_size);
     if (size_ == 0) {

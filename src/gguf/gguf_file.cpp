@@ -1,17 +1,39 @@
 #include "gguf/gguf_file.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/error.h"
+#include "gguf/foreign_format.h"
 
 namespace edgeseek {
 namespace {
 
-constexpr uint32_t kGgufMagic = 0x46554747;  // "GGUF" little-endian
+constexpr char kGgufMagic[4] = {'G', 'G', 'U', 'F'};
 constexpr int kMaxArrayDepth = 8;
-constexpr int kMaxDims = 4;
+constexpr uint32_t kMaxDims = 4;
+constexpr uint64_t kMaxAlignment = 1u << 20;
+// Smallest possible records: a key/value is 8 (key length) + 4 (type) + 1 (u8 value) bytes,
+// a tensor info 8 (name length) + 4 (n_dims) + 8 (one dimension) + 4 (type) + 8 (offset).
+constexpr uint64_t kMinKvBytes = 13;
+constexpr uint64_t kMinTensorInfoBytes = 32;
+
+// What parsing may allocate for metadata and tensor infos, so that a hostile header costs at
+// most a small multiple of the file size. Real files need under 3 bytes per file byte (vocab
+// arrays); only floods of tiny keys or nested empty arrays come near the limit.
+constexpr size_t kMemoryAllowance = size_t{8} << 20;
+constexpr size_t kMemoryPerFileByte = 8;
+// Rough in-memory cost of one key (map nodes, order list) and one tensor info (index node).
+constexpr size_t kKeyOverhead = sizeof(GgufValue) + 4 * sizeof(std::string) + 128;
+constexpr size_t kTensorOverhead = sizeof(TensorInfo) + sizeof(std::string) + sizeof(size_t) + 96;
+
+const char* const kHintTruncated = "the download or copy is incomplete; fetch the file again";
+const char* const kHintCorrupt = "the file is corrupt; fetch it again or re-convert the model";
 
 size_t scalar_size(GgufType t) {
     switch (t) {
@@ -23,23 +45,64 @@ size_t scalar_size(GgufType t) {
     }
 }
 
+bool starts_with(const uint8_t* d, size_t n, const char* prefix) {
+    const size_t len = std::strlen(prefix);
+    return n >= len && std::memcmp(d, prefix, len) == 0;
+}
+
 bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
 
-// Bounds-checked little-endian reader over the file bytes; every failure names the offset.
+// Minimum bytes one element of this type occupies in the file (for count sanity checks).
+size_t min_elem_bytes(GgufType t) {
+    if (t == GgufType::STRING) return 8;   // length
+    if (t == GgufType::ARRAY) return 12;   // element type + length
+    return scalar_size(t);
+}
+
+// Names read from the file end up in messages: cut long ones and escape control bytes.
+std::string quoted(const std::string& s) {
+    constexpr size_t kMax = 96;
+    std::string out = "'";
+    for (size_t k = 0; k < s.size() && k < kMax; ++k) {
+        const auto c = static_cast<unsigned char>(s[k]);
+        if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += "'";
+    if (s.size() > kMax) out += " (cut, " + std::to_string(s.size()) + " bytes)";
+    return out;
+}
+
+// Bounds-checked little-endian reader over the file bytes. Every failure names the byte
+// offset and what was being read ("key 'x'", "tensor 'y'").
 class Reader {
 public:
-    Reader(const uint8_t* d, size_t n, std::string path) : d_(d), n_(n), path_(std::move(path)) {}
+    Reader(const uint8_t* d, size_t n, const std::string& path)
+        : d_(d), n_(n), path_(path),
+          budget_total_(n > (std::numeric_limits<size_t>::max() - kMemoryAllowance) / kMemoryPerFileByte
+                            ? std::numeric_limits<size_t>::max()
+                            : kMemoryAllowance + kMemoryPerFileByte * n),
+          budget_(budget_total_) {}
     size_t pos() const { return pos_; }
     size_t remaining() const { return n_ - pos_; }
+    void set_context(std::string c) { ctx_ = std::move(c); }
 
+    std::string where(size_t at) const {
+        return path_ + (ctx_.empty() ? "" : ": " + ctx_) + " at byte " + std::to_string(at);
+    }
     [[noreturn]] void fail(const std::string& what, size_t at, const std::string& hint) const {
-        throw Error(what, path_ + " at byte " + std::to_string(at), hint);
+        throw Error(what, where(at), hint);
     }
     void need(size_t bytes, const char* what) const {
         if (bytes > remaining()) {
-            fail(std::string("file is truncated while reading ") + what + " (needs " +
-                     std::to_string(bytes) + " bytes, " + std::to_string(remaining()) + " left)",
-                 pos_, "the download or copy is incomplete; fetch the file again");
+            fail(std::string("file is truncated: reading the ") + what + " needs " + std::to_string(bytes) +
+                     " bytes, only " + std::to_string(remaining()) + " left",
+                 pos_, kHintTruncated);
         }
     }
     template <typename T>
@@ -54,13 +117,24 @@ public:
         const size_t at = pos_;
         const uint64_t len = read<uint64_t>(what);
         if (len > remaining()) {
-            fail(std::string(what) + " has length " + std::to_string(len) +
-                     ", beyond the end of the file (" + std::to_string(remaining()) + " bytes left)",
-                 at, "the file is corrupt or truncated; fetch it again");
+            fail(std::string(what) + " has length " + std::to_string(len) + ", beyond the end of the file (" +
+                     std::to_string(remaining()) + " bytes left)",
+                 at, "the file is truncated or corrupt; fetch it again");
         }
+        charge(static_cast<size_t>(len), at);
         std::string s(reinterpret_cast<const char*>(d_ + pos_), static_cast<size_t>(len));
         pos_ += static_cast<size_t>(len);
         return s;
+    }
+    // Accounts for memory about to be allocated; refuses headers that would need far more
+    // memory than the file has bytes (a hostile file must not cost gigabytes to reject).
+    void charge(size_t bytes, size_t at) {
+        if (bytes > budget_) {
+            fail("the metadata and tensor infos would need more than " + std::to_string(budget_total_ >> 20) +
+                     " MiB of memory, far more than a " + std::to_string(n_) + "-byte file can describe",
+                 at, kHintCorrupt);
+        }
+        budget_ -= bytes;
     }
     const uint8_t* ptr() const { return d_ + pos_; }
     void skip(size_t n) { pos_ += n; }
@@ -69,56 +143,51 @@ private:
     const uint8_t* d_;
     size_t n_;
     size_t pos_ = 0;
-    std::string path_;
+    const std::string& path_;
+    std::string ctx_;
+    size_t budget_total_;
+    size_t budget_;
 };
 
-// Minimum bytes one element of this type occupies in the file (for count sanity checks).
-size_t min_elem_bytes(GgufType t) {
-    if (t == GgufType::STRING) return 8;
-    if (t == GgufType::ARRAY) return 12;
-    return scalar_size(t);
-}
-
-GgufValue read_value(Reader& r, GgufType type, const std::string& key, int depth);
-
-GgufValue read_array(Reader& r, const std::string& key, int depth) {
+GgufValue read_array(Reader& r, int depth) {
     GgufValue v;
     v.type = GgufType::ARRAY;
     const size_t at = r.pos();
     const uint32_t et = r.read<uint32_t>("array element type");
     if (!valid_type(et)) {
-        r.fail("key '" + key + "': array element type " + std::to_string(et) + " is not a GGUF type",
-               at, "the file is corrupt");
+        r.fail("array element type " + std::to_string(et) + " is not a GGUF value type (0 to 12)", at, kHintCorrupt);
     }
     v.elem_type = static_cast<GgufType>(et);
     const size_t cat = r.pos();
     v.count = r.read<uint64_t>("array length");
     const size_t per = min_elem_bytes(v.elem_type);
     if (v.count > r.remaining() / per) {
-        r.fail("key '" + key + "': array of " + std::to_string(v.count) + " " +
-                   gguf_type_name(v.elem_type) + " elements cannot fit in the " +
-                   std::to_string(r.remaining()) + " bytes left",
-               cat, "the file is corrupt or truncated; fetch it again");
+        r.fail("array of " + std::to_string(v.count) + " " + gguf_type_name(v.elem_type) +
+                   " elements cannot fit in the " + std::to_string(r.remaining()) + " bytes left in the file",
+               cat, "the file is truncated or corrupt; fetch it again");
     }
+    const auto count = static_cast<size_t>(v.count);
     if (v.elem_type == GgufType::STRING) {
-        v.strings.reserve(static_cast<size_t>(v.count));
-        for (uint64_t i = 0; i < v.count; ++i) v.strings.push_back(r.read_string("array string"));
+        r.charge(count * sizeof(std::string), cat);
+        v.strings.reserve(count);
+        for (size_t i = 0; i < count; ++i) v.strings.push_back(r.read_string("array element string"));
     } else if (v.elem_type == GgufType::ARRAY) {
         if (depth >= kMaxArrayDepth) {
-            r.fail("key '" + key + "': arrays nested deeper than " + std::to_string(kMaxArrayDepth), cat,
-                   "the file is corrupt");
+            r.fail("arrays are nested deeper than " + std::to_string(kMaxArrayDepth) + " levels", cat, kHintCorrupt);
         }
-        for (uint64_t i = 0; i < v.count; ++i) v.arrays.push_back(read_array(r, key, depth + 1));
+        r.charge(count * sizeof(GgufValue), cat);
+        v.arrays.reserve(count);
+        for (size_t i = 0; i < count; ++i) v.arrays.push_back(read_array(r, depth + 1));
     } else {
-        const size_t bytes = static_cast<size_t>(v.count) * per;
-        r.need(bytes, "array data");
+        const size_t bytes = count * per;  // fits: count <= remaining / per
+        r.charge(bytes, cat);
         v.packed.assign(r.ptr(), r.ptr() + bytes);
         r.skip(bytes);
     }
     return v;
 }
 
-GgufValue read_value(Reader& r, GgufType type, const std::string& key, int depth) {
+GgufValue read_value(Reader& r, GgufType type) {
     GgufValue v;
     v.type = type;
     switch (type) {
@@ -134,15 +203,116 @@ GgufValue read_value(Reader& r, GgufType type, const std::string& key, int depth
         case GgufType::F64: v.f = r.read<double>("f64 value"); break;
         case GgufType::BOOL: {
             const size_t at = r.pos();
-            uint8_t b = r.read<uint8_t>("bool value");
-            if (b > 1) r.fail("key '" + key + "': bool value " + std::to_string(b) + " is not 0 or 1", at, "the file is corrupt");
+            const auto b = r.read<uint8_t>("bool value");
+            if (b > 1) r.fail("bool value " + std::to_string(b) + " is neither 0 nor 1", at, kHintCorrupt);
             v.u = b;
             break;
         }
         case GgufType::STRING: v.str = r.read_string("string value"); break;
-        case GgufType::ARRAY: return read_array(r, key, depth);
+        case GgufType::ARRAY: return read_array(r, 0);
     }
     return v;
+}
+
+// Tensor type ids that ggml once had (or has since this table was made) but that the traits
+// table does not list: named in the error so the user knows what they have.
+const char* retired_type_name(uint32_t id) {
+    switch (id) {
+        case 4: return "q4_2 (removed from ggml in 2023)";
+        case 5: return "q4_3 (removed from ggml in 2023)";
+        case 31: return "q4_0_4_4 (removed from ggml in 2024; llama.cpp now repacks q4_0 at load time)";
+        case 32: return "q4_0_4_8 (removed from ggml in 2024; llama.cpp now repacks q4_0 at load time)";
+        case 33: return "q4_0_8_8 (removed from ggml in 2024; llama.cpp now repacks q4_0 at load time)";
+        case 36: return "iq4_nl_4_4 (removed from ggml in 2024)";
+        case 37: return "iq4_nl_4_8 (removed from ggml in 2024)";
+        case 38: return "iq4_nl_8_8 (removed from ggml in 2024)";
+        case 39: return "mxfp4";
+        default: return nullptr;
+    }
+}
+
+TensorInfo read_tensor_info(Reader& r, uint64_t index, uint64_t alignment) {
+    TensorInfo ti;
+    ti.info_offset = r.pos();
+    r.set_context("tensor info #" + std::to_string(index));
+    ti.name = r.read_string("tensor name");
+    r.set_context("tensor " + quoted(ti.name));
+    const size_t dat = r.pos();
+    const auto nd = r.read<uint32_t>("dimension count");
+    if (nd == 0 || nd > kMaxDims) {
+        r.fail("has " + std::to_string(nd) + " dimensions; GGUF tensors have 1 to " + std::to_string(kMaxDims), dat,
+               kHintCorrupt);
+    }
+    uint64_t elems = 1;
+    for (uint32_t j = 0; j < nd; ++j) {
+        const size_t at = r.pos();
+        const auto dim = r.read<uint64_t>("tensor dimension");
+        if (dim == 0 || dim > (uint64_t{1} << 40) || elems > (uint64_t{1} << 50) / dim) {
+            r.fail("dimension " + std::to_string(j) + " is " + std::to_string(dim) +
+                       (dim == 0 ? ", an empty tensor" : ", more values than any model has"),
+                   at, kHintCorrupt);
+        }
+        elems *= dim;
+        ti.shape.push_back(static_cast<int64_t>(dim));
+    }
+    const size_t tyat = r.pos();
+    const auto tid = r.read<uint32_t>("tensor type");
+    const TypeTraits* tr = type_traits_by_id(tid);
+    if (!tr) {
+        const char* retired = retired_type_name(tid);
+        r.fail("unknown tensor type id " + std::to_string(tid) + (retired ? std::string(" = ") + retired : ""), tyat,
+               retired ? "re-quantize the original model to a current type such as q4_k_m or q8_0"
+                       : "the file is corrupt, or uses a type newer than edgeseek; re-quantize it to q4_k_m or q8_0");
+    }
+    ti.type = static_cast<GgmlType>(tid);
+    if (ti.shape[0] % tr->block_size != 0) {
+        r.fail("row length " + std::to_string(ti.shape[0]) + " is not a multiple of the " + tr->name +
+                   " block size " + std::to_string(tr->block_size),
+               tyat, kHintCorrupt);
+    }
+    ti.nbytes = elems / static_cast<uint64_t>(tr->block_size) * tr->type_size;
+    const size_t oat = r.pos();
+    ti.offset = r.read<uint64_t>("tensor data offset");
+    if (ti.offset % alignment != 0) {
+        r.fail("data offset " + std::to_string(ti.offset) + " is misaligned: not a multiple of the alignment " +
+                   std::to_string(alignment),
+               oat, kHintCorrupt);
+    }
+    r.charge(kTensorOverhead + nd * sizeof(int64_t), ti.info_offset);
+    r.set_context("");
+    return ti;
+}
+
+// Checks that every tensor's bytes lie inside the data section and that no two overlap, then
+// points each TensorInfo at its bytes.
+void place_tensor_data(std::vector<TensorInfo>& ts, const uint8_t* d, size_t n, uint64_t data_offset,
+                       const std::string& path) {
+    const uint64_t data_size = n > data_offset ? n - data_offset : 0;
+    auto where = [&](const TensorInfo& t) {
+        return path + ": tensor " + quoted(t.name) + " (info at byte " + std::to_string(t.info_offset) + ")";
+    };
+    std::vector<size_t> order(ts.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ts[a].offset < ts[b].offset; });
+    for (size_t k = 0; k < order.size(); ++k) {
+        TensorInfo& t = ts[order[k]];
+        if (t.offset > data_size || t.nbytes > data_size - t.offset) {
+            throw Error("data runs past the end of the file: " + std::to_string(t.nbytes) + " bytes at offset " +
+                            std::to_string(t.offset) + " of the data section, which starts at byte " +
+                            std::to_string(data_offset) + " and holds " + std::to_string(data_size) + " bytes",
+                        where(t), "the file is truncated or corrupt; fetch it again");
+        }
+        if (k + 1 < order.size()) {
+            const TensorInfo& next = ts[order[k + 1]];
+            if (t.offset + t.nbytes > next.offset) {
+                throw Error("data [" + std::to_string(t.offset) + ", " + std::to_string(t.offset + t.nbytes) +
+                                ") overlaps the data of tensor " + quoted(next.name) + " at offset " +
+                                std::to_string(next.offset) + " (offsets within the data section)",
+                            where(t), "the file was written incorrectly; re-convert the model");
+            }
+        }
+        t.data = d + data_offset + t.offset;
+    }
 }
 
 }  // namespace
@@ -181,34 +351,49 @@ bool GgufValue::is_number() const {
 
 namespace {
 template <typename T>
-T load_packed(const std::vector<uint8_t>& p, uint64_t idx) {
-    T v;
-    std::memcpy(&v, p.data() + idx * sizeof(T), sizeof(T));
-    return v;
+T load_packed(const GgufValue& v, uint64_t idx) {
+    if (idx >= v.count || idx >= v.packed.size() / sizeof(T)) {
+        throw std::out_of_range("GGUF array index " + std::to_string(idx) + " out of range (" +
+                                std::to_string(v.count) + " elements)");
+    }
+    T x;
+    std::memcpy(&x, v.packed.data() + idx * sizeof(T), sizeof(T));
+    return x;
+}
+
+// float -> int64 without undefined behaviour for NaN or out-of-range values.
+int64_t saturate_to_int64(double x) {
+    if (std::isnan(x)) return 0;
+    if (x >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
+    if (x <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(x);
 }
 }  // namespace
 
 double GgufValue::number_at(uint64_t idx) const {
     switch (elem_type) {
-        case GgufType::F32: return load_packed<float>(packed, idx);
-        case GgufType::F64: return load_packed<double>(packed, idx);
+        case GgufType::F32: return load_packed<float>(*this, idx);
+        case GgufType::F64: return load_packed<double>(*this, idx);
+        case GgufType::U64: return static_cast<double>(load_packed<uint64_t>(*this, idx));
         default: return static_cast<double>(integer_at(idx));
     }
 }
 
 int64_t GgufValue::integer_at(uint64_t idx) const {
     switch (elem_type) {
-        case GgufType::U8: case GgufType::BOOL: return load_packed<uint8_t>(packed, idx);
-        case GgufType::I8: return load_packed<int8_t>(packed, idx);
-        case GgufType::U16: return load_packed<uint16_t>(packed, idx);
-        case GgufType::I16: return load_packed<int16_t>(packed, idx);
-        case GgufType::U32: return load_packed<uint32_t>(packed, idx);
-        case GgufType::I32: return load_packed<int32_t>(packed, idx);
-        case GgufType::U64: return static_cast<int64_t>(load_packed<uint64_t>(packed, idx));
-        case GgufType::I64: return load_packed<int64_t>(packed, idx);
-        case GgufType::F32: return static_cast<int64_t>(load_packed<float>(packed, idx));
-        case GgufType::F64: return static_cast<int64_t>(load_packed<double>(packed, idx));
-        default: return 0;
+        case GgufType::U8: case GgufType::BOOL: return load_packed<uint8_t>(*this, idx);
+        case GgufType::I8: return load_packed<int8_t>(*this, idx);
+        case GgufType::U16: return load_packed<uint16_t>(*this, idx);
+        case GgufType::I16: return load_packed<int16_t>(*this, idx);
+        case GgufType::U32: return load_packed<uint32_t>(*this, idx);
+        case GgufType::I32: return load_packed<int32_t>(*this, idx);
+        case GgufType::U64: return static_cast<int64_t>(load_packed<uint64_t>(*this, idx));
+        case GgufType::I64: return load_packed<int64_t>(*this, idx);
+        case GgufType::F32: return saturate_to_int64(load_packed<float>(*this, idx));
+        case GgufType::F64: return saturate_to_int64(load_packed<double>(*this, idx));
+        default:
+            throw std::out_of_range(std::string("GGUF array of ") + gguf_type_name(elem_type) +
+                                    " has no numeric elements");
     }
 }
 
@@ -227,13 +412,14 @@ std::string GgufValue::to_display(size_t max_elems) const {
         }
         case GgufType::ARRAY: {
             o << "[" << gguf_type_name(elem_type) << " x " << count << "]";
-            if (count > 0 && max_elems > 0) {
+            const uint64_t shown = std::min<uint64_t>(count, max_elems);
+            if (shown > 0) {
                 o << " ";
-                for (uint64_t k = 0; k < std::min<uint64_t>(count, max_elems); ++k) {
+                for (uint64_t k = 0; k < shown; ++k) {
                     if (k) o << ", ";
-                    if (elem_type == GgufType::STRING) o << '"' << strings[k] << '"';
+                    if (elem_type == GgufType::STRING) o << '"' << (k < strings.size() ? strings[k] : "") << '"';
                     else if (elem_type == GgufType::ARRAY) o << "[...]";
-                    else o << number_at(k);
+                    else if (k < packed.size() / std::max<size_t>(scalar_size(elem_type), 1)) o << number_at(k);
                 }
                 if (count > max_elems) o << ", ...";
             }
@@ -255,38 +441,61 @@ std::string TensorInfo::shape_string() const {
     return s + "]";
 }
 
-std::string identify_foreign_format(const uint8_t* d, size_t n) {
-    if (n == 0) return "an empty file (0 bytes)";
-    if (n >= 4) {
-        uint32_t m;
-        std::memcpy(&m, d, 4);
-        if (m == 0x67676d6c) return "an old GGML file from before August 2023 (magic 'ggml'); re-convert it to GGUF with a current converter";
-        if (m == 0x67676d66) return "an old GGMF file from before August 2023 (magic 'ggmf'); re-convert it to GGUF with a current converter";
-        if (m == 0x67676a74) return "an old GGJT file from before August 2023 (magic 'ggjt'); re-convert it to GGUF with a current converter";
-        if (m == 0x616b3432) return "a llama2.c checkpoint (version 1+ 'ak42' header); convert it with `edgeseek convert --from llama2c`";
-        if (std::memcmp(d, "PK\x03\x04", 4) == 0) return "a ZIP archive, probably a PyTorch checkpoint (.pt/.bin); convert the Hugging Face folder with `edgeseek convert`";
-        if (std::memcmp(d, "FUGG", 4) == 0) return "a GGUF file written with the wrong byte order (big-endian GGUF is not supported)";
+namespace {
+
+// Rejects anything that is not GGUF, naming what it is when we can tell.
+void check_magic(const uint8_t* d, size_t n, const std::string& path) {
+    if (starts_with(d, n, "GGUF")) return;
+    if (n > 0 && n < sizeof kGgufMagic && std::memcmp(d, kGgufMagic, n) == 0) {
+        throw Error("file is truncated: only " + std::to_string(n) + " bytes, a GGUF header needs at least 24",
+                    path + " at byte 0", kHintTruncated);
     }
-    if (n >= 10) {
-        uint64_t hlen;
-        std::memcpy(&hlen, d, 8);
-        if (hlen > 1 && hlen < (1ull << 32) && d[8] == '{') {
-            return "a safetensors file; convert its Hugging Face folder with `edgeseek convert DIR -o OUT.gguf`";
-        }
+    const ForeignFormat f = identify_format(d, n);
+    if (!f.what.empty()) throw Error("not a GGUF file: this is " + f.what, path, f.hint);
+    std::string shown;
+    for (size_t k = 0; k < std::min<size_t>(n, 4); ++k) {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%02x", d[k]);
+        if (k) shown += ' ';
+        shown += buf;
     }
-    if (n >= 28) {
-        int32_t h[7];
-        std::memcpy(h, d, sizeof h);
-        const int32_t vocab = h[5] < 0 ? -h[5] : h[5];
-        const bool plausible = h[0] > 0 && h[0] <= 65536 && h[1] > 0 && h[1] <= 1 << 20 &&
-                               h[2] > 0 && h[2] <= 1024 && h[3] > 0 && h[3] <= 1024 && h[4] > 0 &&
-                               h[4] <= h[3] && vocab > 0 && vocab <= 1 << 22 && h[6] > 0 &&
-                               h[6] <= 1 << 22 && h[0] % h[3] == 0;
-        if (plausible) return "a llama2.c checkpoint (legacy header); convert it with `edgeseek convert --from llama2c MODEL.bin --tokenizer TOKENIZER.bin`";
-    }
-    if (n >= 1 && (d[0] == '{' || d[0] == '[')) return "a JSON/text file, not a model";
-    return "";
+    throw Error("not a GGUF file: it starts with bytes " + shown + ", GGUF files start with 'GGUF'",
+                path + " at byte 0", "pass a .gguf model file, e.g. one downloaded from Hugging Face");
 }
+
+uint32_t read_version(Reader& r) {
+    const size_t at = r.pos();
+    const auto v = r.read<uint32_t>("GGUF version");
+    if (v == 2 || v == 3) return v;
+    if (v == 1) {
+        r.fail("GGUF version 1 (2023) is not supported, only v2 and v3", at,
+               "re-convert the model with a current llama.cpp converter");
+    }
+    const uint32_t swapped = (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+    if (swapped == 2 || swapped == 3) {
+        r.fail("this GGUF file is big-endian (version field reads " + std::to_string(swapped) +
+                   " byte-swapped); edgeseek reads little-endian GGUF",
+               at, "re-convert the model without --bigendian");
+    }
+    r.fail("unsupported GGUF version " + std::to_string(v) + " (edgeseek reads v2 and v3)", at,
+           "the file is corrupt or from a newer GGUF revision; fetch it again or re-convert it");
+}
+
+// general.alignment when present (an unsigned power of two), else GGUF's default of 32.
+uint64_t alignment_of(const GgufFile& g) {
+    const GgufValue* a = g.find("general.alignment");
+    if (!a) return 32;
+    const bool is_unsigned = a->type == GgufType::U8 || a->type == GgufType::U16 || a->type == GgufType::U32 ||
+                             a->type == GgufType::U64;
+    if (!is_unsigned || a->u == 0 || (a->u & (a->u - 1)) != 0 || a->u > kMaxAlignment) {
+        throw Error(std::string("general.alignment must be an unsigned power of two up to ") +
+                        std::to_string(kMaxAlignment) + ", got " + gguf_type_name(a->type) + " " + a->to_display(),
+                    g.where_key("general.alignment"), kHintCorrupt);
+    }
+    return a->u;
+}
+
+}  // namespace
 
 std::unique_ptr<GgufFile> GgufFile::open(const std::string& path, bool use_mmap) {
     return parse(MappedFile(path, use_mmap));
@@ -303,144 +512,67 @@ void GgufFile::parse_all() {
     const std::string& path = file_.path();
     const uint8_t* d = file_.data();
     const size_t n = file_.size();
-    Reader r(d, n, path);
+    check_magic(d, n, path);
 
-    uint32_t magic = 0;
-    if (n >= 4) std::memcpy(&magic, d, 4);
-    if (n < 4 || magic != kGgufMagic) {
-        std::string what = identify_foreign_format(d, n);
-        if (what.empty()) {
-            throw Error("not a GGUF file (no 'GGUF' magic at byte 0)", path,
-                        "pass a .gguf model file, e.g. one downloaded from Hugging Face");
-        }
-        throw Error("not a GGUF file: this is " + what, path);
+    Reader r(d, n, path);
+    r.skip(sizeof kGgufMagic);
+    version_ = read_version(r);
+    const size_t count_at = r.pos();
+    const auto n_tensors = r.read<uint64_t>("tensor count");
+    const auto n_kv = r.read<uint64_t>("metadata key/value count");
+    if (n_tensors > r.remaining() / kMinTensorInfoBytes) {
+        r.fail("tensor count " + std::to_string(n_tensors) + " cannot fit in the " + std::to_string(r.remaining()) +
+                   " bytes after the header (each tensor info takes at least " +
+                   std::to_string(kMinTensorInfoBytes) + ")",
+               count_at, "the header is corrupt or the file truncated; fetch it again");
     }
-    r.skip(4);
-    const size_t vat = r.pos();
-    version_ = r.read<uint32_t>("version");
-    if (version_ == 1) {
-        r.fail("GGUF version 1 is not supported (only v2 and v3)", vat,
-               "re-convert the model with a current converter");
-    }
-    if (version_ < 2 || version_ > 3) {
-        r.fail("unsupported GGUF version " + std::to_string(version_) + " (edgeseek reads v2 and v3)", vat,
-               "the file is corrupt or from a newer format; re-convert it");
-    }
-    const size_t tcat = r.pos();
-    const uint64_t n_tensors = r.read<uint64_t>("tensor count");
-    const uint64_t n_kv = r.read<uint64_t>("metadata count");
-    // Each tensor info takes at least 8 (name len) + 4 + 4 + 8 bytes; each kv at least 8 + 4 + 1.
-    if (n_tensors > r.remaining() / 24) {
-        r.fail("tensor count " + std::to_string(n_tensors) + " is larger than the file could hold", tcat,
-               "the header is corrupt; fetch the file again");
-    }
-    if (n_kv > r.remaining() / 13) {
-        r.fail("metadata count " + std::to_string(n_kv) + " is larger than the file could hold", tcat + 8,
-               "the header is corrupt; fetch the file again");
+    if (n_kv > r.remaining() / kMinKvBytes) {
+        r.fail("metadata key/value count " + std::to_string(n_kv) + " cannot fit in the " +
+                   std::to_string(r.remaining()) + " bytes after the header (each entry takes at least " +
+                   std::to_string(kMinKvBytes) + ")",
+               count_at + 8, "the header is corrupt or the file truncated; fetch it again");
     }
 
     for (uint64_t k = 0; k < n_kv; ++k) {
         const size_t kat = r.pos();
+        r.set_context("metadata entry #" + std::to_string(k));
         std::string key = r.read_string("metadata key");
+        r.set_context("key " + quoted(key));
+        r.charge(kKeyOverhead, kat);
+        if (auto prev = kv_offset_.find(key); prev != kv_offset_.end()) {
+            r.fail("duplicate metadata key (first defined at byte " + std::to_string(prev->second) + ")", kat,
+                   "the file was written incorrectly; re-convert the model");
+        }
         const size_t tat = r.pos();
-        const uint32_t t = r.read<uint32_t>("metadata value type");
+        const auto t = r.read<uint32_t>("metadata value type");
         if (!valid_type(t)) {
-            r.fail("key '" + key + "' has value type " + std::to_string(t) + ", which GGUF does not define", tat,
-                   "the file is corrupt");
+            r.fail("value type " + std::to_string(t) + " is not a GGUF value type (0 to 12)", tat, kHintCorrupt);
         }
-        GgufValue v = read_value(r, static_cast<GgufType>(t), key, 0);
-        if (kv_.count(key)) {
-            r.fail("duplicate metadata key '" + key + "'", kat, "the file was written incorrectly; re-convert it");
-        }
+        GgufValue v = read_value(r, static_cast<GgufType>(t));
         kv_offset_[key] = kat;
         key_order_.push_back(key);
         kv_.emplace(std::move(key), std::move(v));
     }
+    r.set_context("");
 
-    if (const GgufValue* a = find("general.alignment")) {
-        if (!a->is_integer() || a->type == GgufType::I8 || a->u == 0 || (a->u & (a->u - 1)) != 0 ||
-            a->u > (1u << 20)) {
-            throw Error("general.alignment must be an unsigned power of two, got " + a->to_display(),
-                        where_key("general.alignment"), "the file is corrupt");
-        }
-        alignment_ = a->u;
-    }
+    alignment_ = alignment_of(*this);
 
+    r.charge(static_cast<size_t>(n_tensors) * sizeof(TensorInfo), count_at);
     tensors_.reserve(static_cast<size_t>(n_tensors));
     for (uint64_t k = 0; k < n_tensors; ++k) {
-        TensorInfo ti;
-        ti.info_offset = r.pos();
-        ti.name = r.read_string("tensor name");
-        const size_t dat = r.pos();
-        const uint32_t nd = r.read<uint32_t>("tensor dimension count");
-        if (nd == 0 || nd > kMaxDims) {
-            r.fail("tensor '" + ti.name + "' has " + std::to_string(nd) + " dimensions (1 to 4 allowed)", dat,
-                   "the file is corrupt");
-        }
-        int64_t elems = 1;
-        for (uint32_t j = 0; j < nd; ++j) {
-            const size_t at = r.pos();
-            const uint64_t dim = r.read<uint64_t>("tensor dimension");
-            if (dim == 0 || dim > (1ull << 40) || static_cast<uint64_t>(elems) > (1ull << 50) / dim) {
-                r.fail("tensor '" + ti.name + "' has an impossible dimension " + std::to_string(dim), at,
-                       "the file is corrupt");
-            }
-            elems *= static_cast<int64_t>(dim);
-            ti.shape.push_back(static_cast<int64_t>(dim));
-        }
-        const size_t tyat = r.pos();
-        const uint32_t tid = r.read<uint32_t>("tensor type");
-        const TypeTraits* tr = type_traits_by_id(tid);
-        if (!tr) {
-            r.fail("tensor '" + ti.name + "' has unknown tensor type id " + std::to_string(tid), tyat,
-                   "this file uses a type edgeseek does not know; re-quantize it to a common type such as q4_k_m or q8_0");
-        }
-        ti.type = static_cast<GgmlType>(tid);
-        if (ti.shape[0] % tr->block_size != 0) {
-            r.fail("tensor '" + ti.name + "' row length " + std::to_string(ti.shape[0]) +
-                       " is not a multiple of the " + tr->name + " block size " + std::to_string(tr->block_size),
-                   tyat, "the file is corrupt");
-        }
-        ti.nbytes = static_cast<uint64_t>(elems / tr->block_size) * tr->type_size;
-        const size_t oat = r.pos();
-        ti.offset = r.read<uint64_t>("tensor data offset");
-        if (ti.offset % alignment_ != 0) {
-            r.fail("tensor '" + ti.name + "' data offset " + std::to_string(ti.offset) +
-                       " is not a multiple of the alignment " + std::to_string(alignment_),
-                   oat, "the file is corrupt");
-        }
-        if (tensor_index_.count(ti.name)) {
-            r.fail("duplicate tensor name '" + ti.name + "'", ti.info_offset, "the file was written incorrectly; re-convert it");
+        TensorInfo ti = read_tensor_info(r, k, alignment_);
+        if (auto prev = tensor_index_.find(ti.name); prev != tensor_index_.end()) {
+            throw Error("duplicate tensor name (the first one's info is at byte " +
+                            std::to_string(tensors_[prev->second].info_offset) + ")",
+                        path + ": tensor " + quoted(ti.name) + " at byte " + std::to_string(ti.info_offset),
+                        "the file was written incorrectly; re-convert the model");
         }
         tensor_index_[ti.name] = tensors_.size();
         tensors_.push_back(std::move(ti));
     }
 
     data_offset_ = (r.pos() + alignment_ - 1) / alignment_ * alignment_;
-    const uint64_t data_size = n > data_offset_ ? n - data_offset_ : 0;
-
-    // Bounds and overlap: sort by offset, each must end before the next starts.
-    std::vector<size_t> order(tensors_.size());
-    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tensors_[a].offset < tensors_[b].offset; });
-    for (size_t k = 0; k < order.size(); ++k) {
-        TensorInfo& t = tensors_[order[k]];
-        if (t.offset > data_size || t.nbytes > data_size - t.offset) {
-            throw Error("tensor '" + t.name + "' data (" + std::to_string(t.nbytes) + " bytes at data offset " +
-                            std::to_string(t.offset) + ") runs past the end of the file (data section is " +
-                            std::to_string(data_size) + " bytes)",
-                        path + " at byte " + std::to_string(t.info_offset),
-                        "the file is truncated; fetch it again");
-        }
-        if (k + 1 < order.size()) {
-            const TensorInfo& next = tensors_[order[k + 1]];
-            if (t.offset + t.nbytes > next.offset) {
-                throw Error("tensor '" + t.name + "' data overlaps tensor '" + next.name + "'",
-                            path + " at byte " + std::to_string(t.info_offset), "the file is corrupt; re-convert it");
-            }
-        }
-        t.data = d + data_offset_ + t.offset;
-    }
+    place_tensor_data(tensors_, d, n, data_offset_, path);
 }
 
 const GgufValue* GgufFile::find(const std::string& key) const {
@@ -450,7 +582,7 @@ const GgufValue* GgufFile::find(const std::string& key) const {
 
 std::string GgufFile::where_key(const std::string& key) const {
     auto it = kv_offset_.find(key);
-    std::string w = path() + ": key '" + key + "'";
+    std::string w = path() + ": key " + quoted(key);
     if (it != kv_offset_.end()) w += " at byte " + std::to_string(it->second);
     return w;
 }
@@ -480,6 +612,10 @@ std::optional<int64_t> GgufFile::get_int(const std::string& key) const {
     if (!v->is_integer()) wrong_type(*this, key, "an integer", *v);
     switch (v->type) {
         case GgufType::U8: case GgufType::U16: case GgufType::U32: case GgufType::U64:
+            if (v->u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+                throw Error("integer " + std::to_string(v->u) + " is too large", where_key(key),
+                            "the file's metadata is malformed");
+            }
             return static_cast<int64_t>(v->u);
         default: return v->i;
     }
@@ -489,10 +625,12 @@ std::optional<double> GgufFile::get_float(const std::string& key) const {
     const GgufValue* v = find(key);
     if (!v) return std::nullopt;
     if (v->type == GgufType::F32 || v->type == GgufType::F64) return v->f;
-    if (v->is_integer()) return static_cast<double>(*get_int(key));
+    if (v->type == GgufType::U8 || v->type == GgufType::U16 || v->type == GgufType::U32 || v->type == GgufType::U64) {
+        return static_cast<double>(v->u);
+    }
+    if (v->is_integer()) return static_cast<double>(v->i);
     wrong_type(*this, key, "a number", *v);
 }
-
 std::optional<bool> GgufFile::get_bool(const std::string& key) const {
     const GgufValue* v = find(key);
     if (!v) return std::nullopt;

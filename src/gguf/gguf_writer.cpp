@@ -26,7 +26,33 @@ void put_string(std::vector<uint8_t>& out, const std::string& s) {
     put(out, s.data(), s.size());
 }
 
-void put_value(std::vector<uint8_t>& out, const GgufValue& v, bool with_type) {
+size_t packed_elem_size(GgufType t) {
+    switch (t) {
+        case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
+        case GgufType::U16: case GgufType::I16: return 2;
+        case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
+        case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
+        default: return 0;
+    }
+}
+
+// An array whose count disagrees with its elements would make the reader misparse everything
+// after it; refuse to write it.
+void check_array(const std::string& key, const GgufValue& v) {
+    size_t have = 0;
+    if (v.elem_type == GgufType::STRING) have = v.strings.size();
+    else if (v.elem_type == GgufType::ARRAY) have = v.arrays.size();
+    else if (packed_elem_size(v.elem_type) != 0 && v.packed.size() % packed_elem_size(v.elem_type) == 0)
+        have = v.packed.size() / packed_elem_size(v.elem_type);
+    else have = static_cast<size_t>(-1);
+    if (have != v.count) {
+        throw Error("cannot write key '" + key + "': array count " + std::to_string(v.count) +
+                        " does not match its elements (" + std::string(gguf_type_name(v.elem_type)) + ")",
+                    "gguf writer", "set GgufValue::count to the number of elements");
+    }
+}
+
+void put_value(std::vector<uint8_t>& out, const std::string& key, const GgufValue& v, bool with_type) {
     if (with_type) put<uint32_t>(out, static_cast<uint32_t>(v.type));
     switch (v.type) {
         case GgufType::U8: case GgufType::BOOL: put<uint8_t>(out, static_cast<uint8_t>(v.u)); break;
@@ -41,12 +67,13 @@ void put_value(std::vector<uint8_t>& out, const GgufValue& v, bool with_type) {
         case GgufType::F64: put<double>(out, v.f); break;
         case GgufType::STRING: put_string(out, v.str); break;
         case GgufType::ARRAY:
+            check_array(key, v);
             put<uint32_t>(out, static_cast<uint32_t>(v.elem_type));
             put<uint64_t>(out, v.count);
             if (v.elem_type == GgufType::STRING) {
                 for (const auto& s : v.strings) put_string(out, s);
             } else if (v.elem_type == GgufType::ARRAY) {
-                for (const auto& a : v.arrays) put_value(out, a, false);
+                for (const auto& a : v.arrays) put_value(out, key, a, false);
             } else {
                 put(out, v.packed.data(), v.packed.size());
             }
@@ -74,6 +101,13 @@ GgufValue packed_array(GgufType et, const std::vector<T>& xs) {
 }  // namespace
 
 void GgufWriter::set(const std::string& key, GgufValue v) {
+    // The key and the layout must agree, so setting the key sets the alignment (the reader
+    // aligns the data section by the key; the writer by alignment_).
+    const bool is_unsigned = v.type == GgufType::U8 || v.type == GgufType::U16 || v.type == GgufType::U32 ||
+                             v.type == GgufType::U64;
+    if (key == "general.alignment" && is_unsigned && v.u > 0 && v.u <= (1u << 20)) {
+        alignment_ = static_cast<uint32_t>(v.u);
+    }
     for (auto& kv : kv_) {
         if (kv.first == key) { kv.second = std::move(v); return; }
     }
@@ -107,33 +141,54 @@ void GgufWriter::remove(const std::string& key) {
 }
 
 void GgufWriter::add_tensor(const std::string& name, const std::vector<int64_t>& shape, GgmlType type, FillFn fill) {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
     const TypeTraits* tr = type_traits(type);
-    if (!tr || shape.empty() || shape[0] % tr->block_size != 0) {
-        throw Error("cannot write tensor '" + name + "' as " + type_name(type) + ": row length " +
-                        (shape.empty() ? std::string("?") : std::to_string(shape[0])) + " does not fit the block size",
+    int64_t n = 1;
+    bool dims_ok = !shape.empty() && shape.size() <= 4;
+    for (int64_t d : shape) dims_ok = dims_ok && d > 0;
+    if (dims_ok) for (int64_t d : shape) n *= d;
+    if (!tr || !dims_ok || shape[0] % tr->block_size != 0) {
+        throw Error("cannot write tensor '" + name + "' as " + type_name(type) + ": shape " +
+                        (dims_ok ? "row length " + std::to_string(shape[0]) + " does not fit the block size"
+                                 : std::string("must have 1 to 4 positive dimensions")),
                     "gguf writer");
+    }
+    for (const auto& t : tensors_) {
+        if (t.name == name) throw Error("cannot write tensor '" + name + "' twice", "gguf writer", "give every tensor its own name");
     }
     tensors_.push_back({name, shape, type, static_cast<uint64_t>(n / tr->block_size) * tr->type_size, std::move(fill)});
 }
 
 void GgufWriter::add_tensor(const std::string& name, const std::vector<int64_t>& shape, GgmlType type, const void* data) {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    const size_t bytes = static_cast<size_t>(n / type_traits(type)->block_size) * type_traits(type)->type_size;
-    add_tensor(name, shape, type, [data, bytes](uint8_t* dst) { std::memcpy(dst, data, bytes); });
+    add_tensor(name, shape, type, FillFn{});
+    const size_t bytes = static_cast<size_t>(tensors_.back().nbytes);
+    tensors_.back().fill = [data, bytes](uint8_t* dst) { std::memcpy(dst, data, bytes); };
 }
 
 std::vector<uint8_t> GgufWriter::header_bytes(std::vector<uint64_t>* offsets) const {
+    if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0) {
+        throw Error("alignment " + std::to_string(alignment_) + " is not a power of two", "gguf writer");
+    }
+    // general.alignment is written whenever it differs from GGUF's default of 32, and always
+    // with the value the data section is really aligned to.
+    GgufValue align;
+    align.type = GgufType::U32;
+    align.u = alignment_;
+    bool has_align_key = false;
+    for (const auto& kv : kv_) has_align_key = has_align_key || kv.first == "general.alignment";
+    const bool add_align_key = !has_align_key && alignment_ != 32;
+
     std::vector<uint8_t> h;
     put<uint32_t>(h, 0x46554747);
     put<uint32_t>(h, 3);
     put<uint64_t>(h, tensors_.size());
-    put<uint64_t>(h, kv_.size());
+    put<uint64_t>(h, kv_.size() + (add_align_key ? 1 : 0));
     for (const auto& kv : kv_) {
         put_string(h, kv.first);
-        put_value(h, kv.second, true);
+        put_value(h, kv.first, kv.first == "general.alignment" ? align : kv.second, true);
+    }
+    if (add_align_key) {
+        put_string(h, "general.alignment");
+        put_value(h, "general.alignment", align, true);
     }
     uint64_t off = 0;
     for (const auto& t : tensors_) {
@@ -162,6 +217,8 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
 }
 
 void GgufWriter::write(const std::string& path) const {
+    std::vector<uint64_t> offsets;
+    const std::vector<uint8_t> head = header_bytes(&offsets);  // may throw: before creating anything
     const std::string tmp = path + ".partial";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -185,8 +242,6 @@ void GgufWriter::write(const std::string& path) const {
             n -= static_cast<size_t>(w);
         }
     };
-    std::vector<uint64_t> offsets;
-    std::vector<uint8_t> head = header_bytes(&offsets);
     write_all(head.data(), head.size());
     std::vector<uint8_t> buf;
     for (const auto& t : tensors_) {
