@@ -13,5 +13,9 @@ VecDotFn vec_dot_kernel(GgmlType t, Isa isa = active_isa());
 // translation unit compiled with that ISA's flags; only called when the CPU has the ISA.
 VecDotFn vec_dot_avx2(GgmlType t);
 VecDotFn vec_dot_avx512(GgmlType t);
+// The k-quant, IQ4 and other 32-value-block kernels (vec_dot_kquants_avx2/avx512.cpp), called
+// by the two tables above.
+VecDotFn vec_dot_kquants_avx2(GgmlType t);
+VecDotFn vec_dot_kquants_avx512(GgmlType t);
 
 }  // namespace edgeseek

@@ -160,6 +160,16 @@ VecDotFn vec_dot_avx512(GgmlType t) {
         case GgmlType::F32: return f32_f32;
         case GgmlType::F16: return f16_f16;
         case GgmlType::BF16: return bf16_bf16;
+        case GgmlType::Q2_K:
+        case GgmlType::Q3_K:
+        case GgmlType::Q4_K:
+        case GgmlType::Q5_K:
+        case GgmlType::Q6_K:
+        case GgmlType::IQ4_XS:
+        case GgmlType::Q4_1:
+        case GgmlType::Q5_0:
+        case GgmlType::Q5_1:
+        case GgmlType::IQ4_NL: return vec_dot_kquants_avx512(t);
         default: return nullptr;
     }
 }

@@ -1,8 +1,15 @@
 // `edgeseek run`: generate text from a prompt, streaming tokens as they come.
-// Accepts llama.cpp's spellings of the common options.
+// Accepts llama.cpp's spellings of the common options. With --chat the prompt is one user
+// message put through the model's chat template, and the reply is split into thought and answer.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
+#include "chat/chat_engine.h"
+#include "chat/reasoning_display.h"
 #include "cli_common.h"
 #include "core/error.h"
 #include "commands.h"
@@ -19,6 +26,11 @@ struct Opts {
     int threads = 0;
     bool no_mmap = false, no_display_prompt = false, no_bos = false;
     SamplingParams sp;
+    // --chat
+    bool chat = false, json = false;
+    std::string reasoning = "dim", chat_template, system;
+    int64_t think_budget = -1;
+    std::vector<std::string> vars;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -28,6 +40,61 @@ double ms_since(Clock::time_point t) {
 void put(const std::string& s) {
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fflush(stdout);
+}
+
+std::string read_template(const std::string& path) {
+    if (path.empty()) return {};
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("cannot open the chat template", path, "check the path");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// One templated turn: the reply streamed per --reasoning, or one JSON object with --json.
+void run_chat_turn(const Opts& o, const Model& model, const Tokenizer& tok, Session& session, double load_ms) {
+    const auto display = parse_reasoning_display(o.reasoning);
+    if (!display) throw Error("unknown --reasoning '" + o.reasoning + "'", "run", "use show, dim or hide");
+    ChatOptions co;
+    co.sampling = o.sp;
+    co.max_tokens = o.n_predict;
+    co.think_budget = o.think_budget;
+    for (const auto& v : o.vars) add_template_var(co.template_vars, v);
+    ChatEngine engine(session, tok, ChatFormat::from_gguf(model.file(), read_template(o.chat_template)), co);
+    Conversation conv;
+    conv.set_system(o.system);
+    ReasoningPrinter printer(stdout, *display, ::isatty(STDOUT_FILENO) != 0);
+    TurnEvents ev;
+    if (!o.json) {
+        ev.reasoning = [&](const std::string& s) { printer.reasoning(s); };
+        ev.content = [&](const std::string& s) { printer.content(s); };
+        ev.thought_done = [&](int64_t n, double sec) { printer.thought_done(n, sec); };
+    }
+    ev.notice = [](const std::string& s) { std::fprintf(stderr, "[%s]\n", s.c_str()); };
+    const TurnResult r = engine.respond(conv, prompt_text(o.prompt, o.file), ev);
+    const TurnStats& st = r.stats;
+    if (o.json) {
+        nlohmann::ordered_json j;
+        j["reasoning"] = r.reasoning;
+        j["content"] = r.content;
+        j["finish_reason"] = stop_reason_name(r.stop);
+        j["usage"] = {{"prompt_tokens", st.prompt_tokens},
+                      {"completion_tokens", st.completion_tokens},
+                      {"reasoning_tokens", st.reasoning_tokens}};
+        put(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    } else {
+        printer.finish(st.reasoning_tokens, st.reasoning_ms / 1000.0);
+    }
+    std::fprintf(stderr,
+                 "\n[stopped: %s]\n"
+                 "load: %.1f ms | prompt: %lld tokens, %.1f ms | generation: %lld tokens (%lld reasoning), %.1f ms, "
+                 "%.2f tokens/s | threads: %d, ctx: %lld, seed: %llu\n",
+                 stop_reason_name(r.stop), load_ms, static_cast<long long>(st.prompt_tokens), st.prompt_ms,
+                 static_cast<long long>(st.completion_tokens), static_cast<long long>(st.reasoning_tokens),
+                 st.generation_ms,
+                 st.completion_tokens > 0 ? 1000.0 * static_cast<double>(st.completion_tokens) / st.generation_ms : 0.0,
+                 static_cast<int>(session.pool().size()), static_cast<long long>(session.n_ctx()),
+                 static_cast<unsigned long long>(engine.seed()));
 }
 }  // namespace
 
@@ -53,6 +120,15 @@ CommandRun add_run_command(CLI::App& app) {
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
     sub->add_flag("--no-display-prompt", o->no_display_prompt, "do not echo the prompt");
     sub->add_flag("--no-bos", o->no_bos, "do not add BOS");
+    sub->add_flag("--chat", o->chat, "the prompt is one user message, rendered with the model's chat template");
+    sub->add_flag("--json", o->json, "with --chat: print {reasoning, content, usage} as one JSON object");
+    sub->add_option("--reasoning", o->reasoning, "with --chat: show, dim or hide the thought")
+        ->check(CLI::IsMember({"show", "dim", "hide"}))->default_val("dim");
+    sub->add_option("--think-budget", o->think_budget, "with --chat: close the thought after N tokens (0: answer directly)")
+        ->default_val(-1);
+    sub->add_option("--chat-template", o->chat_template, "with --chat: Jinja template file instead of the model's own");
+    sub->add_option("--system", o->system, "with --chat: system prompt");
+    sub->add_option("--var", o->vars, "with --chat: template variable NAME=JSON (repeatable)");
     return [o]() -> int {
         const std::string text = prompt_text(o->prompt, o->file);
         const auto t_load = Clock::now();
@@ -69,6 +145,11 @@ CommandRun add_run_command(CLI::App& app) {
         const int threads = o->threads > 0 ? o->threads : default_threads();
         Session session(*model, ctx, threads);
         const double load_ms = ms_since(t_load);
+        if (o->chat) {
+            run_chat_turn(*o, *model, *tok, session, load_ms);
+            return 0;
+        }
+        if (o->json) throw Error("--json needs --chat", "run", "add --chat");
 
         const std::vector<int32_t> ids = tok->encode(text, !o->no_bos, true);
         if (ids.empty()) throw Error("the prompt produced no tokens", "run", "pass a non-empty prompt");

@@ -1,0 +1,120 @@
+// AVX-512 activation quantizers: Q8_0, Q8_1 and Q8_K rows, byte-identical to the references
+// (quant/q8_0.cpp, quant/q8_1.cpp, quant/k_quants_quantize.cpp) for every input, NaN and
+// infinity included: the same float operations in the same order per value, the references'
+// rounding modes, and their clamps (vmaxps/vminps return the second operand for a NaN, which
+// reproduces where std::fmax/fmin and the clamps send it).
+#if defined(__x86_64__)
+#include <cstring>
+
+#include "kernels/simd.h"
+#include "kernels/vec_dot.h"
+#include "quant/blocks.h"
+#include "quant/f16.h"
+
+namespace edgeseek {
+namespace {
+
+inline __m512 abs16(const float* x) { return _mm512_abs_ps(_mm512_loadu_ps(x)); }
+
+// max |x| over 16 * nvec floats, NaN ignored (as std::fmax does).
+inline float abs_max(const float* x, int nvec) {
+    __m512 m = _mm512_setzero_ps();
+    for (int j = 0; j < nvec; ++j) m = _mm512_max_ps(abs16(x + 16 * j), m);
+    return _mm512_reduce_max_ps(m);
+}
+
+// 16 rounded, clamped quants as int32: NaN goes to `nan_to` (the bound the reference's clamps
+// send it to), the rest is clamped to [-127, 127] and rounded by `round`.
+template <typename Round>
+inline __m512i quants16(__m512 v, float nan_to, Round round) {
+    const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
+    v = nan_to < 0.0f ? _mm512_min_ps(_mm512_max_ps(v, lo), hi) : _mm512_max_ps(_mm512_min_ps(v, hi), lo);
+    return _mm512_cvtps_epi32(round(v));
+}
+
+inline __m512 round_half_even(__m512 v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+
+// std::round: half away from zero. v - trunc(v) is exact, so the comparison with 0.5 is too.
+inline __m512 round_half_away(__m512 v) {
+    const __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __mmask16 up = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(v, t)), _mm512_set1_ps(0.5f), _CMP_GE_OQ);
+    const __m512 one = _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN)),
+                                                           _mm512_castps_si512(_mm512_set1_ps(1.0f))));
+    return _mm512_mask_add_ps(t, up, t, one);
+}
+
+inline void store16(int8_t* dst, __m512i q) { _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(q)); }
+
+void q8_0_row(const float* src, void* dst, int64_t n) {
+    BlockQ8_0* b = static_cast<BlockQ8_0*>(dst);
+    for (int64_t i = 0; i < n / kQK8_0; ++i) {
+        const float* x = src + i * kQK8_0;
+        const float d = abs_max(x, 2) / 127.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        b[i].d = fp32_to_fp16(d);
+        for (int k = 0; k < 2; ++k) {
+            store16(b[i].qs + 16 * k, quants16(_mm512_mul_ps(_mm512_loadu_ps(x + 16 * k), _mm512_set1_ps(id)), -127.0f, round_half_even));
+        }
+    }
+}
+
+void q8_1_row(const float* src, void* dst, int64_t n) {
+    BlockQ8_1* b = static_cast<BlockQ8_1*>(dst);
+    for (int64_t i = 0; i < n / kQK8_1; ++i) {
+        const float* x = src + i * kQK8_1;
+        const float d = abs_max(x, 2) / 127.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        int sum = 0;
+        for (int k = 0; k < 2; ++k) {
+            const __m512i q = quants16(_mm512_mul_ps(_mm512_loadu_ps(x + 16 * k), _mm512_set1_ps(id)), -127.0f, round_half_away);
+            sum += _mm512_reduce_add_epi32(q);
+            store16(b[i].qs + 16 * k, q);
+        }
+        b[i].d = fp32_to_fp16(d);
+        b[i].s = fp32_to_fp16(static_cast<float>(sum) * d);
+    }
+}
+
+void q8_k_row(const float* src, void* dst, int64_t n) {
+    BlockQ8_K* blocks = static_cast<BlockQ8_K*>(dst);
+    constexpr int kVecs = kQK_K / 16;
+    for (int64_t i = 0; i < n / kQK_K; ++i) {
+        const float* x = src + i * kQK_K;
+        BlockQ8_K& b = blocks[i];
+        const float amax = abs_max(x, kVecs);
+        if (amax == 0.0f) {
+            std::memset(&b, 0, sizeof b);
+            continue;
+        }
+        // The scale follows the first value of largest magnitude, with its sign.
+        float max = 0.0f;
+        for (int j = 0; j < kVecs; ++j) {
+            const __mmask16 hit = _mm512_cmp_ps_mask(abs16(x + 16 * j), _mm512_set1_ps(amax), _CMP_EQ_OQ);
+            if (hit) {
+                max = x[16 * j + __builtin_ctz(hit)];
+                break;
+            }
+        }
+        const float iscale = -127.0f / max;
+        for (int j = 0; j < kVecs; ++j) {
+            const __m512i q = quants16(_mm512_mul_ps(_mm512_set1_ps(iscale), _mm512_loadu_ps(x + 16 * j)), 127.0f, round_half_even);
+            b.bsums[j] = static_cast<int16_t>(_mm512_reduce_add_epi32(q));
+            store16(b.qs + 16 * j, q);
+        }
+        b.d = 1.0f / iscale;
+    }
+}
+
+}  // namespace
+
+FromFloatFn quantize_act_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q8_0: return q8_0_row;
+        case GgmlType::Q8_1: return q8_1_row;
+        case GgmlType::Q8_K: return q8_k_row;
+        default: return nullptr;
+    }
+}
+
+}  // namespace edgeseek
+#endif

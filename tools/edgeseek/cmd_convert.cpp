@@ -1,0 +1,201 @@
+// `edgeseek convert DIR -o OUT.gguf [--outtype TYPE]`: a Hugging Face checkpoint (safetensors) to
+// GGUF; `edgeseek convert --from llama2c MODEL.bin --tokenizer TOKENIZER.bin -o OUT.gguf`: a
+// llama2.c checkpoint. --outtype auto (the default) keeps the weights' own precision, so a bf16
+// checkpoint (as the R1 distills ship) converts losslessly; f32/f16/bf16 convert directly, the
+// quantized types (q8_0, q4_k_m, ...) then quantize as `edgeseek quantize` does. Progress goes
+// to stderr (a bar on a terminal, plain lines otherwise). OUT is written as OUT.partial and
+// renamed when complete; an existing OUT is kept unless --force; SIGINT/SIGTERM/SIGHUP remove
+// the partial files.
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "convert/hf_converter.h"
+#include "convert/llama2c.h"
+#include "core/error.h"
+#include "quantize/output_path.h"
+
+namespace edgeseek::cli {
+namespace {
+
+// The files an interrupted conversion may leave, in storage a signal handler can read.
+constexpr size_t kMaxPath = 4096;
+std::array<std::array<char, kMaxPath>, 3> g_partials{};
+volatile sig_atomic_t g_armed = 0;
+
+void remove_partials_and_exit(int sig) {
+    if (g_armed) {
+        for (const auto& p : g_partials) ::unlink(p.data());
+    }
+    static const char msg[] = "\nedgeseek: interrupted; the partial output was removed\n";
+    const ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)ignored;
+    ::_exit(128 + sig);
+}
+
+class InterruptGuard {
+public:
+    explicit InterruptGuard(const std::string& out) {
+        const std::string paths[3] = {partial_path(out), unquantized_path(out), partial_path(unquantized_path(out))};
+        for (size_t k = 0; k < 3; ++k) {
+            if (paths[k].size() >= kMaxPath) throw Error("the output path is too long", out, "use a shorter path");
+            std::memcpy(g_partials[k].data(), paths[k].c_str(), paths[k].size() + 1);
+        }
+        g_armed = 1;
+        struct sigaction sa{};
+        sa.sa_handler = remove_partials_and_exit;
+        sigemptyset(&sa.sa_mask);
+        for (size_t k = 0; k < kSignals.size(); ++k) {
+            ::sigaction(kSignals[k], nullptr, &old_[k]);
+            if (kSignals[k] != SIGTERM && old_[k].sa_handler == SIG_IGN) continue;  // nohup stays nohup
+            ::sigaction(kSignals[k], &sa, nullptr);
+        }
+    }
+    ~InterruptGuard() {
+        for (size_t k = 0; k < kSignals.size(); ++k) ::sigaction(kSignals[k], &old_[k], nullptr);
+        g_armed = 0;
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+    std::array<struct sigaction, 3> old_{};
+};
+
+// A bar redrawn in place on a terminal (at most 10 times a second), a line per 10% otherwise.
+class ProgressDisplay {
+public:
+    ProgressDisplay() : tty_(::isatty(STDERR_FILENO) != 0) {}
+    ~ProgressDisplay() { finish(); }
+
+    void update(const ConvertProgress& p) {
+        if (phase_ != p.phase) {
+            finish();
+            phase_ = p.phase;
+            last_decile_ = -1;
+        }
+        const double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 1.0;
+        const bool done = p.bytes_done >= p.bytes_total;
+        if (tty_) {
+            if (!done && drawn_ && p.seconds - last_draw_ < 0.1) return;
+            const int width = 30, filled = static_cast<int>(frac * width);
+            std::fprintf(stderr, "\r%-8s [%s%s] %5.1f%%  tensor %zu/%zu  %.1f s\033[K", p.phase,
+                         std::string(static_cast<size_t>(filled), '#').c_str(),
+                         std::string(static_cast<size_t>(width - filled), '.').c_str(), 100.0 * frac, p.tensor + 1,
+                         p.n_tensors, p.seconds);
+            std::fflush(stderr);
+            drawn_ = true;
+            last_draw_ = p.seconds;
+            return;
+        }
+        const int decile = static_cast<int>(10 * frac);
+        if (decile <= last_decile_) return;
+        last_decile_ = decile;
+        std::fprintf(stderr, "%s: %3d%% (tensor %zu/%zu, %.1f s)\n", p.phase, 10 * decile, p.tensor + 1, p.n_tensors,
+                     p.seconds);
+    }
+
+    void finish() {
+        if (tty_ && drawn_) std::fputc('\n', stderr);
+        drawn_ = false;
+    }
+
+private:
+    bool tty_;
+    bool drawn_ = false;
+    double last_draw_ = 0.0;
+    int last_decile_ = -1;
+    std::string phase_;
+};
+
+struct Opts {
+    std::string input, out, outtype = "auto", from = "hf", tokenizer, vocab, name;
+    bool force = false;
+    int threads = 0;
+};
+
+void check_options(const Opts& o) {
+    if (o.from != "hf" && o.from != "llama2c") {
+        throw Error("unknown --from '" + o.from + "'", "command line", "use hf (the default) or llama2c");
+    }
+    if (o.from == "llama2c" && o.tokenizer.empty()) {
+        throw Error("--from llama2c needs --tokenizer TOKENIZER.bin", "command line", "give llama2.c's tokenizer.bin");
+    }
+    if (o.from == "hf" && !o.tokenizer.empty()) {
+        throw Error("--tokenizer is for --from llama2c", "command line", "a Hugging Face folder has its own tokenizer.json");
+    }
+    if (o.from == "llama2c" && !o.vocab.empty()) throw Error("--vocab is for Hugging Face checkpoints", "command line");
+}
+
+// Files a run killed by SIGKILL may have left; prepare_output_path handles OUT.partial.
+void remove_stale_temporaries(const std::string& out) {
+    for (const std::string& p : {unquantized_path(out), partial_path(unquantized_path(out))}) {
+        if (::unlink(p.c_str()) == 0) std::fprintf(stderr, "edgeseek: removed %s left by an interrupted run\n", p.c_str());
+    }
+}
+
+int run_convert(const Opts& o) {
+    check_options(o);
+    const OutputCheck check = prepare_output_path(o.input, o.out, o.force);
+    remove_stale_temporaries(o.out);
+    ModelWriteOptions wo;
+    wo.n_threads = o.threads > 0 ? o.threads : default_threads();
+    auto display = std::make_shared<ProgressDisplay>();
+    wo.progress = [display](const ConvertProgress& p) { display->update(p); };
+    InterruptGuard guard(o.out);
+    if (o.from == "llama2c") {
+        Llama2cOptions lo{o.tokenizer, o.outtype, o.name, wo};
+        Llama2cConversion conv(o.input, lo);
+        const Llama2cConfig& c = conv.config();
+        std::printf("convert: %s (llama2.c: dim %lld, %lld layers, %lld heads, vocab %lld) -> %s as %s, %zu tensors\n",
+                    o.input.c_str(), static_cast<long long>(c.dim), static_cast<long long>(c.n_layers),
+                    static_cast<long long>(c.n_heads), static_cast<long long>(c.vocab_size), o.out.c_str(),
+                    conv.output_type().file_type.name, conv.n_tensors());
+        std::fflush(stdout);
+        conv.write(o.out);
+    } else {
+        ConvertOptions co{o.outtype, o.name, o.vocab, wo};
+        HfConversion conv(o.input, co);
+        const HfConfig& c = conv.config();
+        std::printf("convert: %s (%s: %lld layers, n_embd %lld, vocab %lld, pre-tokenizer %s%s) -> %s as %s, %zu tensors\n",
+                    o.input.c_str(), c.hf_arch.c_str(), static_cast<long long>(c.n_layer),
+                    static_cast<long long>(c.n_embd), static_cast<long long>(conv.n_vocab()),
+                    conv.pre_tokenizer().c_str(), conv.plan().tied ? ", tied embeddings" : "", o.out.c_str(),
+                    conv.output_type().file_type.name, conv.plan().tensors.size());
+        std::fflush(stdout);
+        conv.write(o.out);
+    }
+    display->finish();
+    std::printf("convert: wrote %s%s\n", o.out.c_str(), check.replaces_existing ? ", replacing the file that was there" : "");
+    return 0;
+}
+
+}  // namespace
+
+CommandRun add_convert_command(CLI::App& app) {
+    auto o = std::make_shared<Opts>();
+    CLI::App* sub = app.add_subcommand("convert", "Convert a Hugging Face checkpoint (or a llama2.c model) to GGUF");
+    sub->add_option("input", o->input, "checkpoint folder (config.json, tokenizer.json, *.safetensors), or MODEL.bin with --from llama2c")
+        ->required();
+    sub->add_option("-o,--outfile", o->out, "GGUF file to write (refused when it exists, unless --force)")->required();
+    sub->add_option("--outtype", o->outtype,
+                    "auto (default: the weights' own precision, lossless), f32, f16, bf16, or a quantized type: " +
+                        output_type_names().substr(std::string("auto, f32, f16, bf16, ").size()));
+    sub->add_option("--from", o->from, "hf (default) or llama2c");
+    sub->add_option("--tokenizer", o->tokenizer, "llama2.c tokenizer.bin (with --from llama2c)");
+    sub->add_option("--vocab", o->vocab, "take the tokenizer (every tokenizer.* key) from this GGUF instead of tokenizer.json");
+    sub->add_option("--name", o->name, "general.name (default: the folder or file name)");
+    sub->add_option("-t,--threads", o->threads, "threads (default: physical cores)");
+    sub->add_flag("--force", o->force, "replace OUT if it exists (only once the new file is complete)");
+    return [o]() -> int { return run_convert(*o); };
+}
+
+}  // namespace edgeseek::cli
