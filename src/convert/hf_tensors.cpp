@@ -125,9 +125,7 @@ private:
         s.data = t.data;
         s.permute_head_dim = permute;
         s.origin = origin;
-        const SafetensorsFile* file = e->file;
-        const SafetensorsTensor* tensor = e->tensor;
-        s.release = [file, tensor] { file->release(*tensor); };
+        s.mapped = e->file->is_mapped();
         plan_->tensors.push_back(std::move(s));
         used_.insert(hf);
     }

@@ -135,9 +135,7 @@ void Llama2cConversion::add(const std::string& name, std::vector<int64_t> shape,
     s.dtype = SafetensorsDtype::F32;
     s.data = model_.data() + kHeaderBytes + 4 * offset_floats;
     s.origin = model_.path() + ": " + name;
-    const uint8_t* data = s.data;
-    const uint64_t bytes = s.source_bytes();
-    s.release = [data, bytes] { release_mapped_pages(data, bytes); };
+    s.mapped = model_.is_mapped();
     tensors_.push_back(std::move(s));
 }
 

@@ -129,7 +129,7 @@ public:
         if (t.permute_head_dim > 0 && t.shape.size() == 1) {
             fill_permuted_vector(t, dst);
             state_.bytes_done += t.source_bytes();
-            if (t.release) t.release();
+            release(t, 0, 1);
             return;
         }
         const int64_t rows = t.n_rows();
@@ -141,8 +141,9 @@ public:
                 try {
                     float* buf = ws_.rows[static_cast<size_t>(thread)].data();
                     for (int64_t r = r0 + b; r < r0 + e; ++r) {
-                        load_row(t, source_row(t, r), buf);
-                        store_row(t, r, buf, dst + static_cast<size_t>(r) * out_row);
+                        const int64_t src = source_row(t, r);  // errors name the source's row
+                        load_row(t, src, buf);
+                        store_row(t, src, buf, dst + static_cast<size_t>(r) * out_row);
                     }
                 } catch (...) {
                     ws_.errors[static_cast<size_t>(thread)] = std::current_exception();
@@ -150,12 +151,22 @@ public:
             });
             rethrow_first(ws_);
             state_.bytes_done += t.source_bytes() / static_cast<uint64_t>(rows) * static_cast<uint64_t>(r1 - r0);
+            // Rows in the order they were read; permuted rows come from anywhere in their head.
+            if (t.permute_head_dim == 0) release(t, r0, r1);
             report();
         }
-        if (t.release) t.release();
+        if (t.permute_head_dim != 0) release(t, 0, rows);
     }
 
 private:
+    // The source rows [r0, r1) are not needed again: drop their pages from this process, so
+    // resident memory holds the output tensor and one slice of input, whatever the model size.
+    static void release(const TensorSource& t, int64_t r0, int64_t r1) {
+        if (!t.mapped) return;
+        const uint64_t row = t.source_bytes() / static_cast<uint64_t>(t.n_rows());
+        release_mapped_pages(t.data + static_cast<uint64_t>(r0) * row, static_cast<uint64_t>(r1 - r0) * row);
+    }
+
     void report() {
         state_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         if (progress_) progress_(state_);

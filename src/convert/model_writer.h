@@ -40,7 +40,7 @@ struct TensorSource {
     const uint8_t* data = nullptr;   // source rows, row-major
     int64_t permute_head_dim = 0;    // >0: rows regrouped per head (Llama Q/K, see hf_tensors.h)
     std::string origin;              // for errors: "<file>: tensor '<name>'"
-    std::function<void()> release;   // called once the tensor is written (drops mapped pages)
+    bool mapped = false;             // data is a read-only file mapping: its pages are dropped once read
 
     int64_t n_rows() const;
     uint64_t source_bytes() const;

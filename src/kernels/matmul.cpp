@@ -19,13 +19,13 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
                     "re-quantize the model to a supported type such as q8_0 or q4_0");
     }
     const VecDotFn dot = vec_dot_kernel(W.type);
-    const TypeTraits* at = type_traits(wt->vec_dot_type);
+    const FromFloatFn quantize = quantize_act_kernel(wt->vec_dot_type);
     const size_t act_row = row_size(wt->vec_dot_type, W.cols);
     thread_local std::vector<uint8_t> act;
     act.resize(act_row * static_cast<size_t>(n_tokens));
     uint8_t* act_data = act.data();
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-        for (int64_t t = b; t < e; ++t) at->from_float(X + t * W.cols, act_data + t * act_row, W.cols);
+        for (int64_t t = b; t < e; ++t) quantize(X + t * W.cols, act_data + t * act_row, W.cols);
     });
     const int64_t rows = W.rows;
     // Prompt batches go through the tiled kernel when the type has one (an even number of

@@ -15,4 +15,17 @@ VecDotFn vec_dot_kernel(GgmlType t, Isa isa) {
     return tr ? tr->vec_dot : nullptr;
 }
 
+FromFloatFn quantize_act_kernel(GgmlType t, Isa isa) {
+    FromFloatFn f = nullptr;
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) f = quantize_act_avx512(t);
+    if (!f && isa >= Isa::Avx2) f = quantize_act_avx2(t);
+#else
+    (void)isa;
+#endif
+    if (f) return f;
+    const TypeTraits* tr = type_traits(t);
+    return tr ? tr->from_float : nullptr;
+}
+
 }  // namespace edgeseek

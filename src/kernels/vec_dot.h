@@ -18,4 +18,10 @@ VecDotFn vec_dot_avx512(GgmlType t);
 VecDotFn vec_dot_kquants_avx2(GgmlType t);
 VecDotFn vec_dot_kquants_avx512(GgmlType t);
 
+// The quantizer matmul converts activations with for partner type t (Q8_0, Q8_1, Q8_K): a SIMD
+// version byte-identical to the type's from_float when `isa` has one, else from_float itself.
+FromFloatFn quantize_act_kernel(GgmlType t, Isa isa = active_isa());
+FromFloatFn quantize_act_avx2(GgmlType t);    // quantize_act_avx2.cpp
+FromFloatFn quantize_act_avx512(GgmlType t);  // quantize_act_avx512.cpp
+
 }  // namespace edgeseek

@@ -121,7 +121,7 @@ protected:
     ChatEngine engine(Session& s, ChatOptions o) const {
         o.sampling.seed = 42;
         o.sampling.temperature = 5.0f;
-        o.sampling.top_k = 0;
+        o.sampling.top_k = 1000;
         o.sampling.top_p = 1.0f;
         o.sampling.min_p = 0.0f;
         return ChatEngine(s, *tok_, ChatFormat::from_gguf(model_->file()), o);
@@ -251,6 +251,33 @@ TEST_F(ChatEngineTest, ContextShiftDropsOldestTurnsAndKeepsTheSystemPrompt) {
     EXPECT_EQ(c.system(), "You are terse.");
     EXPECT_LT(c.user_turns(), 8u);
     EXPECT_LE(session.n_past(), 96);
+}
+
+TEST_F(ChatEngineTest, ContextFillingDuringAReplyDropsOldTurnsThenStops) {
+    Session session(*model_, 128, 2);
+    ChatOptions o;
+    o.think_budget = 2;
+    ChatEngine e = engine(session, o);
+    Conversation c;
+    c.set_system("sys");
+    for (int i = 0; i < 3; ++i) {
+        c.add_user("old question " + std::to_string(i));
+        c.add_assistant("old answer " + std::to_string(i));
+    }
+    std::vector<std::string> notices;
+    TurnEvents ev;
+    ev.notice = [&](const std::string& s) { notices.push_back(s); };
+    // No token limit: the reply runs until the context is full with nothing left to drop.
+    const TurnResult r = e.respond(c, "new question", ev);
+    EXPECT_EQ(r.stop, StopReason::ContextFull);
+    EXPECT_GE(r.stats.dropped_turns, 1);
+    ASSERT_FALSE(notices.empty());
+    EXPECT_NE(notices.back().find("context full"), std::string::npos) << notices.back();
+    EXPECT_EQ(c.system(), "sys");
+    EXPECT_EQ(c.user_turns(), 1u);
+    EXPECT_EQ(c.messages()[1]["content"], "new question");
+    EXPECT_LE(session.n_past(), 128);
+    EXPECT_GT(r.stats.completion_tokens, 128 - r.stats.prompt_tokens);  // it went on after the shift
 }
 
 TEST_F(ChatEngineTest, WithoutContextShiftAFullContextIsAClearStop) {

@@ -109,7 +109,9 @@ bool have_tmux() {
 }
 
 std::string chat_command(const std::string& args) {
-    return test::edgeseek_binary() + " chat -m " + quote(test::chat_test_model()) + " -t 2 --seed 3 --temp 5 --top-k 0 --top-p 1 --min-p 0 " + args;
+    // Hot sampling: random tied-embedding weights otherwise mostly repeat the last token.
+    return test::edgeseek_binary() + " chat -m " + quote(test::chat_test_model()) +
+           " -t 2 --seed 3 --temp 5 --top-k 1000 --top-p 1 --min-p 0 " + args;
 }
 
 TEST(CliChat, TwoTurnsReuseTheCacheAndSaveResetLoad) {

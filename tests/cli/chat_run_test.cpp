@@ -19,7 +19,7 @@ namespace {
 
 // Random tied-embedding weights mostly repeat the last token (often whitespace): flat, hot
 // sampling gives text on every machine.
-constexpr const char* kFlatSampling = "--temp 5 --top-k 0 --top-p 1 --min-p 0";
+constexpr const char* kFlatSampling = "--temp 5 --top-k 1000 --top-p 1 --min-p 0";
 
 // Runs `edgeseek run --chat ARGS`; stdout only (stderr into *log).
 int run_chat(const std::string& args, std::string* out, std::string* log = nullptr) {

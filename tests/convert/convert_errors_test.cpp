@@ -85,6 +85,18 @@ TEST(ConvertErrors, ExistingOutputIsKeptWithoutForce) {
     EXPECT_FALSE(fs::exists(out + ".partial"));
 }
 
+TEST(ConvertErrors, ForceNeverReplacesAnInput) {
+    test::TinyQwen2 m;
+    test::TempDir in;
+    m.write(in.path(), m.tensors());
+    const std::string shard = in.path() + "/model.safetensors";
+    const std::string before = test::read_text(shard);
+    std::string log;
+    EXPECT_NE(test::run_convert(test::quote(in.path()) + " -o " + test::quote(shard) + " --force", &log), 0);
+    EXPECT_NE(log.find("the output is one of the input files"), std::string::npos) << log;
+    EXPECT_EQ(test::read_text(shard), before);
+}
+
 TEST(ConvertErrors, ShapeMismatchNamesTensorExpectedAndActual) {
     test::TinyQwen2 m;
     auto ts = m.tensors();

@@ -1,6 +1,7 @@
 // Peak memory of a conversion stays far below the model size: a ~500 MB bf16 checkpoint is
 // generated (streamed to disk), converted by the real binary under /usr/bin/time, and the peak
-// RSS compared with the size of the weights. Writes ~1.5 GB to the temp directory, so it runs
+// RSS compared with the size of the weights. Measured (2 cores): auto 84 MB, f32 150 MB,
+// q4_k_m 105 MB. Writes ~1.5 GB to the temp directory, so it runs
 // only with EDGESEEK_CONVERT_LARGE=1.
 #include <gtest/gtest.h>
 
@@ -70,7 +71,9 @@ TEST(ConvertMemory, PeakRssStaysFarBelowModelSize) {
         const uint64_t rss = peak_rss(test::quote(in.path()) + " -o " + test::quote(path) + " --outtype " + type);
         std::printf("[ convert ] %.0f MB bf16 checkpoint -> --outtype %-6s (%.0f MB): peak RSS %.1f MB\n", model_bytes / 1e6,
                     type, static_cast<double>(std::filesystem::file_size(path)) / 1e6, static_cast<double>(rss) / 1e6);
-        EXPECT_LT(rss, model_bytes / 4) << "--outtype " << type;
+        // One output tensor (the 32000 x 1024 embedding: 65 MB in bf16, 131 MB in f32) plus a slice of
+        // input and the program: far below the 496 MB of weights, and independent of the layer count.
+        EXPECT_LT(rss, model_bytes / 3) << "--outtype " << type;
         std::filesystem::remove(path);
     }
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -171,9 +172,9 @@ std::string describe(const Case& c) {
     return type_name(c.type) + " on " + isa_name(c.isa) + ", n=" + std::to_string(c.n) + ", " + c.what;
 }
 
-// Both kernels on the same blocks; the difference is bounded by a few float roundings per
-// block relative to the product mass.
-void expect_close(const Case& c, const Bytes& w, const Bytes& a, double rel_tol = 1e-5) {
+// Both kernels on the same blocks: the integer parts are exact, so the difference is a few float
+// roundings per block relative to the product mass (observed: below 2e-7).
+void expect_close(const Case& c, const Bytes& w, const Bytes& a, double rel_tol = 4e-6) {
     const TypeTraits* tr = type_traits(c.type);
     const float ref = tr->vec_dot(c.n, w.data(), a.data());
     const float got = vec_dot_kernel(c.type, c.isa)(c.n, w.data(), a.data());
@@ -279,6 +280,78 @@ TEST(KquantSimd, ExtremeBlocks) {
                 const VecDotFn dot = vec_dot_kernel(t, isa);
                 EXPECT_EQ(dot(n, wz.data(), a.data()), 0.0f) << describe({t, isa, n, "zero weights"});
                 EXPECT_EQ(dot(n, w.data(), az.data()), 0.0f) << describe({t, isa, n, "zero activations"});
+            }
+        }
+    }
+}
+
+// ---- activation quantizers ---------------------------------------------------------------
+
+// Rows that probe every branch of the references: ordinary values at several magnitudes, exact
+// .5 rounding ties, the largest magnitude present with both signs (the first one sets Q8_K's
+// sign), zero blocks, subnormals, huge values, infinities and NaN.
+std::vector<std::vector<float>> quantizer_rows(int64_t n, std::mt19937& rng) {
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::uniform_int_distribution<int> level(-127, 126);
+    std::uniform_int_distribution<int64_t> at(0, n - 1);
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<std::vector<float>> rows;
+    for (float scale : {1.0f, 1e-3f, 1e3f, 1e-40f, 1e30f}) {
+        std::vector<float> r(static_cast<size_t>(n));
+        for (auto& v : r) v = scale * nd(rng);
+        rows.push_back(r);
+    }
+    // Halves: with 127 present every block's scale is 1 (Q8_K: -1), so k + 0.5 is an exact tie.
+    std::vector<float> ties(static_cast<size_t>(n));
+    for (auto& v : ties) v = static_cast<float>(level(rng)) + 0.5f;
+    for (int64_t i = 0; i < n; i += 32) ties[static_cast<size_t>(i + 7)] = (i / 32) % 2 ? -127.0f : 127.0f;
+    rows.push_back(ties);
+    // Largest magnitude twice with opposite signs, in both orders.
+    for (float first : {-5.0f, 5.0f}) {
+        std::vector<float> r(static_cast<size_t>(n));
+        for (auto& v : r) v = nd(rng);
+        for (int64_t i = 0; i < n; i += 32) {
+            r[static_cast<size_t>(i + 3)] = first;
+            r[static_cast<size_t>(i + 29)] = -first;
+        }
+        rows.push_back(r);
+    }
+    std::vector<float> zeros(static_cast<size_t>(n), 0.0f);
+    zeros[static_cast<size_t>(n - 1)] = -0.0f;
+    rows.push_back(zeros);
+    for (float special : {nan, inf, -inf}) {
+        std::vector<float> r(static_cast<size_t>(n));
+        for (auto& v : r) v = nd(rng);
+        r[static_cast<size_t>(at(rng))] = special;
+        r[static_cast<size_t>(at(rng))] = special;
+        rows.push_back(r);
+    }
+    std::vector<float> all_nan(static_cast<size_t>(n), nan);
+    rows.push_back(all_nan);
+    return rows;
+}
+
+TEST(KquantSimd, ActivationQuantizersAreByteIdentical) {
+    EDGESEEK_REQUIRE_SIMD();
+    std::mt19937 rng(31);
+    for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q8_1, GgmlType::Q8_K}) {
+        const TypeTraits* tr = type_traits(t);
+        for (int64_t n : {256, 512, 1792}) {
+            for (const std::vector<float>& x : quantizer_rows(n, rng)) {
+                Bytes ref(row_size(t, n));
+                tr->from_float(x.data(), ref.data(), n);
+                for (Isa isa : simd_paths()) {
+                    const FromFloatFn q = quantize_act_kernel(t, isa);
+                    ASSERT_NE(q, tr->from_float) << type_name(t) << " on " << isa_name(isa) << ": no SIMD quantizer";
+                    Bytes got(ref.size(), 0xa5);
+                    q(x.data(), got.data(), n);
+                    size_t diff = 0;
+                    while (diff < ref.size() && ref[diff] == got[diff]) ++diff;
+                    EXPECT_EQ(diff, ref.size()) << type_name(t) << " on " << isa_name(isa) << ", n=" << n << ": first different byte "
+                                                << diff << " (block " << diff / tr->type_size << ", byte "
+                                                << diff % tr->type_size << "), expected " << int(ref[diff % ref.size()]) << ", got "
+                                                << int(got[diff % ref.size()]);
+                }
             }
         }
     }

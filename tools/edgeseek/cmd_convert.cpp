@@ -7,11 +7,13 @@
 // renamed when complete; an existing OUT is kept unless --force; SIGINT/SIGTERM/SIGHUP remove
 // the partial files.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -135,6 +137,23 @@ void check_options(const Opts& o) {
     if (o.from == "llama2c" && !o.vocab.empty()) throw Error("--vocab is for Hugging Face checkpoints", "command line");
 }
 
+// --force must not replace a file the conversion reads (a shard, tokenizer.json, MODEL.bin ...).
+void refuse_overwriting_inputs(const Opts& o) {
+    struct stat out{};
+    if (::stat(o.out.c_str(), &out) != 0) return;
+    std::vector<std::string> inputs = {o.input, o.tokenizer, o.vocab};
+    std::error_code ec;
+    if (std::filesystem::is_directory(o.input, ec)) {
+        for (const auto& e : std::filesystem::directory_iterator(o.input, ec)) inputs.push_back(e.path().string());
+    }
+    for (const auto& in : inputs) {
+        struct stat st{};
+        if (!in.empty() && ::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino) {
+            throw Error("the output is one of the input files (" + in + ")", o.out, "write to another file; the input stays as it is");
+        }
+    }
+}
+
 // Files a run killed by SIGKILL may have left; prepare_output_path handles OUT.partial.
 void remove_stale_temporaries(const std::string& out) {
     for (const std::string& p : {unquantized_path(out), partial_path(unquantized_path(out))}) {
@@ -144,6 +163,7 @@ void remove_stale_temporaries(const std::string& out) {
 
 int run_convert(const Opts& o) {
     check_options(o);
+    refuse_overwriting_inputs(o);
     const OutputCheck check = prepare_output_path(o.input, o.out, o.force);
     remove_stale_temporaries(o.out);
     ModelWriteOptions wo;

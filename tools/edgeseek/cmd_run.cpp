@@ -130,6 +130,7 @@ CommandRun add_run_command(CLI::App& app) {
     sub->add_option("--system", o->system, "with --chat: system prompt");
     sub->add_option("--var", o->vars, "with --chat: template variable NAME=JSON (repeatable)");
     return [o]() -> int {
+        if (o->json && !o->chat) throw Error("--json needs --chat", "run", "add --chat");
         const std::string text = prompt_text(o->prompt, o->file);
         const auto t_load = Clock::now();
         LoadOptions lo;
@@ -149,7 +150,6 @@ CommandRun add_run_command(CLI::App& app) {
             run_chat_turn(*o, *model, *tok, session, load_ms);
             return 0;
         }
-        if (o->json) throw Error("--json needs --chat", "run", "add --chat");
 
         const std::vector<int32_t> ids = tok->encode(text, !o->no_bos, true);
         if (ids.empty()) throw Error("the prompt produced no tokens", "run", "pass a non-empty prompt");

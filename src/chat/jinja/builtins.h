@@ -47,6 +47,6 @@ std::string brace_format(const std::string& fmt, const CallArgs& args);
 // Binds Python-style arguments to parameter names; parameters not passed are nullopt.
 // Throws TypeError-like faults for unknown/duplicate/too many/missing arguments.
 std::vector<std::optional<Value>> bind_args(std::string_view func, const CallArgs& args,
-                             std::initializer_list<std::string_view> params, size_t required);
+                                            std::initializer_list<std::string_view> params, size_t required);
 
 }  // namespace edgeseek::jinja

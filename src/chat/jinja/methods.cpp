@@ -1,5 +1,5 @@
-// Attribute and item access as jinja2's ImmutableSandboxedEnvironment does it, and the
-// Python methods of str, list and dict that templates call.
+// Attribute and item access as jinja2's ImmutableSandboxedEnvironment does it, the list and
+// dict methods templates call, and Python-style argument binding. str methods: str_methods.cpp.
 #include <algorithm>
 #include <cstring>
 
@@ -52,8 +52,6 @@ bool one_of(std::string_view name, std::initializer_list<const char*> names) {
         if (name == n) return true;
     return false;
 }
-
-
 
 Value list_method(Evaluator&, const Value& self, std::string_view name, CallArgs& args) {
     const std::string n(name);
