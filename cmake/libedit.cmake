@@ -3,4 +3,3 @@
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 target_link_libraries(edgeseek PRIVATE PkgConfig::LIBEDIT)
-target_compile_definitions(edgeseek PRIVATE EDGESEEK_HAVE_LIBEDIT=1)

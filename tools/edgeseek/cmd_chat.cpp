@@ -13,12 +13,9 @@
 #include <cstdlib>
 #include <cwchar>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
-#ifdef EDGESEEK_HAVE_LIBEDIT
-#include <histedit.h>
-#endif
+#include <histedit.h>  // libedit (cmake/libedit.cmake)
 
 #include "chat/chat_engine.h"
 #include "chat/reasoning_display.h"
@@ -60,7 +57,6 @@ void say(const std::string& s) {
 
 enum class ReadStatus { Line, Eof, Interrupted };
 
-#ifdef EDGESEEK_HAVE_LIBEDIT
 // libedit's editor reading stdin through our own character reader, so that Ctrl-C (EINTR
 // with the flag set) abandons the line instead of being retried.
 class LineReader {
@@ -140,22 +136,6 @@ private:
     History* hist_ = nullptr;
     std::string prompt_;
 };
-#else
-// Built without libedit (cmake/libedit.cmake not included): plain lines, no editing.
-class LineReader {
-public:
-    ReadStatus read(const std::string& prompt, std::string& line) {
-        say(prompt);
-        if (std::getline(std::cin, line)) return ReadStatus::Line;
-        if (g_interrupt.exchange(false)) {
-            std::cin.clear();
-            return ReadStatus::Interrupted;
-        }
-        return ReadStatus::Eof;
-    }
-    void remember(const std::string&) {}
-};
-#endif
 
 // One message: a line, lines joined while they end in '\', or a block between two """ lines.
 ReadStatus read_message(LineReader& in, std::string& text) {
