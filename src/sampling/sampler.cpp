@@ -52,11 +52,6 @@ int32_t Sampler::sample(const float* logits, int64_t n_vocab) {
                    return a.logit < b.logit;
                })->id;
     }
-    size_t keep = cand_.size();
-    if (p_.top_k > 0 && static_cast<size_t>(p_.top_k) < keep) keep = static_cast<size_t>(p_.top_k);
-    std::partial_sort(cand_.begin(), cand_.begin() + static_cast<std::ptrdiff_t>(keep), cand_.end(), by_logit);
-    cand_.resize(keep);
-
     auto softmax = [&]() {
         const float mx = cand_.front().logit;
         double sum = 0.0;
@@ -66,7 +61,40 @@ int32_t Sampler::sample(const float* logits, int64_t n_vocab) {
         }
         for (auto& c : cand_) c.p = static_cast<float>(c.p / sum);
     };
-    softmax();
+    auto sort_prefix = [&](size_t k) {
+        std::partial_sort(cand_.begin(), cand_.begin() + static_cast<std::ptrdiff_t>(k), cand_.end(), by_logit);
+    };
+    const size_t n = cand_.size();
+    if ((p_.top_k <= 0 || static_cast<size_t>(p_.top_k) >= n) && (p_.top_p < 1.0f || p_.min_p > 0.0f)) {
+        // No top-k over the whole vocabulary: sorting 150k candidates per token costs more than
+        // the forward pass of a small model. Probabilities need the full sum, but only the head
+        // that top-p / min-p can keep needs sorting: grow a sorted prefix until it covers them.
+        float mx = cand_.front().logit;
+        for (const auto& c : cand_) mx = std::max(mx, c.logit);
+        double sum = 0.0;
+        for (auto& c : cand_) {
+            c.p = std::exp(c.logit - mx);
+            sum += c.p;
+        }
+        size_t k = std::min<size_t>(n, 64);
+        for (;;) {
+            sort_prefix(k);
+            double cum = 0.0;
+            for (size_t i = 0; i < k; ++i) cum += cand_[i].p;
+            const bool top_p_covered = p_.top_p < 1.0f && cum / sum >= p_.top_p;
+            const bool min_p_covered = p_.min_p > 0.0f && cand_[k - 1].p < p_.min_p;  // p relative to the max here
+            if (top_p_covered || min_p_covered || k == n) break;
+            k = std::min(n, k * 4);
+        }
+        cand_.resize(k);
+        for (auto& c : cand_) c.p = static_cast<float>(c.p / sum);
+    } else {
+        size_t keep = n;
+        if (p_.top_k > 0 && static_cast<size_t>(p_.top_k) < keep) keep = static_cast<size_t>(p_.top_k);
+        sort_prefix(keep);
+        cand_.resize(keep);
+        softmax();
+    }
     if (p_.top_p < 1.0f) {
         double cum = 0.0;
         size_t k = 0;

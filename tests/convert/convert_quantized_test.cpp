@@ -31,7 +31,8 @@ TEST(ConvertQuantized, Q8_0StaysCloseToGolden) {
     EXPECT_EQ(model->file().find_tensor("blk.0.ffn_up.weight")->type, GgmlType::Q8_0);
     EXPECT_EQ(model->file().find_tensor("blk.0.attn_norm.weight")->type, GgmlType::F32);
     const int64_t V = model->config().n_vocab;
-    for (const auto& e : test::read_json(golden)["files"]["tiny-qwen2"]) {
+    const auto goldens = test::read_json(golden);  // named: a temporary would die before the loop body
+    for (const auto& e : goldens["files"]["tiny-qwen2"]) {
         const auto ids = e["prompt_ids"].get<std::vector<int32_t>>();
         if (ids.size() > 64) continue;
         Session s(*model, static_cast<int64_t>(ids.size()) + 1, 2);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -84,6 +85,59 @@ TEST(Sampler, FrequenciesFollowSoftmax) {
     EXPECT_NEAR(n[0] / static_cast<double>(draws), 1.0 / z, 0.015);
     EXPECT_NEAR(n[1] / static_cast<double>(draws), std::exp(1.0) / z, 0.015);
     EXPECT_NEAR(n[2] / static_cast<double>(draws), std::exp(2.0) / z, 0.015);
+}
+
+// Without top-k, top-p and min-p over a large vocabulary (the prefix-sorting path): the draws
+// follow the nucleus computed here by a full sort, and nothing outside it is ever drawn.
+TEST(Sampler, LargeVocabularyNucleusMatchesFullSort) {
+    const int64_t V = 20000;
+    std::vector<float> l(static_cast<size_t>(V));
+    uint32_t st = 17;
+    for (auto& x : l) {
+        st = st * 1664525u + 1013904223u;
+        x = static_cast<float>(st >> 8) / 16777216.0f * 6.0f;  // a flat tail: the nucleus is wide
+    }
+    for (int k = 0; k < 40; ++k) l[static_cast<size_t>(k * 401)] = 14.0f - 0.1f * static_cast<float>(k);
+    for (const auto& [top_p, min_p] : {std::pair{0.9f, 0.0f}, std::pair{1.0f, 0.01f}, std::pair{0.5f, 0.05f}}) {
+        // Reference: probabilities over the whole vocabulary, sorted; cut by top-p then min-p.
+        std::vector<std::pair<float, int32_t>> ref;
+        for (int64_t i = 0; i < V; ++i) ref.emplace_back(l[static_cast<size_t>(i)], static_cast<int32_t>(i));
+        std::sort(ref.begin(), ref.end(), [](auto& a, auto& b) { return a.first > b.first; });
+        double z = 0.0;
+        for (auto& r : ref) z += std::exp(static_cast<double>(r.first - ref[0].first));
+        size_t keep = ref.size();
+        if (top_p < 1.0f) {
+            double cum = 0.0;
+            for (keep = 0; keep < ref.size();) {
+                cum += std::exp(static_cast<double>(ref[keep].first - ref[0].first)) / z;
+                ++keep;
+                if (cum >= top_p) break;
+            }
+        }
+        if (min_p > 0.0f) {
+            size_t k = 1;
+            while (k < keep && std::exp(static_cast<double>(ref[k].first - ref[0].first)) >= min_p) ++k;
+            keep = k;
+        }
+        std::map<int32_t, double> want;
+        double wz = 0.0;
+        for (size_t k = 0; k < keep; ++k) wz += std::exp(static_cast<double>(ref[k].first - ref[0].first));
+        for (size_t k = 0; k < keep; ++k) want[ref[k].second] = std::exp(static_cast<double>(ref[k].first - ref[0].first)) / wz;
+
+        SamplingParams p;
+        p.temperature = 1.0f;
+        p.top_k = 0;
+        p.top_p = top_p;
+        p.min_p = min_p;
+        p.seed = 5;
+        Sampler s(p);
+        std::map<int32_t, int> got;
+        const int draws = 1500;
+        for (int i = 0; i < draws; ++i) ++got[s.sample(l.data(), V)];
+        for (const auto& [id, cnt] : got) EXPECT_TRUE(want.count(id)) << "token " << id << " is outside the nucleus";
+        const auto best = ref[0].second;
+        EXPECT_NEAR(got[best] / static_cast<double>(draws), want[best], 0.05) << "top_p " << top_p << " min_p " << min_p;
+    }
 }
 
 TEST(Sampler, PenaltiesSteerAwayFromHistory) {
