@@ -12,6 +12,12 @@ Session::Session(const Model& model, int64_t n_ctx, int n_threads, int64_t n_bat
 
 const std::vector<float>& Session::eval(const std::vector<int32_t>& tokens, bool all_logits) {
     if (tokens.empty()) throw Error("nothing to evaluate", "session");
+    return eval_outputs(tokens, all_logits ? 0 : tokens.size() - 1);
+}
+
+const std::vector<float>& Session::eval_outputs(const std::vector<int32_t>& tokens, size_t first_output) {
+    if (tokens.empty()) throw Error("nothing to evaluate", "session");
+    if (first_output >= tokens.size()) throw Error("no token asks for logits", "session");
     if (n_past() + static_cast<int64_t>(tokens.size()) > n_ctx()) {
         throw Error("the context is full: " + std::to_string(n_past()) + " + " + std::to_string(tokens.size()) +
                         " tokens exceed the context size of " + std::to_string(n_ctx()),
@@ -27,7 +33,7 @@ const std::vector<float>& Session::eval(const std::vector<int32_t>& tokens, bool
             bt.token = tokens[i];
             bt.pos = static_cast<int32_t>(n_past());
             bt.seq = 0;
-            bt.logits = all_logits || i + 1 == tokens.size();
+            bt.logits = i >= first_output;
             batch.push_back(bt);
             tokens_.push_back(tokens[i]);
         }

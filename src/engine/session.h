@@ -17,6 +17,9 @@ public:
     // to n_batch tokens. Returns the logits of the last token, or of every token (n x n_vocab)
     // when all_logits. Throws Error when the context would overflow.
     const std::vector<float>& eval(const std::vector<int32_t>& tokens, bool all_logits = false);
+    // The same, returning the logits of tokens[first_output..] only ((n - first_output) x n_vocab):
+    // perplexity scores the second half of a chunk and need not project the first half.
+    const std::vector<float>& eval_outputs(const std::vector<int32_t>& tokens, size_t first_output);
 
     int64_t n_past() const { return static_cast<int64_t>(tokens_.size()); }
     int64_t n_ctx() const { return cache_.n_ctx(); }

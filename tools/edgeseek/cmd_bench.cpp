@@ -1,12 +1,11 @@
 // `edgeseek bench`: prompt processing (ppN) and generation (tgN) speed, each as tokens/s and
 // as a share of the machine's own limits (read bandwidth for decode, int8/fp32 peak for prefill).
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "bench/machine_peaks.h"
+#include "bench/speed_bench.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "core/error.h"
@@ -22,46 +21,6 @@ struct Opts {
     int p = 512, n = 128, threads = 0, reps = 3;
     bool json = false, machine = false, remeasure = false, no_mmap = false;
 };
-
-struct Stat {
-    double mean = 0, sd = 0;
-};
-Stat stats(const std::vector<double>& v) {
-    Stat s;
-    for (double x : v) s.mean += x;
-    s.mean /= static_cast<double>(v.size());
-    for (double x : v) s.sd += (x - s.mean) * (x - s.mean);
-    s.sd = v.size() > 1 ? std::sqrt(s.sd / static_cast<double>(v.size() - 1)) : 0.0;
-    return s;
-}
-
-// Weight bytes a decode step reads and multiply-adds a token costs: every matrix the forward
-// pass multiplies by (the embedding table only when it doubles as the output projection).
-void model_costs(const Model& m, double* bytes, double* macs) {
-    const ModelWeights& w = m.weights();
-    auto add = [&](const TensorView& t) {
-        if (t.empty()) return;
-        *bytes += static_cast<double>(t.row_bytes()) * static_cast<double>(t.rows);
-        *macs += static_cast<double>(t.cols) * static_cast<double>(t.rows);
-    };
-    *bytes = *macs = 0;
-    add(w.output);
-    for (const auto& L : w.layers) {
-        for (const TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) add(*t);
-    }
-}
-
-std::vector<int32_t> random_tokens(int n, int64_t vocab, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int64_t> d(0, vocab - 1);
-    std::vector<int32_t> t(static_cast<size_t>(n));
-    for (auto& x : t) x = static_cast<int32_t>(d(rng));
-    return t;
-}
-
-double now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -103,33 +62,18 @@ CommandRun add_bench_command(CLI::App& app) {
         const double compute_peak = quantized ? peaks.int8_gops : peaks.fp32_gflops;
 
         nlohmann::json tests = nlohmann::json::array();
-        auto report = [&](const std::string& name, const std::vector<double>& tps, double pct, const char* pct_of) {
-            const Stat s = stats(tps);
+        auto report = [&](const std::string& name, const SpeedStat& s, double pct, const char* pct_of) {
             tests.push_back({{"test", name}, {"tokens_per_s", s.mean}, {"stddev", s.sd}, {"percent", pct}, {"of", pct_of}});
         };
         if (o->p > 0) {
-            std::vector<double> tps;
-            for (int r = 0; r < o->reps + 1; ++r) {  // first run warms the page cache
-                Session s(*model, o->p + 1, threads, o->p);
-                const auto toks = random_tokens(o->p, c.n_vocab, static_cast<uint32_t>(r));
-                const double t0 = now_s();
-                s.eval(toks);
-                if (r > 0) tps.push_back(o->p / (now_s() - t0));
-            }
-            const double ops = 2.0 * macs * stats(tps).mean / 1e9;
-            report("pp" + std::to_string(o->p), tps, 100.0 * ops / compute_peak, quantized ? "int8 peak" : "fp32 peak");
+            const SpeedStat st = measure_prompt_speed(*model, o->p, o->reps, threads);
+            const double ops = 2.0 * macs * st.mean / 1e9;
+            report("pp" + std::to_string(o->p), st, 100.0 * ops / compute_peak, quantized ? "int8 peak" : "fp32 peak");
         }
         if (o->n > 0) {
-            std::vector<double> tps;
-            for (int r = 0; r < o->reps + 1; ++r) {
-                Session s(*model, o->n + 1, threads);
-                const auto toks = random_tokens(o->n, c.n_vocab, 100u + static_cast<uint32_t>(r));
-                const double t0 = now_s();
-                for (int i = 0; i < o->n; ++i) s.eval({toks[static_cast<size_t>(i)]});
-                if (r > 0) tps.push_back(o->n / (now_s() - t0));
-            }
-            const double gbps = bytes * stats(tps).mean / 1e9;
-            report("tg" + std::to_string(o->n), tps, 100.0 * gbps / peaks.read_gbps, "read bandwidth");
+            const SpeedStat st = measure_generation_speed(*model, o->n, o->reps, threads);
+            const double gbps = bytes * st.mean / 1e9;
+            report("tg" + std::to_string(o->n), st, 100.0 * gbps / peaks.read_gbps, "read bandwidth");
         }
         std::string type = type_name(model->weights().layers[0].w_gate.type);
         out["model"] = {{"file", o->model}, {"arch", c.arch_name}, {"size_bytes", model->file().file_size()},
