@@ -19,3 +19,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Node.js for the server's OpenAI-client tests. Only when missing: a machine may have its own
+# Node.js (e.g. a nodesource build that bundles npm and conflicts with Debian's npm package).
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  echo "install-deps: installing nodejs npm"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+bash "$(dirname "$0")/install-npm-deps.sh"

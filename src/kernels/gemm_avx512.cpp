@@ -60,7 +60,9 @@ void tile(int64_t nb, const uint8_t* w, size_t w_row, const uint8_t* act, size_t
         for (int t = 0; t < T; ++t) {
             const BlockQ8_0* ab = reinterpret_cast<const BlockQ8_0*>(act + static_cast<size_t>(t) * act_row) + i;
             a[t] = load2x256(ab[0].qs, ab[1].qs);
-            abias[t] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, a[t]);  // bias * sum(a) per lane group
+            // -bias * sum(a) per lane group: the product below starts from it instead of zero,
+            // which saves a subtraction per row and token.
+            abias[t] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, a[t]));
             ad[t] = scales2(ab[0].d, ab[1].d);
         }
 #pragma GCC unroll 4
@@ -70,7 +72,7 @@ void tile(int64_t nb, const uint8_t* w, size_t w_row, const uint8_t* act, size_t
             const __m512 wd = scales2(wb[0].d, wb[1].d);
 #pragma GCC unroll 4
             for (int t = 0; t < T; ++t) {
-                const __m512i d = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, a[t]), abias[t]);
+                const __m512i d = _mm512_dpbusd_epi32(abias[t], u, a[t]);
                 acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(wd, ad[t]), acc[r][t]);
             }
         }

@@ -18,6 +18,7 @@ CommandRun add_synth_command(CLI::App& app);
 CommandRun add_convert_command(CLI::App& app);
 CommandRun add_chat_command(CLI::App& app);
 CommandRun add_template_command(CLI::App& app);
+CommandRun add_serve_command(CLI::App& app);
 CommandRun add_perplexity_command(CLI::App& app);
 CommandRun add_quant_report_command(CLI::App& app);
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     add("convert", edgeseek::cli::add_convert_command(app));
     add("chat", edgeseek::cli::add_chat_command(app));
     add("template", edgeseek::cli::add_template_command(app));
+    add("serve", edgeseek::cli::add_serve_command(app));
     add("perplexity", edgeseek::cli::add_perplexity_command(app));
     add("quant-report", edgeseek::cli::add_quant_report_command(app));
     try {
