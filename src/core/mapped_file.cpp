@@ -37,24 +37,41 @@ MappedFile::MappedFile(const std::string& path, bool use_mmap) : path_(path) {
             ::close(fd);
             data_ = static_cast<const uint8_t*>(p);
             mapped_ = true;
+            map_len_ = size_;
             return;
         }
         // Fall through to reading when the filesystem cannot map.
     }
-    owned_.resize(size_);
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t len = (size_ + kHuge - 1) / kHuge * kHuge;
+    void* buf = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        const int e = errno;
+        ::close(fd);
+        throw Error(std::string("cannot allocate memory for the file: ") + std::strerror(e), path,
+                    "free memory, or drop --no-mmap to map the file instead");
+    }
+#if defined(MADV_HUGEPAGE)
+    ::madvise(buf, len, MADV_HUGEPAGE);  // advisory: ignored where THP is off
+#endif
+    uint8_t* dst = static_cast<uint8_t*>(buf);
     size_t done = 0;
     while (done < size_) {
-        ssize_t n = ::pread(fd, owned_.data() + done, size_ - done, static_cast<off_t>(done));
+        ssize_t n = ::pread(fd, dst + done, size_ - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             int e = errno;
             ::close(fd);
+            ::munmap(buf, len);
             throw Error(std::string("read failed: ") + (n == 0 ? "unexpected end of file" : std::strerror(e)),
                         path + " at byte " + std::to_string(done), "check the disk and the file");
         }
         done += static_cast<size_t>(n);
     }
     ::close(fd);
-    data_ = owned_.data();
+    data_ = dst;
+    anon_ = true;
+    map_len_ = len;
 }
 
 MappedFile MappedFile::from_memory(const uint8_t* data, size_t size) {
@@ -66,11 +83,12 @@ MappedFile MappedFile::from_memory(const uint8_t* data, size_t size) {
 }
 
 void MappedFile::release() {
-    if (mapped_ && data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+    if ((mapped_ || anon_) && data_) ::munmap(const_cast<uint8_t*>(data_), map_len_);
     mapped_ = false;
+    anon_ = false;
     data_ = nullptr;
     size_ = 0;
-    owned_.clear();
+    map_len_ = 0;
 }
 
 MappedFile::~MappedFile() { release(); }
@@ -83,12 +101,14 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
         path_ = std::move(o.path_);
         mapped_ = o.mapped_;
         size_ = o.size_;
-        bool owned = !o.owned_.empty();
-        owned_ = std::move(o.owned_);
-        data_ = owned ? owned_.data() : o.data_;
+        map_len_ = o.map_len_;
+        anon_ = o.anon_;
+        data_ = o.data_;
         o.data_ = nullptr;
         o.size_ = 0;
+        o.map_len_ = 0;
         o.mapped_ = false;
+        o.anon_ = false;
     }
     return *this;
 }

@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace edgeseek {
 
@@ -32,7 +31,10 @@ private:
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;
     bool mapped_ = false;
-    std::vector<uint8_t> owned_;
+    // Bytes to munmap: the file mapping, or (--no-mmap) the anonymous buffer it was read into,
+    // rounded up to 2 MiB and advised for transparent huge pages (fewer TLB misses in decode).
+    size_t map_len_ = 0;
+    bool anon_ = false;  // data_ is that anonymous buffer (is_mapped() stays false: not file pages)
 };
 
 }  // namespace edgeseek

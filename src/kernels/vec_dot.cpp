@@ -15,6 +15,16 @@ VecDotFn vec_dot_kernel(GgmlType t, Isa isa) {
     return tr ? tr->vec_dot : nullptr;
 }
 
+VecDot4Fn vec_dot4_kernel(GgmlType t, Isa isa) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return vec_dot4_avx512(t);
+#else
+    (void)t;
+    (void)isa;
+#endif
+    return nullptr;
+}
+
 FromFloatFn quantize_act_kernel(GgmlType t, Isa isa) {
     FromFloatFn f = nullptr;
 #if defined(__x86_64__)

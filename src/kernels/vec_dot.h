@@ -9,6 +9,12 @@ namespace edgeseek {
 // The kernel matmul uses for weight type t on `isa` (nullptr when t cannot be computed).
 VecDotFn vec_dot_kernel(GgmlType t, Isa isa = active_isa());
 
+// Four consecutive weight rows (row_stride bytes apart) dotted with one activation row at once:
+// out[0..3]. Decode uses it where it exists; equal to four vec_dot calls up to float rounding.
+using VecDot4Fn = void (*)(int64_t n, const void* rows, size_t row_stride, const void* act, float* out);
+VecDot4Fn vec_dot4_kernel(GgmlType t, Isa isa = active_isa());
+VecDot4Fn vec_dot4_avx512(GgmlType t);
+
 // ISA-specific tables (nullptr: no specialisation for that type). Each lives in its own
 // translation unit compiled with that ISA's flags; only called when the CPU has the ISA.
 VecDotFn vec_dot_avx2(GgmlType t);

@@ -151,6 +151,90 @@ float bf16_bf16(int64_t n, const void* row, const void* act) {
     return _mm512_reduce_add_ps(acc);
 }
 
+// ---- four rows at once (decode) --------------------------------------------------------------
+// Per pair of blocks the activation is loaded, its bias term and scales formed once for four
+// weight rows, and the eight weight scales are converted with one vcvtph2ps; each row keeps its
+// own accumulator, so four independent chains hide the FMA latency.
+
+struct Q4_0Rows {
+    using Block = BlockQ4_0;
+    static constexpr int kBias = 8;  // weight = nibble - 8
+    // 128-bit lanes hold [block i low nibbles, block i+1 low, block i high, block i+1 high]
+    // (three instructions to unpack); the activation is permuted to match, once for four rows.
+    static constexpr bool kInterleaved = true;
+    static __m512i values(const Block* b) {
+        const __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b[1].qs), reinterpret_cast<const __m128i*>(b[0].qs));
+        return _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1),
+                                _mm512_set1_epi8(0x0f));
+    }
+    static __m256i values1(const Block* b) { return nibbles(b->qs); }
+};
+
+struct Q8_0Rows {
+    using Block = BlockQ8_0;
+    static constexpr int kBias = 128;  // weight = (int8 + 128) - 128, unsigned for vpdpbusd
+    static constexpr bool kInterleaved = false;  // 256-bit halves: block i, block i+1
+    static __m512i values(const Block* b) {
+        return _mm512_xor_si512(load2x256(b[0].qs, b[1].qs), _mm512_set1_epi8(static_cast<char>(0x80)));
+    }
+    static __m256i values1(const Block* b) {
+        return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b->qs)),
+                                _mm256_set1_epi8(static_cast<char>(0x80)));
+    }
+};
+
+template <typename W>
+void rows4(int64_t n, const void* w, size_t stride, const void* act, float* out) {
+    using Block = typename W::Block;
+    const Block* x[4];
+    for (int r = 0; r < 4; ++r) x[r] = reinterpret_cast<const Block*>(static_cast<const uint8_t*>(w) + r * stride);
+    const BlockQ8_0* y = static_cast<const BlockQ8_0*>(act);
+    const int64_t nb = n / 32;
+    const __m512i bias = _mm512_set1_epi8(static_cast<char>(W::kBias));
+    // Lane l of row r takes scale 2r + (block of lane l), the block being l / 8 (halves) or
+    // (l / 4) % 2 (interleaved 128-bit lanes).
+    __m512i pick[4];
+    for (int r = 0; r < 4; ++r) {
+        alignas(64) int32_t idx[16];
+        for (int l = 0; l < 16; ++l) idx[l] = 2 * r + (W::kInterleaved ? (l / 4) % 2 : l / 8);
+        pick[r] = _mm512_load_si512(idx);
+    }
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        __m512i yv = load2x256(y[i].qs, y[i + 1].qs);
+        if constexpr (W::kInterleaved) yv = _mm512_shuffle_i64x2(yv, yv, _MM_SHUFFLE(3, 1, 2, 0));
+        const __m512i nbias = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, yv));
+        const __m512 ys = _mm512_permutexvar_ps(
+            pick[0], _mm512_castps128_ps512(_mm_setr_ps(_cvtsh_ss(y[i].d), _cvtsh_ss(y[i + 1].d), 0.0f, 0.0f)));
+        const __m128i wd16 = _mm_set_epi16(static_cast<short>(x[3][i + 1].d), static_cast<short>(x[3][i].d),
+                                           static_cast<short>(x[2][i + 1].d), static_cast<short>(x[2][i].d),
+                                           static_cast<short>(x[1][i + 1].d), static_cast<short>(x[1][i].d),
+                                           static_cast<short>(x[0][i + 1].d), static_cast<short>(x[0][i].d));
+        const __m512 wd = _mm512_castps256_ps512(_mm256_cvtph_ps(wd16));
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; ++r) {
+            const __m512i d = _mm512_dpbusd_epi32(nbias, W::values(x[r] + i), yv);
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_mul_ps(_mm512_permutexvar_ps(pick[r], wd), ys), acc[r]);
+        }
+    }
+    float tail[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (i < nb) {  // an odd block count: the last block alone
+        const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
+        const __m256i nbias = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                               _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm512_castsi512_si256(bias), yv));
+        for (int r = 0; r < 4; ++r) {
+            const __m256i d = _mm256_dpbusd_epi32(nbias, W::values1(x[r] + i), yv);
+            alignas(32) int32_t lanes[8];
+            _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), d);
+            int32_t t = 0;
+            for (int k = 0; k < 8; ++k) t += lanes[k];
+            tail[r] = static_cast<float>(t) * scale(x[r][i].d, y[i].d);
+        }
+    }
+    for (int r = 0; r < 4; ++r) out[r] = _mm512_reduce_add_ps(acc[r]) + tail[r];
+}
+
 }  // namespace
 
 VecDotFn vec_dot_avx512(GgmlType t) {
@@ -170,6 +254,15 @@ VecDotFn vec_dot_avx512(GgmlType t) {
         case GgmlType::Q5_0:
         case GgmlType::Q5_1:
         case GgmlType::IQ4_NL: return vec_dot_kquants_avx512(t);
+        default: return nullptr;
+    }
+}
+
+
+VecDot4Fn vec_dot4_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_0: return rows4<Q4_0Rows>;
+        case GgmlType::Q8_0: return rows4<Q8_0Rows>;
         default: return nullptr;
     }
 }
