@@ -4,49 +4,13 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "model/model.h"
 #include "quant/f16.h"
 
 namespace edgeseek {
-
-namespace {
-
-// f16 -> f32 for the KV cache reads in attention.
-const float* f16_table() {
-    static const std::vector<float> table = [] {
-        std::vector<float> t(65536);
-        for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
-        return t;
-    }();
-    return table.data();
-}
-
-// Attention of one query head over positions [0, n_pos) of its sequence's cache.
-// Q and the softmax weights are rounded to f16 before their products with the f16 cache,
-// which is what llama.cpp computes (and the reference logits were made with).
-void attend_head(const float* q, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t n_pos,
-                 int64_t head_dim, float scale, float* scores, float* out) {
-    const float* h = f16_table();
-    float qr[512];
-    for (int64_t d = 0; d < head_dim; ++d) qr[d] = h[fp32_to_fp16(q[d])];
-    for (int64_t p = 0; p < n_pos; ++p) {
-        const uint16_t* k = k0 + p * kv_stride;
-        float s = 0.0f;
-        for (int64_t d = 0; d < head_dim; ++d) s += qr[d] * h[k[d]];
-        scores[p] = s * scale;
-    }
-    softmax(scores, n_pos);
-    for (int64_t d = 0; d < head_dim; ++d) out[d] = 0.0f;
-    for (int64_t p = 0; p < n_pos; ++p) {
-        const float w = h[fp32_to_fp16(scores[p])];
-        const uint16_t* v = v0 + p * kv_stride;
-        for (int64_t d = 0; d < head_dim; ++d) out[d] += w * h[v[d]];
-    }
-}
-
-}  // namespace
 
 void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, ThreadPool& pool,
                     ForwardScratch& s, std::vector<float>& logits) const {
@@ -122,6 +86,7 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             }
         }
 
+        const AttendHeadFn attend_head = attend_head_kernel();
         pool.parallel_for(n * H, [&](int64_t b, int64_t e, int thread) {
             float* scores = &s.scores[static_cast<size_t>(thread * cache.n_ctx())];
             for (int64_t i = b; i < e; ++i) {

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <random>
 
+#include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "kernels/vec_dot.h"
 #include "kernels/thread_pool.h"
+#include "quant/f16.h"
 
 namespace edgeseek {
 namespace {
@@ -204,6 +206,42 @@ TEST(VecDot, FourRowKernelsMatchScalarReference) {
     }
     if (cpu_features().best() == Isa::Avx512) {
         EXPECT_EQ(checked, 12);
+    }
+}
+
+// Attention over an f16 cache: every SIMD path against the scalar reference (which rounds Q and
+// the softmax weights to f16 as llama.cpp does), head sizes with and without a 16-value tail.
+TEST(Attention, SimdPathsMatchScalarReference) {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int checked = 0;
+    for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        const AttendHeadFn f = attend_head_kernel(isa);
+        if (f == attend_head_scalar) continue;
+        for (int64_t D : {8, 64, 80, 128}) {
+            for (int64_t n_pos : {1, 2, 17, 300}) {
+                const int64_t stride = 2 * D + 8;  // another head's values in between, as in the cache
+                std::vector<uint16_t> k(static_cast<size_t>(n_pos * stride)), v(k.size());
+                for (auto& x : k) x = fp32_to_fp16(nd(rng) * 2.0f);
+                for (auto& x : v) x = fp32_to_fp16(nd(rng));
+                std::vector<float> q(static_cast<size_t>(D)), s1(static_cast<size_t>(n_pos)), s2(s1.size());
+                for (auto& x : q) x = nd(rng) * 2.0f;
+                std::vector<float> want(static_cast<size_t>(D) + 1, 7.0f), got(want.size(), 7.0f);
+                const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+                attend_head_scalar(q.data(), k.data(), v.data(), stride, n_pos, D, scale, s1.data(), want.data());
+                f(q.data(), k.data(), v.data(), stride, n_pos, D, scale, s2.data(), got.data());
+                for (int64_t d = 0; d < D; ++d) {
+                    EXPECT_NEAR(got[static_cast<size_t>(d)], want[static_cast<size_t>(d)], 1e-4f + 1e-3f * std::fabs(want[static_cast<size_t>(d)]))
+                        << isa_name(isa) << " D=" << D << " n_pos=" << n_pos << " d=" << d;
+                }
+                EXPECT_EQ(got[static_cast<size_t>(D)], 7.0f) << "wrote past the head";
+                ++checked;
+            }
+        }
+    }
+    if (cpu_features().best() == Isa::Avx512) {
+        EXPECT_EQ(checked, 16);
     }
 }
 

@@ -1,0 +1,51 @@
+#include "kernels/attention.h"
+
+#include <vector>
+
+#include "kernels/ops.h"
+#include "quant/f16.h"
+
+namespace edgeseek {
+
+namespace {
+// f16 -> f32 by table: the scalar path's cache reads.
+const float* f16_table() {
+    static const std::vector<float> table = [] {
+        std::vector<float> t(65536);
+        for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
+        return t;
+    }();
+    return table.data();
+}
+}  // namespace
+
+void attend_head_scalar(const float* q, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t n_pos,
+                        int64_t head_dim, float scale, float* scores, float* out) {
+    const float* h = f16_table();
+    float qr[512];
+    for (int64_t d = 0; d < head_dim; ++d) qr[d] = h[fp32_to_fp16(q[d])];
+    for (int64_t p = 0; p < n_pos; ++p) {
+        const uint16_t* k = k0 + p * kv_stride;
+        float s = 0.0f;
+        for (int64_t d = 0; d < head_dim; ++d) s += qr[d] * h[k[d]];
+        scores[p] = s * scale;
+    }
+    softmax(scores, n_pos);
+    for (int64_t d = 0; d < head_dim; ++d) out[d] = 0.0f;
+    for (int64_t p = 0; p < n_pos; ++p) {
+        const float w = h[fp32_to_fp16(scores[p])];
+        const uint16_t* v = v0 + p * kv_stride;
+        for (int64_t d = 0; d < head_dim; ++d) out[d] += w * h[v[d]];
+    }
+}
+
+AttendHeadFn attend_head_kernel(Isa isa) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return attend_head_avx512();
+#else
+    (void)isa;
+#endif
+    return attend_head_scalar;
+}
+
+}  // namespace edgeseek
