@@ -1,6 +1,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/error.h"
 #include "kernels/gemm.h"
@@ -45,22 +46,20 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
         return;
     }
     // Rows split across threads; for a batch, each weight row is read once and dotted with
-    // every activation row while it is hot in cache.
+    // every activation row while it is hot in cache. Threads take chunks of rows from a shared
+    // counter rather than one fixed half each, so a thread slowed by something else on the
+    // machine does not hold the other one up at the end of every matmul.
     // Software prefetch: decode is bound by how fast weight bytes arrive; ask for the bytes
     // kPrefetchAhead ahead of the rows being dotted (rows are contiguous, so this runs across
     // row ends too). Measured on the 1.5B shape: +10% tg over the hardware prefetcher alone.
     const size_t row_bytes = W.row_bytes();
     const VecDot4Fn dot4 = n_tokens <= 2 ? vec_dot4_kernel(W.type) : nullptr;
-    pool.parallel_for(dot4 ? (rows + 3) / 4 : rows, [&](int64_t b, int64_t e, int) {
-        if (dot4) {
-            b *= 4;
-            e = std::min(rows, e * 4);
-        }
-        const char* end = reinterpret_cast<const char*>(W.row(e - 1)) + row_bytes;
-        auto prefetch = [&](const uint8_t* at, size_t bytes) {
-            const char* ahead = reinterpret_cast<const char*>(at) + kPrefetchAhead;
-            for (size_t off = 0; off < bytes && ahead + off < end; off += 64) __builtin_prefetch(ahead + off, 0, 3);
-        };
+    const char* end = reinterpret_cast<const char*>(W.row(rows - 1)) + row_bytes;
+    auto prefetch = [&](const uint8_t* at, size_t bytes) {
+        const char* ahead = reinterpret_cast<const char*>(at) + kPrefetchAhead;
+        for (size_t off = 0; off < bytes && ahead + off < end; off += 64) __builtin_prefetch(ahead + off, 0, 3);
+    };
+    auto run_rows = [&](int64_t b, int64_t e) {
         int64_t r = b;
         if (dot4) {
             float out[4];
@@ -78,6 +77,21 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
             for (int64_t t = 0; t < n_tokens; ++t) {
                 Y[t * rows + r] = dot(W.cols, wrow, act_data + t * act_row);
             }
+        }
+    };
+    const int threads = pool.size();
+    if (threads == 1) {
+        run_rows(0, rows);
+        return;
+    }
+    // About eight chunks per thread, a multiple of 4 rows, at least 16.
+    const int64_t chunk = std::max<int64_t>(16, (rows / (8 * threads) + 3) / 4 * 4);
+    const int64_t n_chunks = (rows + chunk - 1) / chunk;
+    std::atomic<int64_t> next{0};
+    pool.parallel_for(threads, [&](int64_t, int64_t, int) {
+        for (int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < n_chunks;
+             c = next.fetch_add(1, std::memory_order_relaxed)) {
+            run_rows(c * chunk, std::min(rows, (c + 1) * chunk));
         }
     });
 }
