@@ -20,20 +20,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// A raw connection that sends `text` and then does whatever the test says.
-int raw_connect(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 void raw_send(int fd, const std::string& s) { (void)::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
 
 // Reads until the server closes, a whole response has come, or `seconds` pass; what it sent.
@@ -87,7 +73,7 @@ TEST(ServeFault, VanishingAndMisbehavingClientsLeaveEverySlotFree) {
         });
     }
     {
-        const int fd = raw_connect(port);
+        const int fd = test::connect_local(port);
         const std::string body = long_chat(9).dump();
         raw_send(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
                          std::to_string(body.size()) + "\r\n\r\n" + body);
@@ -97,19 +83,19 @@ TEST(ServeFault, VanishingAndMisbehavingClientsLeaveEverySlotFree) {
     std::string garbage_reply, stalled_reply, lying_reply;
     std::vector<std::thread> misbehave;
     misbehave.emplace_back([&] {
-        const int fd = raw_connect(port);
+        const int fd = test::connect_local(port);
         raw_send(fd, "THIS IS NOT HTTP\r\n\r\n");
         garbage_reply = raw_read(fd, 5);
         ::close(fd);
     });
     misbehave.emplace_back([&] {
-        const int fd = raw_connect(port);
+        const int fd = test::connect_local(port);
         raw_send(fd, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"messages\"");
         lying_reply = raw_read(fd, 6);  // the body never completes: the read timeout (2 s) ends it
         ::close(fd);
     });
     misbehave.emplace_back([&] {
-        const int fd = raw_connect(port);
+        const int fd = test::connect_local(port);
         raw_send(fd, "POST /v1/chat/comp");
         stalled_reply = raw_read(fd, 6);
         ::close(fd);

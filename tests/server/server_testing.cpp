@@ -27,20 +27,6 @@ std::string read_all(const std::string& path) {
     return ss.str();
 }
 
-int connect_local(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 bool send_all(int fd, const std::string& s) {
     size_t off = 0;
     while (off < s.size()) {
@@ -124,6 +110,20 @@ std::string request_text(int port, const std::string& method, const std::string&
 }
 
 }  // namespace
+
+int connect_local(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args, bool wait_ready) {
     const std::string log_path = dir_.file("stderr");

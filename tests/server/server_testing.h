@@ -49,6 +49,9 @@ struct HttpResult {
     std::string error;                           // why status is 0
 };
 
+// A TCP connection to 127.0.0.1:port (the fd), or -1.
+int connect_local(int port);
+
 // One request on a fresh connection ("Connection: close").
 HttpResult http_request(int port, const std::string& method, const std::string& path, const std::string& body = {},
                         const std::vector<std::string>& extra_headers = {}, double timeout_s = 60);
