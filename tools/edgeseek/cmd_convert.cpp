@@ -18,6 +18,7 @@
 #include <string>
 
 #include "cli_common.h"
+#include "partial_output_guard.h"
 #include "commands.h"
 #include "convert/hf_converter.h"
 #include "convert/llama2c.h"
@@ -26,51 +27,6 @@
 
 namespace edgeseek::cli {
 namespace {
-
-// The files an interrupted conversion may leave, in storage a signal handler can read.
-constexpr size_t kMaxPath = 4096;
-std::array<std::array<char, kMaxPath>, 3> g_partials{};
-volatile sig_atomic_t g_armed = 0;
-
-void remove_partials_and_exit(int sig) {
-    if (g_armed) {
-        for (const auto& p : g_partials) ::unlink(p.data());
-    }
-    static const char msg[] = "\nedgeseek: interrupted; the partial output was removed\n";
-    const ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    ::_exit(128 + sig);
-}
-
-class InterruptGuard {
-public:
-    explicit InterruptGuard(const std::string& out) {
-        const std::string paths[3] = {partial_path(out), unquantized_path(out), partial_path(unquantized_path(out))};
-        for (size_t k = 0; k < 3; ++k) {
-            if (paths[k].size() >= kMaxPath) throw Error("the output path is too long", out, "use a shorter path");
-            std::memcpy(g_partials[k].data(), paths[k].c_str(), paths[k].size() + 1);
-        }
-        g_armed = 1;
-        struct sigaction sa{};
-        sa.sa_handler = remove_partials_and_exit;
-        sigemptyset(&sa.sa_mask);
-        for (size_t k = 0; k < kSignals.size(); ++k) {
-            ::sigaction(kSignals[k], nullptr, &old_[k]);
-            if (kSignals[k] != SIGTERM && old_[k].sa_handler == SIG_IGN) continue;  // nohup stays nohup
-            ::sigaction(kSignals[k], &sa, nullptr);
-        }
-    }
-    ~InterruptGuard() {
-        for (size_t k = 0; k < kSignals.size(); ++k) ::sigaction(kSignals[k], &old_[k], nullptr);
-        g_armed = 0;
-    }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
-
-private:
-    static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
-    std::array<struct sigaction, 3> old_{};
-};
 
 // A bar redrawn in place on a terminal (at most 10 times a second), a line per 10% otherwise.
 class ProgressDisplay {
@@ -170,7 +126,7 @@ int run_convert(const Opts& o) {
     wo.n_threads = o.threads > 0 ? o.threads : default_threads();
     auto display = std::make_shared<ProgressDisplay>();
     wo.progress = [display](const ConvertProgress& p) { display->update(p); };
-    InterruptGuard guard(o.out);
+    PartialOutputGuard guard({partial_path(o.out), unquantized_path(o.out), partial_path(unquantized_path(o.out))});
     if (o.from == "llama2c") {
         Llama2cOptions lo{o.tokenizer, o.outtype, o.name, wo};
         Llama2cConversion conv(o.input, lo);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "cli_common.h"
+#include "partial_output_guard.h"
 #include "commands.h"
 #include "core/error.h"
 #include "gguf/gguf_file.h"
@@ -26,61 +27,6 @@
 
 namespace edgeseek::cli {
 namespace {
-
-// What the signal handler needs, in storage it can read without allocating.
-char g_partial_path[4096];
-volatile sig_atomic_t g_partial_armed = 0;
-
-void remove_partial_and_exit(int sig) {
-    if (g_partial_armed) ::unlink(g_partial_path);
-    static const char msg[] = "\nedgeseek: interrupted; the partial output was removed\n";
-    const ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    ::_exit(128 + sig);
-}
-
-// While alive, a fatal signal removes the partial output before the process exits. SIGXFSZ
-// is ignored so that a file-size limit fails the write (reported, partial removed) instead of
-// killing the process with the partial file left behind; SIGPIPE (stdout piped into `head`)
-// is ignored so that the quantization still completes.
-class PartialOutputGuard {
-public:
-    explicit PartialOutputGuard(const std::string& partial) {
-        if (partial.size() >= sizeof g_partial_path) {
-            throw Error("the output path is too long", partial, "use a shorter path");
-        }
-        std::memcpy(g_partial_path, partial.c_str(), partial.size() + 1);
-        g_partial_armed = 1;
-        struct sigaction sa{};
-        sa.sa_handler = remove_partial_and_exit;
-        sigemptyset(&sa.sa_mask);
-        for (size_t k = 0; k < kSignals.size(); ++k) {
-            ::sigaction(kSignals[k], nullptr, &old_[k]);
-            // A signal ignored at startup (nohup, background jobs) stays ignored.
-            if (kSignals[k] != SIGTERM && old_[k].sa_handler == SIG_IGN) continue;
-            ::sigaction(kSignals[k], &sa, nullptr);
-        }
-        struct sigaction ign{};
-        ign.sa_handler = SIG_IGN;
-        sigemptyset(&ign.sa_mask);
-        ::sigaction(SIGXFSZ, &ign, &old_xfsz_);
-        ::sigaction(SIGPIPE, &ign, &old_pipe_);
-    }
-    ~PartialOutputGuard() {
-        for (size_t k = 0; k < kSignals.size(); ++k) ::sigaction(kSignals[k], &old_[k], nullptr);
-        ::sigaction(SIGXFSZ, &old_xfsz_, nullptr);
-        ::sigaction(SIGPIPE, &old_pipe_, nullptr);
-        g_partial_armed = 0;
-    }
-    PartialOutputGuard(const PartialOutputGuard&) = delete;
-    PartialOutputGuard& operator=(const PartialOutputGuard&) = delete;
-
-private:
-    static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
-    std::array<struct sigaction, 3> old_{};
-    struct sigaction old_xfsz_{};
-    struct sigaction old_pipe_{};
-};
 
 // Progress on stderr: a bar redrawn in place on a terminal (at most 10 times a second), a plain
 // line every 10% otherwise. Per-tensor lines go to stdout above the bar.
@@ -190,7 +136,7 @@ CommandRun add_quantize_command(CLI::App& app) {
         observer.tensor_done = [&display](const TensorPlan& p, size_t k) { display.tensor_done(p, k); };
         QuantizeStats stats;
         {
-            PartialOutputGuard guard(partial_path(o->out));
+            PartialOutputGuard guard({partial_path(o->out)});
             try {
                 stats = quantizer.write(o->out, wo, observer);
             } catch (...) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "cli_common.h"
+#include "partial_output_guard.h"
 #include "commands.h"
 #include "core/error.h"
 #include "quantize/output_path.h"
@@ -69,6 +70,7 @@ CommandRun add_synth_command(CLI::App& app) {
         };
         std::fprintf(stderr, "synth: %s (%.2f B parameters) as %s -> %s\n", shape->name, shape->params() / 1e9, ft->name,
                      o->out.c_str());
+        PartialOutputGuard guard({partial_path(o->out)});
         const uint64_t bytes = write_synthetic_model(so);
         std::fprintf(stderr, "%swrote %s: %.1f MiB of tensors\n", tty ? "\n" : "", o->out.c_str(),
                      static_cast<double>(bytes) / 1048576.0);
