@@ -54,7 +54,9 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
     // row ends too). Measured on the 1.5B shape: +10% tg over the hardware prefetcher alone.
     const size_t row_bytes = W.row_bytes();
     const VecDot4Fn dot4 = n_tokens <= 2 ? vec_dot4_kernel(W.type) : nullptr;
-    const char* end = reinterpret_cast<const char*>(W.row(rows - 1)) + row_bytes;
+    const uint8_t* base = static_cast<const uint8_t*>(W.data);  // row r at base + r * row_bytes
+    auto row = [&](int64_t r) { return base + static_cast<size_t>(r) * row_bytes; };
+    const char* end = reinterpret_cast<const char*>(row(rows));
     auto prefetch = [&](const uint8_t* at, size_t bytes) {
         const char* ahead = reinterpret_cast<const char*>(at) + kPrefetchAhead;
         for (size_t off = 0; off < bytes && ahead + off < end; off += 64) __builtin_prefetch(ahead + off, 0, 3);
@@ -64,16 +66,16 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
         if (dot4) {
             float out[4];
             for (; r + 4 <= e; r += 4) {
-                prefetch(W.row(r), 4 * row_bytes);
+                prefetch(row(r), 4 * row_bytes);
                 for (int64_t t = 0; t < n_tokens; ++t) {
-                    dot4(W.cols, W.row(r), row_bytes, act_data + t * act_row, out);
+                    dot4(W.cols, row(r), row_bytes, act_data + t * act_row, out);
                     for (int k = 0; k < 4; ++k) Y[t * rows + r + k] = out[k];
                 }
             }
         }
         for (; r < e; ++r) {
-            const void* wrow = W.row(r);
-            prefetch(W.row(r), row_bytes);
+            const uint8_t* wrow = row(r);
+            prefetch(wrow, row_bytes);
             for (int64_t t = 0; t < n_tokens; ++t) {
                 Y[t * rows + r] = dot(W.cols, wrow, act_data + t * act_row);
             }
