@@ -105,17 +105,7 @@ ApiResponse Api::chat_completions(const std::string& body) {
     job.chat = true;
     job.thought_open = prompt_opens_reasoning(prompt);
     job.prompt_field = "messages";
-    const bool stream = job.gen.stream, include_usage = job.gen.include_usage;
-    auto channel = scheduler_.submit(std::move(job));
-    const ResponseMeta meta = new_response_meta("chatcmpl-", config_.model_id);
-    ApiResponse r;
-    if (stream) {
-        r.content_type = "text/event-stream";
-        r.stream = std::make_shared<SseStream>(SseStream::Kind::Chat, meta, include_usage, channel);
-        return r;
-    }
-    const Collected c = collect(*channel);
-    return json_response(chat_completion_json(meta, c.reasoning, c.content, c.finish_reason, c.usage));
+    return run(std::move(job), SseStream::Kind::Chat);
 }
 
 ApiResponse Api::completions(const std::string& body) {
@@ -124,17 +114,23 @@ ApiResponse Api::completions(const std::string& body) {
     job.prompt = req.has_ids ? req.prompt_ids : tok_.encode(req.prompt, true, true);
     job.gen = std::move(req.gen);
     job.prompt_field = "prompt";
+    return run(std::move(job), SseStream::Kind::Completion);
+}
+
+ApiResponse Api::run(GenerationJob job, SseStream::Kind kind) {
+    const bool chat = kind == SseStream::Kind::Chat;
     const bool stream = job.gen.stream, include_usage = job.gen.include_usage;
     auto channel = scheduler_.submit(std::move(job));
-    const ResponseMeta meta = new_response_meta("cmpl-", config_.model_id);
+    const ResponseMeta meta = new_response_meta(chat ? "chatcmpl-" : "cmpl-", config_.model_id);
     ApiResponse r;
     if (stream) {
         r.content_type = "text/event-stream";
-        r.stream = std::make_shared<SseStream>(SseStream::Kind::Completion, meta, include_usage, channel);
+        r.stream = std::make_shared<SseStream>(kind, meta, include_usage, channel);
         return r;
     }
     const Collected c = collect(*channel);
-    return json_response(text_completion_json(meta, c.content, c.finish_reason, c.usage));
+    return json_response(chat ? chat_completion_json(meta, c.reasoning, c.content, c.finish_reason, c.usage)
+                              : text_completion_json(meta, c.content, c.finish_reason, c.usage));
 }
 
 ApiResponse Api::models() const {

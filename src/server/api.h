@@ -70,6 +70,8 @@ private:
         Usage usage;
     };
     static Collected collect(RequestChannel& channel);
+    // Submits a generation; the SSE stream of `kind`, or the whole reply as one JSON body.
+    ApiResponse run(GenerationJob job, SseStream::Kind kind);
 
     const Tokenizer& tok_;
     const ChatFormat* format_;

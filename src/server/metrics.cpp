@@ -11,6 +11,13 @@ void metric(std::ostringstream& o, const char* name, const char* type, const cha
     o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+// A metric with one unlabelled sample: its HELP/TYPE header and the value.
+template <typename T>
+void sample(std::ostringstream& o, const char* name, const char* type, const char* help, T value) {
+    metric(o, name, type, help);
+    o << name << ' ' << value << '\n';
+}
+
 }  // namespace
 
 void ServerMetrics::count_response(int status) {
@@ -64,34 +71,21 @@ std::string ServerMetrics::prometheus(const SchedulerSnapshot& s) const {
     for (const auto& [status, n] : responses_) o << "edgeseek_http_responses_total{status=\"" << status << "\"} " << n << '\n';
     metric(o, "edgeseek_requests_finished_total", "counter", "Generations finished, by finish reason.");
     for (const auto& [reason, n] : finished_) o << "edgeseek_requests_finished_total{reason=\"" << reason << "\"} " << n << '\n';
-    metric(o, "edgeseek_prompt_tokens_total", "counter", "Prompt tokens of admitted requests.");
-    o << "edgeseek_prompt_tokens_total " << prompt_tokens_ << '\n';
-    metric(o, "edgeseek_prompt_tokens_cached_total", "counter", "Prompt tokens reused from a slot's KV cache.");
-    o << "edgeseek_prompt_tokens_cached_total " << cached_tokens_ << '\n';
-    metric(o, "edgeseek_completion_tokens_total", "counter", "Sampled tokens.");
-    o << "edgeseek_completion_tokens_total " << completion_tokens_ << '\n';
-    metric(o, "edgeseek_reasoning_tokens_total", "counter", "Sampled tokens inside a thought.");
-    o << "edgeseek_reasoning_tokens_total " << reasoning_tokens_ << '\n';
-    metric(o, "edgeseek_prefill_tokens_total", "counter", "Prompt tokens evaluated (after prefix-cache reuse).");
-    o << "edgeseek_prefill_tokens_total " << prefill_total_ << '\n';
-    metric(o, "edgeseek_decode_tokens_total", "counter", "Generated tokens evaluated.");
-    o << "edgeseek_decode_tokens_total " << decode_total_ << '\n';
-    metric(o, "edgeseek_forward_seconds_total", "counter", "Time spent in batched forward passes.");
-    o << "edgeseek_forward_seconds_total " << forward_seconds_ << '\n';
-    metric(o, "edgeseek_forward_steps_total", "counter", "Batched forward passes.");
-    o << "edgeseek_forward_steps_total " << steps_ << '\n';
+    sample(o, "edgeseek_prompt_tokens_total", "counter", "Prompt tokens of admitted requests.", prompt_tokens_);
+    sample(o, "edgeseek_prompt_tokens_cached_total", "counter", "Prompt tokens reused from a slot's KV cache.", cached_tokens_);
+    sample(o, "edgeseek_completion_tokens_total", "counter", "Sampled tokens.", completion_tokens_);
+    sample(o, "edgeseek_reasoning_tokens_total", "counter", "Sampled tokens inside a thought.", reasoning_tokens_);
+    sample(o, "edgeseek_prefill_tokens_total", "counter", "Prompt tokens evaluated (after prefix-cache reuse).", prefill_total_);
+    sample(o, "edgeseek_decode_tokens_total", "counter", "Generated tokens evaluated.", decode_total_);
+    sample(o, "edgeseek_forward_seconds_total", "counter", "Time spent in batched forward passes.", forward_seconds_);
+    sample(o, "edgeseek_forward_steps_total", "counter", "Batched forward passes.", steps_);
     double prefill = 0, decode = 0;
     rates(prefill, decode);
-    metric(o, "edgeseek_prefill_tokens_per_second", "gauge", "Prompt tokens evaluated per second, last 5 s.");
-    o << "edgeseek_prefill_tokens_per_second " << prefill << '\n';
-    metric(o, "edgeseek_decode_tokens_per_second", "gauge", "Generated tokens per second over all slots, last 5 s.");
-    o << "edgeseek_decode_tokens_per_second " << decode << '\n';
-    metric(o, "edgeseek_queue_depth", "gauge", "Requests waiting for a slot.");
-    o << "edgeseek_queue_depth " << s.queue_depth << '\n';
-    metric(o, "edgeseek_slots_busy", "gauge", "Slots generating or evaluating a prompt.");
-    o << "edgeseek_slots_busy " << s.slots_busy << '\n';
-    metric(o, "edgeseek_slots_total", "gauge", "Slots (--parallel).");
-    o << "edgeseek_slots_total " << s.slots_total << '\n';
+    sample(o, "edgeseek_prefill_tokens_per_second", "gauge", "Prompt tokens evaluated per second, last 5 s.", prefill);
+    sample(o, "edgeseek_decode_tokens_per_second", "gauge", "Generated tokens per second over all slots, last 5 s.", decode);
+    sample(o, "edgeseek_queue_depth", "gauge", "Requests waiting for a slot.", s.queue_depth);
+    sample(o, "edgeseek_slots_busy", "gauge", "Slots generating or evaluating a prompt.", s.slots_busy);
+    sample(o, "edgeseek_slots_total", "gauge", "Slots (--parallel).", s.slots_total);
     return o.str();
 }
 
