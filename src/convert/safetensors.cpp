@@ -1,8 +1,5 @@
 #include "convert/safetensors.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -186,14 +183,6 @@ void SafetensorsFile::parse_header() {
         }
     }
     for (size_t k = 0; k < tensors_.size(); ++k) index_[tensors_[k].name] = k;
-}
-
-void release_mapped_pages(const uint8_t* data, uint64_t nbytes) {
-    if (nbytes == 0) return;
-    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto first = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
-    const auto last = (reinterpret_cast<uintptr_t>(data) + nbytes) / page * page;
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 void SafetensorsFile::release(const SafetensorsTensor& t) const {

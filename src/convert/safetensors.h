@@ -31,10 +31,6 @@ struct SafetensorsTensor {
     std::string shape_string() const;  // "[151936, 64]"
 };
 
-// Drops the pages of a read-only mapped region from this process (the page cache keeps them if
-// memory allows): a converter reads every tensor once, so resident memory stays about one tensor.
-void release_mapped_pages(const uint8_t* data, uint64_t nbytes);
-
 class SafetensorsFile {
 public:
     // Maps and validates path. Throws Error (naming the file, the tensor and what is wrong) when

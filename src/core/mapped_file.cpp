@@ -113,4 +113,47 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
     return *this;
 }
 
+void release_mapped_pages(const uint8_t* data, uint64_t nbytes) {
+    if (nbytes == 0) return;
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto first = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+    const auto last = (reinterpret_cast<uintptr_t>(data) + nbytes) / page * page;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+AnonymousMemory::AnonymousMemory(size_t bytes, const std::string& what) {
+    if (bytes == 0) return;
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t len = (bytes + kHuge - 1) / kHuge * kHuge;
+    void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        throw Error("cannot allocate " + std::to_string(bytes >> 20) + " MiB: " + std::strerror(errno), what,
+                    "free memory or use a smaller model");
+    }
+#if defined(MADV_HUGEPAGE)
+    ::madvise(p, len, MADV_HUGEPAGE);  // advisory: ignored where THP is off
+#endif
+    data_ = static_cast<uint8_t*>(p);
+    size_ = bytes;
+    len_ = len;
+}
+
+AnonymousMemory::~AnonymousMemory() {
+    if (data_) ::munmap(data_, len_);
+}
+
+AnonymousMemory::AnonymousMemory(AnonymousMemory&& o) noexcept { *this = std::move(o); }
+
+AnonymousMemory& AnonymousMemory::operator=(AnonymousMemory&& o) noexcept {
+    if (this != &o) {
+        if (data_) ::munmap(data_, len_);
+        data_ = o.data_;
+        size_ = o.size_;
+        len_ = o.len_;
+        o.data_ = nullptr;
+        o.size_ = o.len_ = 0;
+    }
+    return *this;
+}
+
 }  // namespace edgeseek

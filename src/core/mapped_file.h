@@ -24,6 +24,8 @@ public:
     size_t size() const { return size_; }
     const std::string& path() const { return path_; }
     bool is_mapped() const { return mapped_; }
+    // The file was read into an anonymous buffer of this object's (--no-mmap).
+    bool is_in_memory() const { return anon_; }
 
 private:
     void release();
@@ -35,6 +37,30 @@ private:
     // rounded up to 2 MiB and advised for transparent huge pages (fewer TLB misses in decode).
     size_t map_len_ = 0;
     bool anon_ = false;  // data_ is that anonymous buffer (is_mapped() stays false: not file pages)
+};
+
+// Drops the whole pages inside [data, data + nbytes) of a file mapping from this process
+// (advisory; the page cache keeps them and they fault back in from the file if read again).
+void release_mapped_pages(const uint8_t* data, uint64_t nbytes);
+
+// Zero-filled anonymous memory, page aligned, advised for transparent huge pages; freed with
+// the object. Throws Error (naming `what`) when the system refuses the allocation.
+class AnonymousMemory {
+public:
+    AnonymousMemory() = default;
+    AnonymousMemory(size_t bytes, const std::string& what);
+    ~AnonymousMemory();
+    AnonymousMemory(AnonymousMemory&& o) noexcept;
+    AnonymousMemory& operator=(AnonymousMemory&& o) noexcept;
+    AnonymousMemory(const AnonymousMemory&) = delete;
+    AnonymousMemory& operator=(const AnonymousMemory&) = delete;
+
+    uint8_t* data() const { return data_; }
+    size_t size() const { return size_; }
+
+private:
+    uint8_t* data_ = nullptr;
+    size_t size_ = 0, len_ = 0;
 };
 
 }  // namespace edgeseek

@@ -70,6 +70,7 @@ public:
     const std::string& path() const { return file_.path(); }
     size_t file_size() const { return file_.size(); }
     bool is_mapped() const { return file_.is_mapped(); }
+    bool is_in_memory() const { return file_.is_in_memory(); }
 
     const std::vector<std::string>& keys() const { return key_order_; }
     const GgufValue* find(const std::string& key) const;

@@ -5,7 +5,10 @@
 
 #include "core/error.h"
 #include "kernels/gemm.h"
+#include "kernels/packed.h"
 #include "kernels/vec_dot.h"
+#include "quant/blocks.h"
+#include "quant/f16.h"
 
 namespace edgeseek {
 
@@ -17,7 +20,76 @@ void dequantize_row(const TensorView& W, int64_t r, float* out) {
     type_traits(W.type)->to_float(W.row(r), out, W.cols);
 }
 
+namespace {
+
+// Packed weights (kernels/packed.h): one kernel for decode and prefill.
+void matmul_packed(const TensorView& W, PackedGemmFn gemm, const float* X, int64_t n_tokens, float* Y,
+                   ThreadPool& pool) {
+    const FromFloatFn quantize = quantize_act_kernel(GgmlType::Q8_0);
+    const int64_t nb = W.cols / 32;
+    const size_t act_row = row_size(GgmlType::Q8_0, W.cols);
+    thread_local std::vector<uint8_t> act;
+    thread_local std::vector<float> act_d;
+    thread_local std::vector<int32_t> act_init;
+    act.resize(act_row * static_cast<size_t>(n_tokens));
+    act_d.resize(static_cast<size_t>(nb * n_tokens));
+    act_init.resize(static_cast<size_t>(nb * n_tokens));
+    const int bias = packed_bias(W.type);
+    uint8_t* act_data = act.data();
+    float* d_data = act_d.data();
+    int32_t* init_data = act_init.data();
+    pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
+        for (int64_t t = b; t < e; ++t) {
+            quantize(X + t * W.cols, act_data + t * act_row, W.cols);
+            const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(act_data + t * act_row);
+            for (int64_t i = 0; i < nb; ++i) {
+                int32_t sum = 0;
+                for (int k = 0; k < 32; ++k) sum += blk[i].qs[k];
+                d_data[t * nb + i] = fp16_to_fp32(blk[i].d);
+                init_data[t * nb + i] = -bias * sum;
+            }
+        }
+    });
+    const int64_t groups = (W.rows + kPackRows - 1) / kPackRows;
+    // Tokens in chunks whose activations stay in L2 while every group of the thread's rows
+    // goes over them (each group's weights are read from memory once per chunk).
+    const int64_t tchunk = std::max<int64_t>(8, static_cast<int64_t>((256u << 10) / act_row) / 8 * 8);
+    const int64_t n_tchunks = (n_tokens + tchunk - 1) / tchunk;
+    // About eight pieces of groups per thread per token chunk, taken from a shared counter.
+    const int threads = pool.size();
+    const int64_t gpiece = std::max<int64_t>(1, groups / (8 * threads));
+    const int64_t n_gpieces = (groups + gpiece - 1) / gpiece;
+    const int64_t items = n_tchunks * n_gpieces;
+    std::atomic<int64_t> next{0};
+    pool.parallel_for(threads, [&](int64_t, int64_t, int) {
+        for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
+             i = next.fetch_add(1, std::memory_order_relaxed)) {
+            const int64_t tc = i / n_gpieces, gp = i % n_gpieces;
+            const int64_t t0 = tc * tchunk;
+            PackedActs a;
+            a.act_row = act_row;
+            a.q8 = act_data + static_cast<size_t>(t0) * act_row;
+            a.d = d_data + t0 * nb;
+            a.init = init_data + t0 * nb;
+            gemm(W.cols, W.packed, W.rows, gp * gpiece, std::min(groups, (gp + 1) * gpiece), a,
+                 std::min(tchunk, n_tokens - t0), Y + t0 * W.rows, W.rows);
+        }
+    });
+}
+
+}  // namespace
+
 void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool) {
+    if (W.packed) {
+        if (const PackedGemmFn gemm = packed_gemm_kernel(W.type)) {
+            matmul_packed(W, gemm, X, n_tokens, Y, pool);
+            return;
+        }
+        if (!W.data) {
+            throw Error("matrix was repacked for AVX-512 at load and the CPU path has changed since",
+                        "tensor '" + W.name + "'", "load the model again, or load it with repacking off");
+        }
+    }
     const TypeTraits* wt = type_traits(W.type);
     if (!wt || !wt->vec_dot) {
         throw Error("tensor type " + type_name(W.type) + " is not supported for computation", "tensor '" + W.name + "'",

@@ -14,6 +14,9 @@ struct TensorView {
     int64_t cols = 0;  // values per row (ggml ne[0])
     int64_t rows = 1;  // ggml ne[1] (times ne[2], ne[3])
     std::string name;
+    // The same matrix in the interleaved layout of kernels/packed.h, when the model repacked it
+    // at load (matmul then reads only this).
+    const uint8_t* packed = nullptr;
 
     bool empty() const { return data == nullptr; }
     size_t row_bytes() const { return row_size(type, cols); }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mapped_file.h"
 #include "gguf/gguf_file.h"
 #include "kernels/tensor_view.h"
 #include "kernels/thread_pool.h"
@@ -38,6 +39,10 @@ struct ForwardScratch {
 
 struct LoadOptions {
     bool use_mmap = true;
+    // Copy Q4_0/Q8_0 matrices into the interleaved layout of kernels/packed.h when this CPU has
+    // kernels for it (AVX-512 VNNI): same bytes of memory as the file's copy, whose pages are
+    // then released; costs one pass over those weights at load. false = plain mapped weights.
+    bool repack = true;
 };
 
 class Model {
@@ -47,6 +52,8 @@ public:
     const ModelConfig& config() const { return config_; }
     const GgufFile& file() const { return *file_; }
     const ModelWeights& weights() const { return weights_; }
+    // Bytes of weights held in the packed layout (0 when nothing was repacked).
+    size_t packed_bytes() const { return packed_.size(); }
 
     // Runs the batch through the model, writing keys/values into cache, and returns the
     // logits of every token with logits=true, in batch order (n_vocab floats each).
@@ -56,10 +63,12 @@ public:
 private:
     Model() = default;
     void bind_weights();
+    void repack_weights();
     std::unique_ptr<GgufFile> file_;
     ModelConfig config_;
     ModelWeights weights_;
     std::vector<std::vector<float>> owned_;  // 1-D tensors converted to f32 at load
+    AnonymousMemory packed_;                 // repacked matrices (LoadOptions::repack)
 };
 
 }  // namespace edgeseek

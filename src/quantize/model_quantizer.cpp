@@ -1,8 +1,5 @@
 #include "quantize/model_quantizer.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -58,11 +55,7 @@ void process_rows(const TensorPlan& p, const std::string& where, uint8_t* dst, i
 // The tensor's pages are not needed again: drop them from this process so its resident memory
 // stays about one tensor, whatever the model size (the page cache keeps them if memory allows).
 void release_pages(const GgufFile& in, const TensorInfo& t) {
-    if (!in.is_mapped() || t.nbytes == 0) return;
-    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto first = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
-    const auto last = (reinterpret_cast<uintptr_t>(t.data) + t.nbytes) / page * page;
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    if (in.is_mapped()) release_mapped_pages(t.data, t.nbytes);
 }
 
 }  // namespace

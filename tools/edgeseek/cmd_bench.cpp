@@ -19,7 +19,7 @@ namespace {
 struct Opts {
     std::string model;
     int p = 512, n = 128, threads = 0, reps = 3;
-    bool json = false, machine = false, remeasure = false, no_mmap = false;
+    bool json = false, machine = false, remeasure = false, no_mmap = false, no_repack = false;
 };
 
 }  // namespace
@@ -36,6 +36,7 @@ CommandRun add_bench_command(CLI::App& app) {
     sub->add_flag("--machine", o->machine, "measure (or show cached) machine peaks: read bandwidth, int8 and fp32 throughput");
     sub->add_flag("--remeasure", o->remeasure, "ignore cached machine peaks");
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory");
+    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
     return [o]() -> int {
         const int threads = o->threads > 0 ? o->threads : default_threads();
         const MachinePeaks peaks = MachinePeaks::cached(threads, o->remeasure);
@@ -53,6 +54,7 @@ CommandRun add_bench_command(CLI::App& app) {
         }
         LoadOptions lo;
         lo.use_mmap = !o->no_mmap;
+        lo.repack = !o->no_repack;
         auto model = Model::load(o->model, lo);
         const ModelConfig& c = model->config();
         double bytes = 0, macs = 0;

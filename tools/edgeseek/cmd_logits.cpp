@@ -17,7 +17,7 @@ namespace edgeseek::cli {
 namespace {
 struct Opts {
     std::string model, prompt, file;
-    bool no_bos = false, no_mmap = false;
+    bool no_bos = false, no_mmap = false, no_repack = false;
     int top = 8, greedy = 32, threads = 0;
     int64_t ctx = 0;
 };
@@ -50,10 +50,12 @@ CommandRun add_logits_command(CLI::App& app) {
     sub->add_option("-t,--threads", o->threads, "threads (default: physical cores)");
     sub->add_option("-c,--ctx-size,--ctx_size", o->ctx, "context size (default: prompt + greedy)");
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
+    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
     return [o]() -> int {
         const std::string text = prompt_text(o->prompt, o->file);
         LoadOptions lo;
         lo.use_mmap = !o->no_mmap;
+        lo.repack = !o->no_repack;
         auto model = Model::load(o->model, lo);
         auto tok = Tokenizer::from_gguf(model->file());
         const std::vector<int32_t> ids = tok->encode(text, !o->no_bos, true);

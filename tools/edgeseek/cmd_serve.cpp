@@ -34,7 +34,7 @@ struct Opts {
     int timeout = 60;
     double grace = 10.0;
     size_t max_body = 8u << 20;
-    bool no_mmap = false, quiet = false;
+    bool no_mmap = false, no_repack = false, quiet = false;
     SamplingParams sp;
 };
 
@@ -172,6 +172,7 @@ int serve(const Opts& o) {
     const auto t_load = Clock::now();
     LoadOptions lo;
     lo.use_mmap = !o.no_mmap;
+    lo.repack = !o.no_repack;
     std::unique_ptr<Model> model;
     std::unique_ptr<Tokenizer> tok;
     std::unique_ptr<ChatFormat> format;
@@ -248,6 +249,7 @@ CommandRun add_serve_command(CLI::App& app) {
     sub->add_option("--min-p,--min_p", o->sp.min_p, "default min-p (0: off)")->default_val(0.05f);
     sub->add_option("--repeat-penalty,--repeat_penalty", o->sp.repeat_penalty, "default repetition penalty")->default_val(1.0f);
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
+    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
     sub->add_flag("-q,--quiet", o->quiet, "do not log each request");
     return [o]() -> int { return serve(*o); };
 }

@@ -1,0 +1,91 @@
+#include "kernels/packed.h"
+
+#include <cstring>
+
+#include "quant/blocks.h"
+
+namespace edgeseek {
+
+namespace {
+
+constexpr int64_t kBlock = 32;
+
+size_t quant_bytes(GgmlType t) { return t == GgmlType::Q4_0 ? 256 : 512; }
+
+size_t scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
+
+}  // namespace
+
+bool packable(GgmlType t, Isa isa) {
+    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0) && packed_gemm_kernel(t, isa) != nullptr;
+}
+
+int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : 128; }
+
+size_t packed_group_bytes(GgmlType t, int64_t cols) {
+    const int64_t nb = cols / kBlock;
+    return scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
+}
+
+size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols) {
+    return static_cast<size_t>((rows + kPackRows - 1) / kPackRows) * packed_group_bytes(t, cols);
+}
+
+void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const int64_t nb = cols / kBlock;
+    const size_t src_row = row_size(t, cols);
+    const size_t group = packed_group_bytes(t, cols);
+    const size_t qbytes = quant_bytes(t);
+    for (int64_t g = g0; g < g1; ++g) {
+        uint8_t* out = dst + static_cast<size_t>(g) * group;
+        std::memset(out, 0, group);
+        uint16_t* scales = reinterpret_cast<uint16_t*>(out);
+        uint8_t* quants = out + scale_bytes(nb);
+        for (int r = 0; r < kPackRows; ++r) {
+            const int64_t row = g * kPackRows + r;
+            if (row >= rows) {
+                // Padding rows: scale 0 and the bias value, so each contributes exactly zero.
+                for (int64_t b = 0; b < nb; ++b) {
+                    uint8_t* q = quants + static_cast<size_t>(b) * qbytes;
+                    for (int k = 0; k < 32; ++k) {
+                        if (t == GgmlType::Q4_0) {
+                            q[64 * (k % 16 / 4) + 4 * r + k % 4] |= static_cast<uint8_t>(8 << (k >= 16 ? 4 : 0));
+                        } else {
+                            q[64 * (k / 4) + 4 * r + k % 4] = 128;
+                        }
+                    }
+                }
+                continue;
+            }
+            const uint8_t* in = src + static_cast<size_t>(row) * src_row;
+            for (int64_t b = 0; b < nb; ++b) {
+                uint8_t* q = quants + static_cast<size_t>(b) * qbytes;
+                if (t == GgmlType::Q4_0) {
+                    const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(in)[b];
+                    scales[b * kPackRows + r] = blk.d;
+                    // Element j (low nibble of qs[j]) and j + 16 (high nibble) share a byte in
+                    // both layouts; only the byte's position changes.
+                    for (int j = 0; j < 16; ++j) q[64 * (j / 4) + 4 * r + j % 4] = blk.qs[j];
+                } else {
+                    const BlockQ8_0& blk = reinterpret_cast<const BlockQ8_0*>(in)[b];
+                    scales[b * kPackRows + r] = blk.d;
+                    for (int k = 0; k < 32; ++k) {
+                        q[64 * (k / 4) + 4 * r + k % 4] = static_cast<uint8_t>(static_cast<int>(blk.qs[k]) + 128);
+                    }
+                }
+            }
+        }
+    }
+}
+
+PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return packed_gemm_avx512(t);
+#else
+    (void)t;
+    (void)isa;
+#endif
+    return nullptr;
+}
+
+}  // namespace edgeseek

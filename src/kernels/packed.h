@@ -1,0 +1,58 @@
+// Interleaved ("repacked") weights for Q4_0 and Q8_0, built once at load for the AVX-512 VNNI
+// path. Rows are taken 16 at a time (a group); per 32-value block a group stores its 16 f16
+// scales together and its quants so that one 64-byte load gives, for 4 consecutive k, the 16
+// rows' bytes side by side: exactly the operand `vpdpbusd` multiplies with 4 activation bytes
+// broadcast to every lane. Each product then yields 16 rows' partial dots at once, with no
+// shuffles and no horizontal sums, for one token (decode) or a tile of tokens (prefill).
+//
+// Group layout, nb = cols / 32 blocks:
+//   scales: nb x 16 f16 (row r of block b at [b * 16 + r]), padded to 64 bytes;
+//   quants: nb x kQuantBytes. Q4_0: 4 chunks of 64 bytes; byte 4r+i of chunk c holds row r's
+//           element 4c+i in its low nibble and element 16+4c+i in its high nibble (0..15,
+//           value = nibble - 8). Q8_0: 8 chunks; byte 4r+i of chunk c is row r's element
+//           4c+i plus 128 (unsigned), value = byte - 128.
+// The unsigned bias (8 or 128) is removed by starting each block's integer sum at
+// -bias * sum(activation quants of the block). Rows past the end are zero (scale 0).
+// The bytes are the format's own: results equal the per-row dot kernels up to float order.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/cpu_features.h"
+#include "quant/types.h"
+
+namespace edgeseek {
+
+constexpr int kPackRows = 16;
+
+// True when matmul has a packed kernel for weight type t on isa.
+bool packable(GgmlType t, Isa isa = active_isa());
+
+// Bytes of one group of 16 rows, and of a whole packed matrix.
+size_t packed_group_bytes(GgmlType t, int64_t cols);
+size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols);
+
+// Packs rows [g0 * 16, g1 * 16) of a row-major matrix (rows x cols of type t, rows of
+// row_size(t, cols) bytes) into dst, which holds the whole packed matrix.
+void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst);
+
+// Activations as the packed kernels read them: Q8_0 blocks (from the type's own quantizer)
+// plus, per token and block, the f32 scale and the integer sum's starting value.
+struct PackedActs {
+    const uint8_t* q8 = nullptr;  // n_tokens rows of Q8_0 blocks, act_row bytes apart
+    size_t act_row = 0;
+    const float* d = nullptr;        // [t * nb + b]
+    const int32_t* init = nullptr;   // [t * nb + b] = -bias * sum(qs)
+};
+
+// Y[t * ldy + r] for rows r in groups [g0, g1) (rows >= `rows` are not written), tokens
+// [0, n_tokens).
+using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1,
+                              const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
+PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
+PackedGemmFn packed_gemm_avx512(GgmlType t);
+
+// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0).
+int packed_bias(GgmlType t);
+
+}  // namespace edgeseek

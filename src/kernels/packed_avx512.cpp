@@ -1,0 +1,146 @@
+// AVX-512 VNNI kernels over the packed Q4_0 / Q8_0 layout (kernels/packed.h). Per block a
+// group's 16 rows come in as 64-byte vectors of 4 consecutive k per row; each `vpdpbusd`
+// multiplies one of them with 4 activation bytes broadcast from memory. Integer sums start at
+// -bias * sum(activation) (the unsigned weights' offset) and are converted once per block:
+// one convert, one scale product and one FMA per 16 rows x token x 32 values.
+#if defined(__x86_64__)
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/packed.h"
+#include "kernels/simd.h"
+#include "quant/blocks.h"
+
+namespace edgeseek {
+namespace {
+
+inline __m512i bcast4(const int8_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+// Q4_0: 4 chunks of 64 bytes per block, low nibbles = k-quads 0..3, high nibbles = 4..7.
+struct Q4 {
+    static constexpr int kChunks = 4;
+    static constexpr size_t kQuantBytes = 256;
+};
+// Q8_0: 8 chunks, unsigned (value + 128).
+struct Q8 {
+    static constexpr int kChunks = 8;
+    static constexpr size_t kQuantBytes = 512;
+};
+
+// Rows of one group x T tokens. With few tokens (decode) every token gets two independent
+// integer chains, so the dependent vpdpbusd sequence per block is half as long.
+template <typename F, int T>
+void tile(int64_t nb, const uint16_t* scales, const uint8_t* quants, const PackedActs& a, int64_t t0, float* y,
+          int64_t ldy, __mmask16 rows_mask) {
+    constexpr bool kSplit = T <= 4;
+    __m512 acc[T];
+    const int8_t* aq[T];
+    const float* ad[T];
+    const int32_t* ai[T];
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+        aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+        ad[t] = a.d + (t0 + t) * nb;
+        ai[t] = a.init + (t0 + t) * nb;
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    for (int64_t b = 0; b < nb; ++b) {
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kPackRows)));
+        const uint8_t* qb = quants + static_cast<size_t>(b) * F::kQuantBytes;
+        __m512i s0[T], s1[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+            s0[t] = _mm512_set1_epi32(ai[t][b]);
+            if (kSplit) s1[t] = _mm512_setzero_si512();
+        }
+        // Activation block b of token t: 2-byte f16 scale, then 32 quants.
+        const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;
+        if constexpr (F::kChunks == 4) {
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; ++c) {
+                const __m512i raw = _mm512_load_si512(qb + 64 * c);
+                const __m512i lo = _mm512_and_si512(raw, m4);
+                const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* q = aq[t] + aoff;
+                    s0[t] = _mm512_dpbusd_epi32(s0[t], lo, bcast4(q + 4 * c));
+                    if (kSplit) {
+                        s1[t] = _mm512_dpbusd_epi32(s1[t], hi, bcast4(q + 16 + 4 * c));
+                    } else {
+                        s0[t] = _mm512_dpbusd_epi32(s0[t], hi, bcast4(q + 16 + 4 * c));
+                    }
+                }
+            }
+        } else {
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; ++c) {
+                const __m512i w = _mm512_load_si512(qb + 64 * c);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* q = aq[t] + aoff + 4 * c;
+                    if (kSplit && (c & 1)) {
+                        s1[t] = _mm512_dpbusd_epi32(s1[t], w, bcast4(q));
+                    } else {
+                        s0[t] = _mm512_dpbusd_epi32(s0[t], w, bcast4(q));
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+            const __m512i s = kSplit ? _mm512_add_epi32(s0[t], s1[t]) : s0[t];
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[t][b])), acc[t]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+}
+
+template <typename F>
+void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
+          int64_t n_tokens, float* y, int64_t ldy) {
+    const int64_t nb = cols / 32;
+    const size_t sbytes = (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64;
+    const size_t gbytes = sbytes + static_cast<size_t>(nb) * F::kQuantBytes;
+    constexpr int kT = 8;
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
+        const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
+        const uint8_t* quants = grp + sbytes;
+        const int64_t r0 = g * kPackRows;
+        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
+        const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1u);
+        float* yg = y + r0;
+        int64_t t = 0;
+        for (; t + kT <= n_tokens; t += kT) tile<F, kT>(nb, scales, quants, a, t, yg, ldy, mask);
+        switch (n_tokens - t) {
+            case 0: break;
+            case 1: tile<F, 1>(nb, scales, quants, a, t, yg, ldy, mask); break;
+            case 2: tile<F, 2>(nb, scales, quants, a, t, yg, ldy, mask); break;
+            case 3: tile<F, 3>(nb, scales, quants, a, t, yg, ldy, mask); break;
+            case 4: tile<F, 4>(nb, scales, quants, a, t, yg, ldy, mask); break;
+            case 5: tile<F, 5>(nb, scales, quants, a, t, yg, ldy, mask); break;
+            case 6: tile<F, 6>(nb, scales, quants, a, t, yg, ldy, mask); break;
+            default: tile<F, 7>(nb, scales, quants, a, t, yg, ldy, mask); break;
+        }
+    }
+}
+
+}  // namespace
+
+PackedGemmFn packed_gemm_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_0: return gemm<Q4>;
+        case GgmlType::Q8_0: return gemm<Q8>;
+        default: return nullptr;
+    }
+}
+
+}  // namespace edgeseek
+#endif

@@ -1,0 +1,131 @@
+// The packed (interleaved) Q4_0/Q8_0 layout and its kernels against the formats' scalar dot
+// products, on odd shapes: partial groups of 16 rows, token counts around the tile width.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "core/mapped_file.h"
+#include "kernels/matmul.h"
+#include "kernels/packed.h"
+#include "kernels/thread_pool.h"
+#include "quant/types.h"
+
+namespace edgeseek {
+namespace {
+
+struct Case {
+    int64_t rows, cols, tokens;
+};
+
+TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
+    if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    const Case cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
+        const TypeTraits* tr = type_traits(t);
+        const TypeTraits* at = type_traits(tr->vec_dot_type);
+        for (const Case& c : cases) {
+            std::vector<float> wf(static_cast<size_t>(c.rows * c.cols)), x(static_cast<size_t>(c.tokens * c.cols));
+            for (auto& v : wf) v = nd(rng);
+            for (auto& v : x) v = nd(rng) * 3.0f;
+            const size_t rb = row_size(t, c.cols);
+            std::vector<uint8_t> wq(rb * static_cast<size_t>(c.rows));
+            for (int64_t r = 0; r < c.rows; ++r) tr->from_float(&wf[r * c.cols], wq.data() + r * rb, c.cols);
+            AnonymousMemory packed(packed_bytes(t, c.rows, c.cols), "test");
+            const int64_t groups = (c.rows + kPackRows - 1) / kPackRows;
+            // Packed in two calls, as the loader may split the work.
+            pack_groups(t, wq.data(), c.rows, c.cols, 0, groups / 2, packed.data());
+            pack_groups(t, wq.data(), c.rows, c.cols, groups / 2, groups, packed.data());
+            TensorView W{wq.data(), t, c.cols, c.rows, "w"};
+            W.packed = packed.data();
+            for (int threads : {1, 2}) {
+                ThreadPool pool(threads);
+                // Guard cells around the output catch writes past the last row.
+                const int64_t ld = c.rows;
+                std::vector<float> y(static_cast<size_t>(c.tokens * ld) + 16, -7.0f);
+                matmul(W, x.data(), c.tokens, y.data(), pool);
+                for (size_t i = static_cast<size_t>(c.tokens * ld); i < y.size(); ++i) ASSERT_EQ(y[i], -7.0f);
+                std::vector<uint8_t> aq(row_size(tr->vec_dot_type, c.cols));
+                for (int64_t k = 0; k < c.tokens; ++k) {
+                    at->from_float(&x[k * c.cols], aq.data(), c.cols);
+                    for (int64_t r = 0; r < c.rows; ++r) {
+                        const float ref = tr->vec_dot(c.cols, wq.data() + r * rb, aq.data());
+                        ASSERT_NEAR(y[k * ld + r], ref, 1e-4 * (1.0 + std::fabs(ref)))
+                            << tr->name << " rows " << c.rows << " cols " << c.cols << " tokens " << c.tokens
+                            << " at token " << k << " row " << r << " threads " << threads;
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST(PackedMatmul, SizesAreTheFilesOwn) {
+    // One group of 16 rows per 16 rows of the file: the packed copy costs no extra bytes
+    // beyond the 64-byte padding of each group's scale table.
+    EXPECT_EQ(packed_bytes(GgmlType::Q4_0, 1536, 8960), row_size(GgmlType::Q4_0, 8960) * 1536);
+    EXPECT_EQ(packed_bytes(GgmlType::Q8_0, 256, 1536), row_size(GgmlType::Q8_0, 1536) * 256);
+    EXPECT_EQ(packed_group_bytes(GgmlType::Q4_0, 32), 64u + 256u);  // scale table padded to 64
+    EXPECT_EQ(packed_bytes(GgmlType::Q4_0, 17, 64), 2 * packed_group_bytes(GgmlType::Q4_0, 64));
+}
+
+TEST(PackedMatmul, OtherPathsDoNotPack) {
+    EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Avx2));
+    EXPECT_FALSE(packable(GgmlType::Q8_0, Isa::Scalar));
+    EXPECT_FALSE(packable(GgmlType::Q4_K, active_isa()));
+}
+
+}  // namespace
+}  // namespace edgeseek
+
+#include "engine/session.h"
+#include "model/model.h"
+#include "test_support.h"
+
+namespace edgeseek {
+namespace {
+
+// A real model through both layouts: same logits (up to float order) for a prompt batch and
+// for the decode steps after it, and the packed copy replaces the file's bytes one for one.
+TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
+    for (const char* name : {"models/tiny-qwen2-q4_0.gguf", "models/tiny-qwen2-q8_0.gguf"}) {
+        const std::string path = test::fixture(name);
+        EDGESEEK_REQUIRE_FIXTURE(path);
+        if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+        LoadOptions plain_opts;
+        plain_opts.repack = false;
+        auto packed = Model::load(path);
+        auto plain = Model::load(path, plain_opts);
+        EXPECT_GT(packed->packed_bytes(), 0u) << name;
+        EXPECT_EQ(plain->packed_bytes(), 0u) << name;
+        EXPECT_NE(packed->weights().layers[0].w_up.packed, nullptr) << name;
+        const std::vector<int32_t> prompt = {1, 17, 230, 5, 99, 500, 42, 7, 300, 12, 64};
+        Session a(*packed, 64, 2), b(*plain, 64, 2);
+        std::vector<int32_t> steps = prompt;
+        for (int step = 0; step < 4; ++step) {
+            const std::vector<float> la = a.eval(steps, true), lb = b.eval(steps, true);
+            ASSERT_EQ(la.size(), lb.size());
+            // Per position: equal up to float summation order (~1e-6), except where an
+            // intermediate activation sits on a Q8_0 rounding boundary and one of its quants
+            // flips, which moves the logits by a few 0.01. Most positions must be exact to
+            // 1e-4, none may move by 0.1.
+            const size_t nv = static_cast<size_t>(packed->config().n_vocab);
+            size_t close = 0, positions = la.size() / nv;
+            for (size_t pos = 0; pos < positions; ++pos) {
+                double worst = 0.0;
+                for (size_t i = pos * nv; i < (pos + 1) * nv; ++i) {
+                    worst = std::max(worst, std::fabs(static_cast<double>(la[i]) - lb[i]));
+                }
+                EXPECT_LT(worst, 0.1) << name << " step " << step << " position " << pos;
+                close += worst < 1e-4;
+            }
+            EXPECT_GE(close * 10, positions * 7) << name << " step " << step;
+            steps = {static_cast<int32_t>(100 + step)};
+        }
+    }
+}
+
+}  // namespace
+}  // namespace edgeseek
