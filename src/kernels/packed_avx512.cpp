@@ -31,6 +31,8 @@ struct Q8 {
     static constexpr size_t kQuantBytes = 512;
 };
 
+constexpr size_t kAhead = 4096;
+
 // Rows of one group x T tokens. With few tokens (decode) every token gets two independent
 // integer chains, so the dependent vpdpbusd sequence per block is half as long.
 template <typename F, int T>
@@ -52,6 +54,15 @@ void tile(int64_t nb, const uint16_t* scales, const uint8_t* quants, const Packe
     for (int64_t b = 0; b < nb; ++b) {
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kPackRows)));
         const uint8_t* qb = quants + static_cast<size_t>(b) * F::kQuantBytes;
+        if constexpr (T <= 2) {
+            // Decode streams each weight byte once: ask for it ahead of use (past the group's
+            // end this runs into the next group, which is next in memory too).
+#pragma GCC unroll 8
+            for (int c = 0; c < F::kChunks; ++c) {
+                _mm_prefetch(reinterpret_cast<const char*>(qb + kAhead + 64 * c), _MM_HINT_T0);
+            }
+            if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + b * kPackRows + 512), _MM_HINT_T0);
+        }
         __m512i s0[T], s1[T];
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
