@@ -37,8 +37,11 @@ SpeedStat speed_stat(const std::vector<double>& v) {
 
 SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads) {
     std::vector<double> tps;
-    for (int r = 0; r < reps + 1; ++r) {  // the first run warms the page cache
-        Session s(model, n_prompt + 1, threads, n_prompt);
+    // One session for all runs, its cache cleared between them (as llama-bench does): the
+    // first, untimed run warms the page cache and faults in the KV cache and scratch memory.
+    Session s(model, n_prompt + 1, threads, n_prompt);
+    for (int r = 0; r < reps + 1; ++r) {
+        s.truncate(0);
         const auto toks = random_tokens(n_prompt, model.config().n_vocab, static_cast<uint32_t>(r));
         const double t0 = now_s();
         s.eval(toks);
@@ -49,8 +52,9 @@ SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int t
 
 SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads) {
     std::vector<double> tps;
+    Session s(model, n_gen + 1, threads);
     for (int r = 0; r < reps + 1; ++r) {
-        Session s(model, n_gen + 1, threads);
+        s.truncate(0);
         const auto toks = random_tokens(n_gen, model.config().n_vocab, 100u + static_cast<uint32_t>(r));
         const double t0 = now_s();
         for (int i = 0; i < n_gen; ++i) s.eval({toks[static_cast<size_t>(i)]});

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/cpu_features.h"
+
 namespace edgeseek {
 
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {
@@ -27,7 +29,7 @@ void rope(float* x, int64_t pos, const RopeParams& p) {
     }
 }
 
-void softmax(float* x, int64_t n) {
+void softmax_scalar(float* x, int64_t n) {
     float mx = -INFINITY;
     for (int64_t i = 0; i < n; ++i) mx = std::fmax(mx, x[i]);
     double sum = 0.0;
@@ -39,8 +41,22 @@ void softmax(float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-void swiglu(float* out, const float* gate, const float* up, int64_t n) {
+void swiglu_scalar(float* out, const float* gate, const float* up, int64_t n) {
     for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void softmax(float* x, int64_t n) {
+#if defined(__x86_64__)
+    if (active_isa() == Isa::Avx512) return softmax_avx512(x, n);
+#endif
+    softmax_scalar(x, n);
+}
+
+void swiglu(float* out, const float* gate, const float* up, int64_t n) {
+#if defined(__x86_64__)
+    if (active_isa() == Isa::Avx512) return swiglu_avx512(out, gate, up, n);
+#endif
+    swiglu_scalar(out, gate, up, n);
 }
 
 void add(float* x, const float* b, int64_t n) {

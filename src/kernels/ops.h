@@ -25,6 +25,13 @@ void softmax(float* x, int64_t n);
 // out[i] = silu(gate[i]) * up[i]
 void swiglu(float* out, const float* gate, const float* up, int64_t n);
 
+// The two above dispatch on the active ISA; these are their scalar references (std::exp) and
+// the AVX-512 versions (ops_avx512.cpp: a polynomial exp within 2 ulp of std::exp).
+void softmax_scalar(float* x, int64_t n);
+void swiglu_scalar(float* out, const float* gate, const float* up, int64_t n);
+void softmax_avx512(float* x, int64_t n);
+void swiglu_avx512(float* out, const float* gate, const float* up, int64_t n);
+
 // x[i] += b[i]
 void add(float* x, const float* b, int64_t n);
 

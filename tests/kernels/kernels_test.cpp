@@ -247,3 +247,37 @@ TEST(Attention, SimdPathsMatchScalarReference) {
 
 }  // namespace
 }  // namespace edgeseek
+
+namespace edgeseek {
+namespace {
+
+// The vectorised softmax and SwiGLU (polynomial exp) against the std::exp references, over
+// the whole range the model feeds them: sizes with tails, large negative and positive inputs,
+// masked (-inf) scores.
+TEST(Ops, SimdSoftmaxAndSwigluMatchScalarReference) {
+    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> ud(-60.0f, 60.0f);
+    for (int64_t n : {1, 7, 16, 17, 100, 1031, 151936}) {
+        std::vector<float> x(static_cast<size_t>(n)), y(x.size());
+        for (auto& v : x) v = ud(rng);
+        if (n > 20) x[5] = x[9] = -INFINITY;
+        std::vector<float> a = x, b = x;
+        softmax_scalar(a.data(), n);
+        softmax_avx512(b.data(), n);
+        for (int64_t i = 0; i < n; ++i) {
+            ASSERT_NEAR(b[i], a[i], 4e-6f * a[i] + 1e-37f) << "softmax n " << n << " at " << i;
+        }
+        for (auto& v : y) v = ud(rng) * 0.1f;
+        std::vector<float> o1(x.size()), o2(x.size());
+        for (auto& v : x) v = std::isinf(v) ? -90.0f : v;
+        swiglu_scalar(o1.data(), x.data(), y.data(), n);
+        swiglu_avx512(o2.data(), x.data(), y.data(), n);
+        for (int64_t i = 0; i < n; ++i) {
+            ASSERT_NEAR(o2[i], o1[i], 1e-6f * std::fabs(o1[i]) + 1e-30f) << "swiglu n " << n << " at " << i << " x " << x[i];
+        }
+    }
+}
+
+}  // namespace
+}  // namespace edgeseek
