@@ -22,25 +22,29 @@ void dequantize_row(const TensorView& W, int64_t r, float* out) {
 
 namespace {
 
-// Packed weights (kernels/packed.h): one kernel for decode and prefill.
-void matmul_packed(const TensorView& W, PackedGemmFn gemm, const float* X, int64_t n_tokens, float* Y,
+// Packed weights (kernels/packed.h): one kernel for decode and prefill. Several matrices of
+// the same type and width (q/k/v, gate/up) share one activation quantization and one parallel
+// region.
+void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, const float* X, int64_t n_tokens,
                    ThreadPool& pool) {
+    const TensorView& W0 = *Ws[0];
+    const PackedGemmFn gemm = packed_gemm_kernel(W0.type);
     const FromFloatFn quantize = quantize_act_kernel(GgmlType::Q8_0);
-    const int64_t nb = W.cols / 32;
-    const size_t act_row = row_size(GgmlType::Q8_0, W.cols);
+    const int64_t cols = W0.cols, nb = cols / 32;
+    const size_t act_row = row_size(GgmlType::Q8_0, cols);
     thread_local std::vector<uint8_t> act;
     thread_local std::vector<float> act_d;
     thread_local std::vector<int32_t> act_init;
     act.resize(act_row * static_cast<size_t>(n_tokens));
     act_d.resize(static_cast<size_t>(nb * n_tokens));
     act_init.resize(static_cast<size_t>(nb * n_tokens));
-    const int bias = packed_bias(W.type);
+    const int bias = packed_bias(W0.type);
     uint8_t* act_data = act.data();
     float* d_data = act_d.data();
     int32_t* init_data = act_init.data();
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
         for (int64_t t = b; t < e; ++t) {
-            quantize(X + t * W.cols, act_data + t * act_row, W.cols);
+            quantize(X + t * cols, act_data + t * act_row, cols);
             const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(act_data + t * act_row);
             for (int64_t i = 0; i < nb; ++i) {
                 int32_t sum = 0;
@@ -50,29 +54,46 @@ void matmul_packed(const TensorView& W, PackedGemmFn gemm, const float* X, int64
             }
         }
     });
-    const int64_t groups = (W.rows + kPackRows - 1) / kPackRows;
     // Tokens in chunks whose activations stay in L2 while every group of the thread's rows
     // goes over them (each group's weights are read from memory once per chunk).
     const int64_t tchunk = std::max<int64_t>(8, static_cast<int64_t>((256u << 10) / act_row) / 8 * 8);
     const int64_t n_tchunks = (n_tokens + tchunk - 1) / tchunk;
-    // About eight pieces of groups per thread per token chunk, taken from a shared counter.
+    // Work items: (matrix, token chunk, piece of groups); about eight pieces per thread and
+    // matrix, taken from a shared counter.
     const int threads = pool.size();
-    const int64_t gpiece = std::max<int64_t>(1, groups / (8 * threads));
-    const int64_t n_gpieces = (groups + gpiece - 1) / gpiece;
-    const int64_t items = n_tchunks * n_gpieces;
+    struct Piece {
+        int m;
+        int64_t groups, gpiece, n_gpieces;
+    };
+    std::vector<Piece> pieces;
+    std::vector<int64_t> first_item;  // per matrix
+    int64_t items = 0;
+    for (int m = 0; m < count; ++m) {
+        const int64_t groups = (Ws[m]->rows + kPackRows - 1) / kPackRows;
+        const int64_t gpiece = std::max<int64_t>(1, groups / (8 * threads));
+        const int64_t n_gp = (groups + gpiece - 1) / gpiece;
+        pieces.push_back({m, groups, gpiece, n_gp});
+        first_item.push_back(items);
+        items += n_tchunks * n_gp;
+    }
     std::atomic<int64_t> next{0};
     pool.parallel_for(threads, [&](int64_t, int64_t, int) {
+        int m = 0;
         for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
              i = next.fetch_add(1, std::memory_order_relaxed)) {
-            const int64_t tc = i / n_gpieces, gp = i % n_gpieces;
+            while (m + 1 < count && i >= first_item[static_cast<size_t>(m + 1)]) ++m;
+            const Piece& pc = pieces[static_cast<size_t>(m)];
+            const TensorView& W = *Ws[m];
+            const int64_t j = i - first_item[static_cast<size_t>(m)];
+            const int64_t tc = j / pc.n_gpieces, gp = j % pc.n_gpieces;
             const int64_t t0 = tc * tchunk;
             PackedActs a;
             a.act_row = act_row;
             a.q8 = act_data + static_cast<size_t>(t0) * act_row;
             a.d = d_data + t0 * nb;
             a.init = init_data + t0 * nb;
-            gemm(W.cols, W.packed, W.rows, gp * gpiece, std::min(groups, (gp + 1) * gpiece), a,
-                 std::min(tchunk, n_tokens - t0), Y + t0 * W.rows, W.rows);
+            gemm(cols, W.packed, W.rows, gp * pc.gpiece, std::min(pc.groups, (gp + 1) * pc.gpiece), a,
+                 std::min(tchunk, n_tokens - t0), Ys[m] + t0 * W.rows, W.rows);
         }
     });
 }
@@ -81,8 +102,10 @@ void matmul_packed(const TensorView& W, PackedGemmFn gemm, const float* X, int64
 
 void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool) {
     if (W.packed) {
-        if (const PackedGemmFn gemm = packed_gemm_kernel(W.type)) {
-            matmul_packed(W, gemm, X, n_tokens, Y, pool);
+        if (packed_gemm_kernel(W.type)) {
+            const TensorView* ws[1] = {&W};
+            float* ys[1] = {Y};
+            matmul_packed(ws, ys, 1, X, n_tokens, pool);
             return;
         }
         if (!W.data) {
@@ -168,6 +191,28 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
             run_rows(c * chunk, std::min(rows, (c + 1) * chunk));
         }
     });
+}
+
+void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> products, const float* X, int64_t n_tokens,
+                 ThreadPool& pool) {
+    // One shared pass when every matrix is packed, of one type and width (the items are
+    // claimed in order, so a thread that moved to the next matrix never goes back).
+    const TensorView* ws[8];
+    float* ys[8];
+    int count = 0;
+    bool shared = products.size() <= 8;
+    for (const auto& [w, y] : products) {
+        if (!shared) break;
+        shared = w->packed && packed_gemm_kernel(w->type) && w->type == products.begin()->first->type &&
+                 w->cols == products.begin()->first->cols;
+        ws[count] = w;
+        ys[count++] = y;
+    }
+    if (shared && count > 0) {
+        matmul_packed(ws, ys, count, X, n_tokens, pool);
+        return;
+    }
+    for (const auto& [w, y] : products) matmul(*w, X, n_tokens, y, pool);
 }
 
 }  // namespace edgeseek

@@ -3,6 +3,8 @@
 // as the format defines its dot product; every weight row is then dotted with them.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <vector>
 
 #include "kernels/tensor_view.h"
@@ -12,6 +14,12 @@ namespace edgeseek {
 
 // Y[t * W.rows + r] = dot(W row r, X row t) for t < n_tokens; X is n_tokens x W.cols.
 void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool);
+
+// Several products of the same activations, e.g. {&wq, q}, {&wk, k}, {&wv, v}: equal to
+// calling matmul for each; packed matrices of one type share the activation quantization and
+// one parallel region.
+void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> products, const float* X, int64_t n_tokens,
+                 ThreadPool& pool);
 
 // Copies row `r` of W as f32 into out (embedding lookup).
 void dequantize_row(const TensorView& W, int64_t r, float* out);
