@@ -29,22 +29,37 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                    ThreadPool& pool) {
     const TensorView& W0 = *Ws[0];
     const PackedGemmFn gemm = packed_gemm_kernel(W0.type);
-    const FromFloatFn quantize = quantize_act_kernel(GgmlType::Q8_0);
+    const GgmlType act_type = packed_act_type(W0.type);
+    const FromFloatFn quantize = quantize_act_kernel(act_type);
     const int64_t cols = W0.cols, nb = cols / 32;
-    const size_t act_row = row_size(GgmlType::Q8_0, cols);
+    const size_t act_row = row_size(act_type, cols);
     thread_local std::vector<uint8_t> act;
-    thread_local std::vector<float> act_d;
+    thread_local std::vector<float> act_d, act_sums;
     thread_local std::vector<int32_t> act_init;
     act.resize(act_row * static_cast<size_t>(n_tokens));
     act_d.resize(static_cast<size_t>(nb * n_tokens));
-    act_init.resize(static_cast<size_t>(nb * n_tokens));
+    const bool k_quant = act_type == GgmlType::Q8_K;
+    if (k_quant) act_sums.resize(static_cast<size_t>(nb * n_tokens));
+    if (!k_quant) act_init.resize(static_cast<size_t>(nb * n_tokens));
     const int bias = packed_bias(W0.type);
     uint8_t* act_data = act.data();
     float* d_data = act_d.data();
+    float* sums_data = act_sums.data();
     int32_t* init_data = act_init.data();
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
         for (int64_t t = b; t < e; ++t) {
             quantize(X + t * cols, act_data + t * act_row, cols);
+            if (k_quant) {
+                const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(act_data + t * act_row);
+                const int64_t nsb = cols / 256;
+                for (int64_t s = 0; s < nsb; ++s) {
+                    d_data[t * nsb + s] = blk[s].d;
+                    for (int j = 0; j < 8; ++j) {
+                        sums_data[(t * nsb + s) * 8 + j] = static_cast<float>(blk[s].bsums[2 * j] + blk[s].bsums[2 * j + 1]);
+                    }
+                }
+                continue;
+            }
             const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(act_data + t * act_row);
             for (int64_t i = 0; i < nb; ++i) {
                 int32_t sum = 0;
@@ -90,8 +105,9 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             PackedActs a;
             a.act_row = act_row;
             a.q8 = act_data + static_cast<size_t>(t0) * act_row;
-            a.d = d_data + t0 * nb;
-            a.init = init_data + t0 * nb;
+            a.d = d_data + t0 * (k_quant ? nb / 8 : nb);
+            a.init = k_quant ? nullptr : init_data + t0 * nb;
+            a.sums = k_quant ? sums_data + t0 * nb : nullptr;
             gemm(cols, W.packed, W.rows, gp * pc.gpiece, std::min(pc.groups, (gp + 1) * pc.gpiece), a,
                  std::min(tchunk, n_tokens - t0), Ys[m] + t0 * W.rows, W.rows);
         }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "quant/blocks.h"
+#include "quant/k_quants.h"
 
 namespace edgeseek {
 
@@ -12,17 +13,50 @@ constexpr int64_t kBlock = 32;
 
 size_t quant_bytes(GgmlType t) { return t == GgmlType::Q4_0 ? 256 : 512; }
 
+constexpr size_t kQ4KSuperBytes = 64 + 128 + 128 + 2048;
+
+// Q4_K: one super-block of a group (layout in packed.h).
+void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
+    uint16_t* d = reinterpret_cast<uint16_t*>(out);
+    uint16_t* dmin = d + kPackRows;
+    uint8_t* sc = out + 64;
+    uint8_t* mn = sc + 128;
+    uint8_t* q = mn + 128;
+    for (int r = 0; r < kPackRows; ++r) {
+        const int64_t row = g * kPackRows + r;
+        if (row >= rows) continue;  // zero scales and mins: padding rows contribute nothing
+        const BlockQ4_K& b = reinterpret_cast<const BlockQ4_K*>(rows_base + static_cast<size_t>(row) * src_row)[s];
+        d[r] = b.d;
+        dmin[r] = b.dmin;
+        for (int j = 0; j < 8; ++j) {
+            const kquant::ScaleMin sm = kquant::unpack_scale_min_k4(b.scales, j);
+            sc[j * kPackRows + r] = static_cast<uint8_t>(sm.scale);
+            mn[j * kPackRows + r] = static_cast<uint8_t>(sm.min);
+        }
+        for (int k = 0; k < 4; ++k) {
+            for (int c = 0; c < 8; ++c) {
+                for (int i = 0; i < 4; ++i) q[512 * k + 64 * c + 4 * r + i] = b.qs[32 * k + 4 * c + i];
+            }
+        }
+    }
+}
+
 size_t scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
 
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
-    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0) && packed_gemm_kernel(t, isa) != nullptr;
+    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0 || t == GgmlType::Q4_K) && packed_gemm_kernel(t, isa) != nullptr;
 }
 
-int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : 128; }
+int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8_0 ? 128 : 0; }
+
+GgmlType packed_act_type(GgmlType t) { return t == GgmlType::Q4_K ? GgmlType::Q8_K : GgmlType::Q8_0; }
+
+int64_t packed_col_multiple(GgmlType t) { return t == GgmlType::Q4_K ? 256 : 32; }
 
 size_t packed_group_bytes(GgmlType t, int64_t cols) {
+    if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kQ4KSuperBytes;
     const int64_t nb = cols / kBlock;
     return scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
 }
@@ -39,6 +73,10 @@ void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int
     for (int64_t g = g0; g < g1; ++g) {
         uint8_t* out = dst + static_cast<size_t>(g) * group;
         std::memset(out, 0, group);
+        if (t == GgmlType::Q4_K) {
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super(src, src_row, rows, g, s, out + s * kQ4KSuperBytes);
+            continue;
+        }
         uint16_t* scales = reinterpret_cast<uint16_t*>(out);
         uint8_t* quants = out + scale_bytes(nb);
         for (int r = 0; r < kPackRows; ++r) {

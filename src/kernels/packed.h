@@ -14,6 +14,14 @@
 // The unsigned bias (8 or 128) is removed by starting each block's integer sum at
 // -bias * sum(activation quants of the block). Rows past the end are zero (scale 0).
 // The bytes are the format's own: results equal the per-row dot kernels up to float order.
+//
+// Q4_K (cols a multiple of 256), per 256-value super-block of a group, 2368 bytes (the file
+// has 16 x 144 = 2304): d[16] f16, dmin[16] f16, scale[8][16] and min[8][16] as bytes (the
+// 6-bit values unpacked), then quants as 4 sub-block pairs x 8 chunks of 64 bytes: byte 4r+i
+// of chunk c of pair k holds row r's element 4c+i of sub-block 2k in its low nibble and of
+// sub-block 2k+1 in its high nibble, which is exactly byte 32k+4c+i of the row's qs.
+// Activations are Q8_K; per 32 values the integer sum of the activation quants gives the
+// min term, so nibbles enter `vpdpbusd` unbiased.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -36,13 +44,17 @@ size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols);
 // row_size(t, cols) bytes) into dst, which holds the whole packed matrix.
 void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst);
 
-// Activations as the packed kernels read them: Q8_0 blocks (from the type's own quantizer)
-// plus, per token and block, the f32 scale and the integer sum's starting value.
+// Activations as the packed kernels read them: rows of the weight type's partner blocks
+// (Q8_0, or Q8_K for Q4_K) from the type's own quantizer, plus per token:
+//   Q4_0/Q8_0: d[t * nb + b] the block's f32 scale, init[t * nb + b] = -bias * sum(qs);
+//   Q4_K: d[t * nsb + s] the super-block's scale, sums[t * nb + j] = sum of the 32 quants of
+//         sub-block j (from bsums), as float.
 struct PackedActs {
-    const uint8_t* q8 = nullptr;  // n_tokens rows of Q8_0 blocks, act_row bytes apart
+    const uint8_t* q8 = nullptr;
     size_t act_row = 0;
-    const float* d = nullptr;        // [t * nb + b]
-    const int32_t* init = nullptr;   // [t * nb + b] = -bias * sum(qs)
+    const float* d = nullptr;
+    const int32_t* init = nullptr;
+    const float* sums = nullptr;
 };
 
 // Y[t * ldy + r] for rows r in groups [g0, g1) (rows >= `rows` are not written), tokens
@@ -52,7 +64,11 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
 
-// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0).
+// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0, 0 for Q4_K).
 int packed_bias(GgmlType t);
+// The activation type the packed kernel for t reads (Q8_0, or Q8_K for Q4_K).
+GgmlType packed_act_type(GgmlType t);
+// Columns must be a multiple of this for t to be packed.
+int64_t packed_col_multiple(GgmlType t);
 
 }  // namespace edgeseek

@@ -113,6 +113,106 @@ void tile(int64_t nb, const uint16_t* scales, const uint8_t* quants, const Packe
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
 }
 
+// Q4_K: rows of one group x T tokens. Per super-block, each sub-block pair's integer sums are
+// scaled by d * scale (per row) into a float partial; the mins come off with the activation's
+// per-32 sums; the partial is scaled by the activation's d once per super-block.
+template <int T>
+void tile_q4_k(int64_t nsb, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               __mmask16 rows_mask) {
+    constexpr size_t kSuper = 2368;
+    __m512 acc[T];
+    const BlockQ8_K* ab[T];
+    const float* ad[T];
+    const float* as[T];
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+        ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+        ad[t] = a.d + (t0 + t) * nsb;
+        as[t] = a.sums + (t0 + t) * nsb * 8;
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    auto bytes16 = [](const uint8_t* p) {
+        return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(p))));
+    };
+    for (int64_t s = 0; s < nsb; ++s) {
+        const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
+        if constexpr (T <= 2) {
+#pragma GCC unroll 37
+            for (size_t off = 0; off < kSuper; off += 64) {
+                _mm_prefetch(reinterpret_cast<const char*>(sb + kAhead + off), _MM_HINT_T0);
+            }
+        }
+        const uint8_t* sc = sb + 64;
+        const uint8_t* mn = sb + 192;
+        const uint8_t* q = sb + 320;
+        __m512 part[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            __m512i slo[T], shi[T];
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) slo[t] = shi[t] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; ++c) {
+                const __m512i raw = _mm512_load_si512(q + 512 * k + 64 * c);
+                const __m512i lo = _mm512_and_si512(raw, m4);
+                const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* qa = ab[t][s].qs + 64 * k + 4 * c;
+                    slo[t] = _mm512_dpbusd_epi32(slo[t], lo, bcast4(qa));
+                    shi[t] = _mm512_dpbusd_epi32(shi[t], hi, bcast4(qa + 32));
+                }
+            }
+            const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb)));
+            const __m512 dlo = _mm512_mul_ps(d, bytes16(sc + 16 * (2 * k)));
+            const __m512 dhi = _mm512_mul_ps(d, bytes16(sc + 16 * (2 * k + 1)));
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) {
+                part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(slo[t]), dlo, part[t]);
+                part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(shi[t]), dhi, part[t]);
+            }
+        }
+        const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 32)));
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; ++j) {
+            const __m512 m = _mm512_mul_ps(dmin, bytes16(mn + 16 * j));
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) part[t] = _mm512_fnmadd_ps(m, _mm512_set1_ps(as[t][s * 8 + j]), part[t]);
+        }
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[t][s]), acc[t]);
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+}
+
+void gemm_q4_k(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
+               int64_t n_tokens, float* y, int64_t ldy) {
+    const int64_t nsb = cols / 256;
+    const size_t gbytes = static_cast<size_t>(nsb) * 2368;
+    constexpr int kT = 6;
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
+        const int64_t r0 = g * kPackRows;
+        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
+        const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1u);
+        float* yg = y + r0;
+        int64_t t = 0;
+        for (; t + kT <= n_tokens; t += kT) tile_q4_k<kT>(nsb, grp, a, t, yg, ldy, mask);
+        switch (n_tokens - t) {
+            case 0: break;
+            case 1: tile_q4_k<1>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 2: tile_q4_k<2>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 3: tile_q4_k<3>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 4: tile_q4_k<4>(nsb, grp, a, t, yg, ldy, mask); break;
+            default: tile_q4_k<5>(nsb, grp, a, t, yg, ldy, mask); break;
+        }
+    }
+}
+
 template <typename F>
 void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
           int64_t n_tokens, float* y, int64_t ldy) {
@@ -149,6 +249,7 @@ PackedGemmFn packed_gemm_avx512(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return gemm<Q4>;
         case GgmlType::Q8_0: return gemm<Q8>;
+        case GgmlType::Q4_K: return gemm_q4_k;
         default: return nullptr;
     }
 }

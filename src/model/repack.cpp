@@ -11,7 +11,7 @@ namespace edgeseek {
 void Model::repack_weights() {
     std::vector<TensorView*> todo;
     auto consider = [&](TensorView& v) {
-        if (!v.empty() && !v.packed && packable(v.type) && v.cols % 32 == 0) todo.push_back(&v);
+        if (!v.empty() && !v.packed && packable(v.type) && v.cols % packed_col_multiple(v.type) == 0) todo.push_back(&v);
     };
     for (LayerWeights& L : weights_.layers) {
         for (TensorView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) consider(*v);
