@@ -38,9 +38,9 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     thread_local std::vector<int32_t> act_init;
     act.resize(act_row * static_cast<size_t>(n_tokens));
     act_d.resize(static_cast<size_t>(nb * n_tokens));
-    const bool k_quant = act_type == GgmlType::Q8_K;
+    const bool k_quant = act_type == GgmlType::Q8_K, q6 = W0.type == GgmlType::Q6_K;
     if (k_quant) act_sums.resize(static_cast<size_t>(nb * n_tokens));
-    if (!k_quant) act_init.resize(static_cast<size_t>(nb * n_tokens));
+    act_init.resize(static_cast<size_t>(2 * nb * n_tokens));  // Q8_0: nb per token, Q6_K: 16 per 256 values
     const int bias = packed_bias(W0.type);
     uint8_t* act_data = act.data();
     float* d_data = act_d.data();
@@ -56,6 +56,9 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                     d_data[t * nsb + s] = blk[s].d;
                     for (int j = 0; j < 8; ++j) {
                         sums_data[(t * nsb + s) * 8 + j] = static_cast<float>(blk[s].bsums[2 * j] + blk[s].bsums[2 * j + 1]);
+                    }
+                    if (q6) {
+                        for (int j = 0; j < 16; ++j) init_data[(t * nsb + s) * 16 + j] = -32 * blk[s].bsums[j];
                     }
                 }
                 continue;
@@ -106,7 +109,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             a.act_row = act_row;
             a.q8 = act_data + static_cast<size_t>(t0) * act_row;
             a.d = d_data + t0 * (k_quant ? nb / 8 : nb);
-            a.init = k_quant ? nullptr : init_data + t0 * nb;
+            a.init = q6 ? init_data + t0 * nb * 2 : k_quant ? nullptr : init_data + t0 * nb;
             a.sums = k_quant ? sums_data + t0 * nb : nullptr;
             gemm(cols, W.packed, W.rows, gp * pc.gpiece, std::min(pc.groups, (gp + 1) * pc.gpiece), a,
                  std::min(tchunk, n_tokens - t0), Ys[m] + t0 * W.rows, W.rows);

@@ -41,22 +41,57 @@ void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
     }
 }
 
+constexpr size_t kQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
+
+// Q6_K: one super-block of a group (layout in packed.h).
+void pack_q6_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
+    uint8_t* lo = out;
+    uint8_t* hi = out + 2048;
+    int8_t* sc = reinterpret_cast<int8_t*>(out + 3072);
+    uint16_t* d = reinterpret_cast<uint16_t*>(out + 3328);
+    for (int r = 0; r < kPackRows; ++r) {
+        const int64_t row = g * kPackRows + r;
+        if (row >= rows) continue;  // zero scales: padding rows contribute nothing
+        const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(rows_base + static_cast<size_t>(row) * src_row)[s];
+        d[r] = b.d;
+        uint8_t u[256];  // unsigned 6-bit values (value + 32), ggml's element order
+        for (int e = 0; e < 256; ++e) {
+            const int h = e / 128, q = (e % 128) / 32, l = e % 32;
+            const int low = (b.ql[64 * h + 32 * (q % 2) + l] >> (4 * (q / 2))) & 0x0f;
+            u[e] = static_cast<uint8_t>(low | ((b.qh[32 * h + l] >> (2 * q)) & 3) << 4);
+        }
+        for (int j = 0; j < 16; ++j) {
+            sc[j * kPackRows + r] = b.scales[j];
+            for (int i = 0; i < 4; ++i) {
+                const uint8_t* v = u + 16 * j + i;  // quads 0..3 of sub-block j at v[0], v[4], v[8], v[12]
+                lo[64 * (2 * j) + 4 * r + i] = static_cast<uint8_t>((v[0] & 15) | (v[4] & 15) << 4);
+                lo[64 * (2 * j + 1) + 4 * r + i] = static_cast<uint8_t>((v[8] & 15) | (v[12] & 15) << 4);
+                hi[64 * j + 4 * r + i] = static_cast<uint8_t>(v[0] >> 4 | (v[4] >> 4) << 2 | (v[8] >> 4) << 4 | (v[12] >> 4) << 6);
+            }
+        }
+    }
+}
+
 size_t scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
 
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
-    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0 || t == GgmlType::Q4_K) && packed_gemm_kernel(t, isa) != nullptr;
+    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0 || t == GgmlType::Q4_K || t == GgmlType::Q6_K) &&
+           packed_gemm_kernel(t, isa) != nullptr;
 }
 
 int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8_0 ? 128 : 0; }
 
-GgmlType packed_act_type(GgmlType t) { return t == GgmlType::Q4_K ? GgmlType::Q8_K : GgmlType::Q8_0; }
+bool packed_k_quant(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q6_K; }
 
-int64_t packed_col_multiple(GgmlType t) { return t == GgmlType::Q4_K ? 256 : 32; }
+GgmlType packed_act_type(GgmlType t) { return packed_k_quant(t) ? GgmlType::Q8_K : GgmlType::Q8_0; }
+
+int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
 size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kQ4KSuperBytes;
+    if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kQ6KSuperBytes;
     const int64_t nb = cols / kBlock;
     return scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
 }
@@ -75,6 +110,10 @@ void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int
         std::memset(out, 0, group);
         if (t == GgmlType::Q4_K) {
             for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super(src, src_row, rows, g, s, out + s * kQ4KSuperBytes);
+            continue;
+        }
+        if (t == GgmlType::Q6_K) {
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q6_k_super(src, src_row, rows, g, s, out + s * kQ6KSuperBytes);
             continue;
         }
         uint16_t* scales = reinterpret_cast<uint16_t*>(out);

@@ -22,6 +22,12 @@
 // sub-block 2k+1 in its high nibble, which is exactly byte 32k+4c+i of the row's qs.
 // Activations are Q8_K; per 32 values the integer sum of the activation quants gives the
 // min term, so nibbles enter `vpdpbusd` unbiased.
+//
+// Q6_K, per super-block of a group, 3392 bytes (file: 3360): for each 16-value sub-block j,
+// two 64-byte nibble chunks (2j: quads 0 | 1 << 4, 2j+1: quads 2 | 3 << 4, byte 4r+i = row
+// r's element 16j+4q+i) and, at 2048 + 64j, one chunk of the top 2 bits of quads 0..3 at bits
+// 0-1, 2-3, 4-5, 6-7; then scale[16][16] int8, d[16] f16, 32 bytes of padding. Values are
+// unsigned (q + 32); the integer sum of sub-block j starts at -32 * (its activation sum).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +55,7 @@ void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int
 //   Q4_0/Q8_0: d[t * nb + b] the block's f32 scale, init[t * nb + b] = -bias * sum(qs);
 //   Q4_K: d[t * nsb + s] the super-block's scale, sums[t * nb + j] = sum of the 32 quants of
 //         sub-block j (from bsums), as float.
+//   Q6_K: d as for Q4_K, init[t * nsb * 16 + 16 s + j] = -32 * bsums[j] of super-block s.
 struct PackedActs {
     const uint8_t* q8 = nullptr;
     size_t act_row = 0;
@@ -66,7 +73,9 @@ PackedGemmFn packed_gemm_avx512(GgmlType t);
 
 // The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0, 0 for Q4_K).
 int packed_bias(GgmlType t);
-// The activation type the packed kernel for t reads (Q8_0, or Q8_K for Q4_K).
+// Q4_K and Q6_K (Q8_K activations, 256-value super-blocks).
+bool packed_k_quant(GgmlType t);
+// The activation type the packed kernel for t reads (Q8_0, or Q8_K for the k-quants).
 GgmlType packed_act_type(GgmlType t);
 // Columns must be a multiple of this for t to be packed.
 int64_t packed_col_multiple(GgmlType t);

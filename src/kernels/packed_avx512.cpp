@@ -213,6 +213,98 @@ void gemm_q4_k(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, in
     }
 }
 
+// Q6_K: per 16-value sub-block, four 64-byte operands are rebuilt from the nibble and 2-bit
+// chunks (shared by the tile's tokens), summed from -32 * (activation sum), and scaled by the
+// int8 sub-block scale in integers (products stay below 2^28 per super-block); one convert
+// and FMA per super-block.
+template <int T>
+void tile_q6_k(int64_t nsb, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               __mmask16 rows_mask) {
+    constexpr size_t kSuper = 3392;
+    __m512 acc[T];
+    const BlockQ8_K* ab[T];
+    const float* ad[T];
+    const int32_t* ai[T];
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+        ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+        ad[t] = a.d + (t0 + t) * nsb;
+        ai[t] = a.init + (t0 + t) * nsb * 16;
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
+    // a | (b & 0x30): vpternlogd with the truth table of A | (B & C).
+    auto merge = [&](__m512i a4, __m512i b) { return _mm512_ternarylogic_epi32(a4, b, m30, 0xF8); };
+    for (int64_t s = 0; s < nsb; ++s) {
+        const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
+        if constexpr (T <= 2) {
+#pragma GCC unroll 53
+            for (size_t off = 0; off < kSuper; off += 64) {
+                _mm_prefetch(reinterpret_cast<const char*>(sb + kAhead + off), _MM_HINT_T0);
+            }
+        }
+        const uint8_t* nib = sb;
+        const uint8_t* top = sb + 2048;
+        const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 3072);
+        __m512i isc[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) isc[t] = _mm512_setzero_si512();
+        for (int j = 0; j < 16; ++j) {
+            const __m512i n0 = _mm512_load_si512(nib + 128 * j);
+            const __m512i n1 = _mm512_load_si512(nib + 128 * j + 64);
+            const __m512i h = _mm512_load_si512(top + 64 * j);
+            const __m512i q0 = merge(_mm512_and_si512(n0, m4), _mm512_slli_epi16(h, 4));
+            const __m512i q1 = merge(_mm512_and_si512(_mm512_srli_epi16(n0, 4), m4), _mm512_slli_epi16(h, 2));
+            const __m512i q2 = merge(_mm512_and_si512(n1, m4), h);
+            const __m512i q3 = merge(_mm512_and_si512(_mm512_srli_epi16(n1, 4), m4), _mm512_srli_epi16(h, 2));
+            const __m512i scale = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)));
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) {
+                const int8_t* qa = ab[t][s].qs + 16 * j;
+                __m512i sum = _mm512_set1_epi32(ai[t][s * 16 + j]);
+                sum = _mm512_dpbusd_epi32(sum, q0, bcast4(qa));
+                sum = _mm512_dpbusd_epi32(sum, q1, bcast4(qa + 4));
+                sum = _mm512_dpbusd_epi32(sum, q2, bcast4(qa + 8));
+                sum = _mm512_dpbusd_epi32(sum, q3, bcast4(qa + 12));
+                isc[t] = _mm512_add_epi32(isc[t], _mm512_mullo_epi32(sum, scale));
+            }
+        }
+        const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 3328)));
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isc[t]), _mm512_mul_ps(d, _mm512_set1_ps(ad[t][s])), acc[t]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+}
+
+void gemm_q6_k(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
+               int64_t n_tokens, float* y, int64_t ldy) {
+    const int64_t nsb = cols / 256;
+    const size_t gbytes = static_cast<size_t>(nsb) * 3392;
+    constexpr int kT = 8;
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
+        const int64_t r0 = g * kPackRows;
+        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
+        const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1u);
+        float* yg = y + r0;
+        int64_t t = 0;
+        for (; t + kT <= n_tokens; t += kT) tile_q6_k<kT>(nsb, grp, a, t, yg, ldy, mask);
+        switch (n_tokens - t) {
+            case 0: break;
+            case 1: tile_q6_k<1>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 2: tile_q6_k<2>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 3: tile_q6_k<3>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 4: tile_q6_k<4>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 5: tile_q6_k<5>(nsb, grp, a, t, yg, ldy, mask); break;
+            case 6: tile_q6_k<6>(nsb, grp, a, t, yg, ldy, mask); break;
+            default: tile_q6_k<7>(nsb, grp, a, t, yg, ldy, mask); break;
+        }
+    }
+}
+
 template <typename F>
 void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
           int64_t n_tokens, float* y, int64_t ldy) {
@@ -250,6 +342,7 @@ PackedGemmFn packed_gemm_avx512(GgmlType t) {
         case GgmlType::Q4_0: return gemm<Q4>;
         case GgmlType::Q8_0: return gemm<Q8>;
         case GgmlType::Q4_K: return gemm_q4_k;
+        case GgmlType::Q6_K: return gemm_q6_k;
         default: return nullptr;
     }
 }

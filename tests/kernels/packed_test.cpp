@@ -24,11 +24,11 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     const Case cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
     const Case k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}};
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K}) {
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
         const TypeTraits* tr = type_traits(t);
         const TypeTraits* at = type_traits(tr->vec_dot_type);
         std::vector<Case> shapes(std::begin(cases), std::end(cases));
-        if (t == GgmlType::Q4_K) shapes.assign(std::begin(k_cases), std::end(k_cases));
+        if (packed_k_quant(t)) shapes.assign(std::begin(k_cases), std::end(k_cases));
         for (const Case& c : shapes) {
             std::vector<float> wf(static_cast<size_t>(c.rows * c.cols)), x(static_cast<size_t>(c.tokens * c.cols));
             for (auto& v : wf) v = nd(rng);
@@ -79,7 +79,7 @@ TEST(PackedMatmul, SizesAreTheFilesOwn) {
 TEST(PackedMatmul, OtherPathsDoNotPack) {
     EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Avx2));
     EXPECT_FALSE(packable(GgmlType::Q8_0, Isa::Scalar));
-    EXPECT_FALSE(packable(GgmlType::Q6_K, active_isa()));
+    EXPECT_FALSE(packable(GgmlType::Q5_K, active_isa()));
 }
 
 }  // namespace
