@@ -34,9 +34,7 @@ void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
             mn[j * kPackRows + r] = static_cast<uint8_t>(sm.min);
         }
         for (int k = 0; k < 4; ++k) {
-            for (int c = 0; c < 8; ++c) {
-                for (int i = 0; i < 4; ++i) q[512 * k + 64 * c + 4 * r + i] = b.qs[32 * k + 4 * c + i];
-            }
+            for (int c = 0; c < 8; ++c) std::memcpy(q + 512 * k + 64 * c + 4 * r, b.qs + 32 * k + 4 * c, 4);
         }
     }
 }
@@ -55,10 +53,16 @@ void pack_q6_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
         const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(rows_base + static_cast<size_t>(row) * src_row)[s];
         d[r] = b.d;
         uint8_t u[256];  // unsigned 6-bit values (value + 32), ggml's element order
-        for (int e = 0; e < 256; ++e) {
-            const int h = e / 128, q = (e % 128) / 32, l = e % 32;
-            const int low = (b.ql[64 * h + 32 * (q % 2) + l] >> (4 * (q / 2))) & 0x0f;
-            u[e] = static_cast<uint8_t>(low | ((b.qh[32 * h + l] >> (2 * q)) & 3) << 4);
+        for (int h = 0; h < 2; ++h) {
+            const uint8_t* ql = b.ql + 64 * h;
+            const uint8_t* qh = b.qh + 32 * h;
+            uint8_t* o = u + 128 * h;
+            for (int l = 0; l < 32; ++l) {
+                o[l] = static_cast<uint8_t>((ql[l] & 15) | (qh[l] & 3) << 4);
+                o[l + 32] = static_cast<uint8_t>((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4);
+                o[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4);
+                o[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4);
+            }
         }
         for (int j = 0; j < 16; ++j) {
             sc[j * kPackRows + r] = b.scales[j];
@@ -107,7 +111,8 @@ void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int
     const size_t qbytes = quant_bytes(t);
     for (int64_t g = g0; g < g1; ++g) {
         uint8_t* out = dst + static_cast<size_t>(g) * group;
-        std::memset(out, 0, group);
+        // Every byte a kernel reads is written below except the padding rows' (zero scales).
+        if ((g + 1) * kPackRows > rows) std::memset(out, 0, group);
         if (t == GgmlType::Q4_K) {
             for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super(src, src_row, rows, g, s, out + s * kQ4KSuperBytes);
             continue;
@@ -142,12 +147,15 @@ void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int
                     scales[b * kPackRows + r] = blk.d;
                     // Element j (low nibble of qs[j]) and j + 16 (high nibble) share a byte in
                     // both layouts; only the byte's position changes.
-                    for (int j = 0; j < 16; ++j) q[64 * (j / 4) + 4 * r + j % 4] = blk.qs[j];
+                    for (int c = 0; c < 4; ++c) std::memcpy(q + 64 * c + 4 * r, blk.qs + 4 * c, 4);
                 } else {
                     const BlockQ8_0& blk = reinterpret_cast<const BlockQ8_0*>(in)[b];
                     scales[b * kPackRows + r] = blk.d;
-                    for (int k = 0; k < 32; ++k) {
-                        q[64 * (k / 4) + 4 * r + k % 4] = static_cast<uint8_t>(static_cast<int>(blk.qs[k]) + 128);
+                    for (int c = 0; c < 8; ++c) {
+                        uint32_t v;  // four int8 values + 128 each: flip the sign bits
+                        std::memcpy(&v, blk.qs + 4 * c, 4);
+                        v ^= 0x80808080u;
+                        std::memcpy(q + 64 * c + 4 * r, &v, 4);
                     }
                 }
             }

@@ -14,6 +14,8 @@ namespace edgeseek {
 namespace {
 
 // Real shapes (config.json of each Hugging Face checkpoint).
+constexpr int64_t kPoolRows = 256;
+
 const std::vector<ModelShape> kShapes = {
     {"tiny", "qwen2", 64, 2, 4, 2, 128, 151936, 0, 4096, 10000.0f, true, false},
     {"r1-distill-qwen-1.5b", "qwen2", 1536, 28, 12, 2, 8960, 151936, 0, 131072, 10000.0f, false, false},
@@ -208,7 +210,6 @@ uint64_t write_synthetic_model(const SynthOptions& o) {
     std::string description = "random weights (seed " + std::to_string(o.seed) + ") in the shape of " + shape->name;
     const std::string vocab_note = copy_tokenizer(w, *vocab, shape->n_vocab);
     if (!vocab_note.empty()) description += "; " + vocab_note;
-    w.set_string("general.description", description);
 
     std::vector<SynthTensor> tensors = tensor_list(*shape);
     std::vector<TensorInfo> infos;
@@ -217,6 +218,14 @@ uint64_t write_synthetic_model(const SynthOptions& o) {
     layout.n_layer = shape->n_layer;
     layout.n_gqa = shape->n_head / shape->n_head_kv;
     const std::vector<TensorPlan> plan = plan_tensor_types(infos, layout, o.file_type, false, o.out_path);
+    for (const TensorPlan& p : plan) {
+        if (type_traits(p.type)->block_size == 256) {
+            description += "; tensors of 256-value block types: the first " + std::to_string(kPoolRows) +
+                           " rows quantized, further rows assembled from random blocks of those";
+            break;
+        }
+    }
+    w.set_string("general.description", description);
 
     ThreadPool pool(o.n_threads);
     size_t done = 0;
@@ -231,7 +240,12 @@ uint64_t write_synthetic_model(const SynthOptions& o) {
         w.add_tensor(t.info.name, t.info.shape, type, [&, cols, rows, row_bytes, seed, init, type](uint8_t* dst) {
             const TypeTraits* tr = type_traits(type);
             const float half_width = init.std * std::sqrt(3.0f);
-            pool.parallel_for(rows, [&](int64_t b, int64_t e, int) {
+            // The k-quant and IQ quantizers search their block scales (minutes per GB on two
+            // cores; hours for a 7B file). Their tensors quantize kPoolRows rows of random values
+            // and assemble every further row from blocks drawn at random (seeded) from those:
+            // real blocks of the same distribution, at the speed of a copy.
+            const int64_t quantized_rows = tr->block_size == 256 ? std::min(rows, kPoolRows) : rows;
+            pool.parallel_for(quantized_rows, [&](int64_t b, int64_t e, int) {
                 std::vector<float> row(static_cast<size_t>(cols));
                 for (int64_t r = b; r < e; ++r) {
                     uint64_t s = seed ^ (static_cast<uint64_t>(r) * 0xd1b54a32d192ed03ull);
@@ -240,6 +254,19 @@ uint64_t write_synthetic_model(const SynthOptions& o) {
                         v = init.center + (2.0f * u - 1.0f) * half_width;
                     }
                     tr->from_float(row.data(), dst + static_cast<size_t>(r) * row_bytes, cols);
+                }
+            });
+            const size_t block_bytes = tr->type_size;
+            const int64_t nb = cols / tr->block_size;
+            pool.parallel_for(rows - quantized_rows, [&](int64_t b, int64_t e, int) {
+                for (int64_t r = quantized_rows + b; r < quantized_rows + e; ++r) {
+                    uint64_t s = seed ^ (static_cast<uint64_t>(r) * 0xd1b54a32d192ed03ull);
+                    uint8_t* out = dst + static_cast<size_t>(r) * row_bytes;
+                    for (int64_t i = 0; i < nb; ++i) {
+                        const auto from = static_cast<int64_t>(splitmix(s) % static_cast<uint64_t>(quantized_rows));
+                        std::memcpy(out + static_cast<size_t>(i) * block_bytes,
+                                    dst + static_cast<size_t>(from) * row_bytes + static_cast<size_t>(i) * block_bytes, block_bytes);
+                    }
                 }
             });
             bytes += row_bytes * static_cast<size_t>(rows);
