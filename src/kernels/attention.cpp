@@ -39,13 +39,20 @@ void attend_head_scalar(const float* q, const uint16_t* k0, const uint16_t* v0, 
     }
 }
 
-AttendHeadFn attend_head_kernel(Isa isa) {
+void attend_heads_scalar(const float* q, int64_t n_heads, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride,
+                         int64_t n_pos, int64_t head_dim, float scale, float* scores, float* out) {
+    for (int64_t h = 0; h < n_heads; ++h) {
+        attend_head_scalar(q + h * head_dim, k0, v0, kv_stride, n_pos, head_dim, scale, scores + h * n_pos, out + h * head_dim);
+    }
+}
+
+AttendGroupFn attend_heads_kernel(Isa isa) {
 #if defined(__x86_64__)
-    if (isa == Isa::Avx512) return attend_head_avx512();
+    if (isa == Isa::Avx512) return attend_heads_avx512();
 #else
     (void)isa;
 #endif
-    return attend_head_scalar;
+    return attend_heads_scalar;
 }
 
 }  // namespace edgeseek

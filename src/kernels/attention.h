@@ -1,4 +1,4 @@
-// Attention of one query head over the f16 KV cache of its sequence, as llama.cpp computes
+// Attention of query heads over the f16 KV cache of their sequence, as llama.cpp computes
 // it on CPU: Q rounded to f16 before its products with the cached keys, softmax in f32, the
 // softmax weights rounded to f16 before their products with the cached values.
 #pragma once
@@ -8,15 +8,23 @@
 
 namespace edgeseek {
 
-// q: head_dim floats. k0 / v0: position 0 of this head's keys / values; positions are
-// kv_stride values apart. scores: scratch for n_pos floats. out: head_dim floats.
-using AttendHeadFn = void (*)(const float* q, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t n_pos,
-                              int64_t head_dim, float scale, float* scores, float* out);
-
-// The kernel for `isa` (the scalar reference when it has no specialisation).
-AttendHeadFn attend_head_kernel(Isa isa = active_isa());
+// The scalar reference for one query head. q: head_dim floats. k0 / v0: position 0 of this
+// head's keys / values; positions are kv_stride values apart. scores: scratch for n_pos
+// floats. out: head_dim floats.
 void attend_head_scalar(const float* q, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t n_pos,
                         int64_t head_dim, float scale, float* scores, float* out);
-AttendHeadFn attend_head_avx512();  // attention_avx512.cpp
+
+// The n_heads query heads that share one KV head (grouped-query attention), in one call so
+// each cached key and value is read and converted once for all of them. q / out: the heads'
+// head_dim floats one after another (head_dim at most 512). scores: scratch for
+// n_heads * n_pos floats. attend_heads_kernel: the kernel for `isa` (the scalar reference
+// when it has no specialisation).
+using AttendGroupFn = void (*)(const float* q, int64_t n_heads, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride,
+                               int64_t n_pos, int64_t head_dim, float scale, float* scores, float* out);
+
+AttendGroupFn attend_heads_kernel(Isa isa = active_isa());
+void attend_heads_scalar(const float* q, int64_t n_heads, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride,
+                         int64_t n_pos, int64_t head_dim, float scale, float* scores, float* out);
+AttendGroupFn attend_heads_avx512();  // attention_avx512.cpp
 
 }  // namespace edgeseek

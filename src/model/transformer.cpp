@@ -20,6 +20,7 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     const int64_t n = static_cast<int64_t>(batch.size());
     const int64_t E = c.n_embd, D = c.head_dim, H = c.n_head, HKV = c.n_head_kv;
     const int64_t q_dim = H * D, kv_dim = HKV * D;
+    const int64_t group = H / HKV;  // query heads per KV head
     if (D > 512) throw Error("head size " + std::to_string(D) + " is larger than supported (512)", file_->path());
     for (const BatchToken& bt : batch) {
         if (bt.token < 0 || bt.token >= c.n_vocab) {
@@ -41,7 +42,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     s.gate.resize(static_cast<size_t>(n * c.n_ff));
     s.up.resize(s.gate.size());
     s.hidden.resize(s.gate.size());
-    s.scores.resize(static_cast<size_t>(pool.size() * cache.n_ctx()));
+    // Per thread: the scores of one KV head's group of query heads.
+    s.scores.resize(static_cast<size_t>(pool.size() * group * cache.n_ctx()));
 
     for (int64_t t = 0; t < n; ++t) dequantize_row(w.token_embd, batch[static_cast<size_t>(t)].token, &s.x[static_cast<size_t>(t * E)]);
 
@@ -52,7 +54,6 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     rp.neox = c.rope_neox;
     rp.freq_factors = w.rope_freqs.empty() ? nullptr : static_cast<const float*>(w.rope_freqs.data);
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-    const int64_t group = H / HKV;
 
     for (int64_t l = 0; l < c.n_layer; ++l) {
         const LayerWeights& L = w.layers[static_cast<size_t>(l)];
@@ -88,18 +89,21 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
         // Causal attention costs grow with the position: tokens are handed out one at a time
         // from a shared counter, latest first, so both threads finish together (a plain split
         // gave one thread three quarters of the work at 512 tokens).
-        const AttendHeadFn attend_head = attend_head_kernel();
+        // Query heads kvh * group .. kvh * group + group - 1 share KV head kvh: one call each,
+        // so the group reads the cached keys and values once.
+        const AttendGroupFn attend_heads = attend_heads_kernel();
         std::atomic<int64_t> next_token{0};
         pool.parallel_for(pool.size(), [&](int64_t, int64_t, int thread) {
-            float* scores = &s.scores[static_cast<size_t>(thread * cache.n_ctx())];
+            float* scores = &s.scores[static_cast<size_t>(thread * group * cache.n_ctx())];
             for (int64_t i = next_token.fetch_add(1, std::memory_order_relaxed); i < n;
                  i = next_token.fetch_add(1, std::memory_order_relaxed)) {
                 const int64_t t = n - 1 - i;
                 const BatchToken& bt = batch[static_cast<size_t>(t)];
-                for (int64_t h = 0; h < H; ++h) {
-                    const int64_t kvh = h / group;
-                    attend_head(&s.q[t * q_dim + h * D], cache.k(l, bt.seq, 0) + kvh * D, cache.v(l, bt.seq, 0) + kvh * D,
-                                kv_dim, bt.pos + 1, D, scale, scores, &s.attn[t * q_dim + h * D]);
+                for (int64_t kvh = 0; kvh < HKV; ++kvh) {
+                    const int64_t h0 = kvh * group;
+                    attend_heads(&s.q[t * q_dim + h0 * D], group, cache.k(l, bt.seq, 0) + kvh * D,
+                                 cache.v(l, bt.seq, 0) + kvh * D, kv_dim, bt.pos + 1, D, scale, scores,
+                                 &s.attn[t * q_dim + h0 * D]);
                 }
             }
         });
