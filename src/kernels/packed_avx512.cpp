@@ -31,7 +31,15 @@ struct Q8 {
     static constexpr size_t kQuantBytes = 512;
 };
 
-constexpr size_t kAhead = 4096;
+// Decode streams every weight byte once: each is asked for twice ahead of use, into L2 16 KiB
+// ahead and into L1 4 KiB ahead (Q4_0 tg64 on the 1.5B shape: 22.6 -> 26.3 t/s for the L2 step;
+// 8-32 KiB measured alike).
+constexpr size_t kAhead = 4096, kAheadL2 = 16384;
+
+inline void prefetch_line(const uint8_t* p) {
+    _mm_prefetch(reinterpret_cast<const char*>(p + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(p + kAheadL2), _MM_HINT_T1);
+}
 
 // Rows of one group x T tokens. With few tokens (decode) every token gets two independent
 // integer chains, so the dependent vpdpbusd sequence per block is half as long.
@@ -59,7 +67,7 @@ void tile(int64_t nb, const uint16_t* scales, const uint8_t* quants, const Packe
             // end this runs into the next group, which is next in memory too).
 #pragma GCC unroll 8
             for (int c = 0; c < F::kChunks; ++c) {
-                _mm_prefetch(reinterpret_cast<const char*>(qb + kAhead + 64 * c), _MM_HINT_T0);
+                prefetch_line(qb + 64 * c);
             }
             if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + b * kPackRows + 512), _MM_HINT_T0);
         }
@@ -140,7 +148,7 @@ void tile_q4_k(int64_t nsb, const uint8_t* grp, const PackedActs& a, int64_t t0,
         if constexpr (T <= 2) {
 #pragma GCC unroll 37
             for (size_t off = 0; off < kSuper; off += 64) {
-                _mm_prefetch(reinterpret_cast<const char*>(sb + kAhead + off), _MM_HINT_T0);
+                prefetch_line(sb + off);
             }
         }
         const uint8_t* sc = sb + 64;
@@ -240,7 +248,7 @@ void tile_q6_k(int64_t nsb, const uint8_t* grp, const PackedActs& a, int64_t t0,
         if constexpr (T <= 2) {
 #pragma GCC unroll 53
             for (size_t off = 0; off < kSuper; off += 64) {
-                _mm_prefetch(reinterpret_cast<const char*>(sb + kAhead + off), _MM_HINT_T0);
+                prefetch_line(sb + off);
             }
         }
         const uint8_t* nib = sb;
