@@ -19,6 +19,16 @@ ThreadPool::~ThreadPool() {
 }
 
 namespace {
+// Spin-wait hint: lets a sibling hardware thread run and avoids the memory-order flush when
+// the loop exits.
+inline void cpu_relax() {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
 void run_chunk(const ThreadPool::RangeFn& fn, int64_t n, int index, int n_threads) {
     const int64_t chunk = (n + n_threads - 1) / n_threads;
     const int64_t begin = std::min<int64_t>(n, chunk * index);
@@ -44,7 +54,11 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn) {
     run_chunk(fn, n, 0, n_threads_);
     // Short spin, then yield: the other chunks finish at about the same time as ours.
     for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; ++spins) {
-        if (spins > 1000) std::this_thread::yield();
+        if (spins > 1000) {
+            std::this_thread::yield();
+        } else {
+            cpu_relax();
+        }
     }
 }
 
@@ -53,6 +67,7 @@ void ThreadPool::worker(int index) {
     for (;;) {
         // Spin briefly for the next job (decode issues many small ones back to back), then sleep.
         for (int spins = 0; spins < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spins) {
+            cpu_relax();
         }
         {
             std::unique_lock<std::mutex> lock(mu_);
