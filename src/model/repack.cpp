@@ -1,12 +1,30 @@
 // Load-time repacking of the matrices matmul has packed kernels for (kernels/packed.h).
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "kernels/packed.h"
 #include "model/model.h"
 
 namespace edgeseek {
+
+namespace {
+
+// MemAvailable from /proc/meminfo (free memory plus reclaimable page cache), 0 if unknown.
+uint64_t available_memory_bytes() {
+    std::FILE* f = std::fopen("/proc/meminfo", "r");
+    if (!f) return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (std::fgets(line, sizeof line, f)) {
+        if (std::sscanf(line, "MemAvailable: %llu kB", &kb) == 1) break;
+    }
+    std::fclose(f);
+    return static_cast<uint64_t>(kb) * 1024;
+}
+
+}  // namespace
 
 void Model::repack_weights() {
     std::vector<TensorView*> todo;
@@ -22,6 +40,17 @@ void Model::repack_weights() {
     for (size_t i = 0; i < todo.size(); ++i) {
         // Each matrix starts on a 64-byte boundary (the kernels use aligned loads).
         offset[i + 1] = offset[i] + (edgeseek::packed_bytes(todo[i]->type, todo[i]->rows, todo[i]->cols) + 63) / 64 * 64;
+    }
+    // The packed copy is anonymous memory (no swap file behind it on phones and small
+    // servers): a model that fits only as a mapped file, paged in and out by the kernel, keeps
+    // its file layout rather than being killed for memory halfway through the load.
+    const uint64_t available = available_memory_bytes();
+    if (available > 0 && offset.back() > available / 10 * 9) {
+        std::fprintf(stderr,
+                     "edgeseek: note: not repacking the weights (%llu MiB) for the AVX-512 kernels: only %llu MiB of "
+                     "memory available; computing from the mapped file instead (slower)\n",
+                     static_cast<unsigned long long>(offset.back() >> 20), static_cast<unsigned long long>(available >> 20));
+        return;
     }
     packed_ = AnonymousMemory(offset.back(), file_->path() + ": repacking weights");
     // The file's copy of a packed matrix is never read again (matmul reads the packed one),
