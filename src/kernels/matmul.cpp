@@ -22,6 +22,8 @@ void dequantize_row(const TensorView& W, int64_t r, float* out) {
 
 namespace {
 
+constexpr int kMaxShared = 8;  // matrices one matmul_many pass can take
+
 // Packed weights (kernels/packed.h): one kernel for decode and prefill. Several matrices of
 // the same type and width (q/k/v, gate/up) share one activation quantization and one parallel
 // region.
@@ -80,18 +82,15 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     // matrix, taken from a shared counter.
     const int threads = pool.size();
     struct Piece {
-        int m;
-        int64_t groups, gpiece, n_gpieces;
+        int64_t groups, gpiece, n_gpieces, first_item;
     };
-    std::vector<Piece> pieces;
-    std::vector<int64_t> first_item;  // per matrix
+    Piece pieces[kMaxShared];
     int64_t items = 0;
     for (int m = 0; m < count; ++m) {
         const int64_t groups = (Ws[m]->rows + kPackRows - 1) / kPackRows;
         const int64_t gpiece = std::max<int64_t>(1, groups / (8 * threads));
         const int64_t n_gp = (groups + gpiece - 1) / gpiece;
-        pieces.push_back({m, groups, gpiece, n_gp});
-        first_item.push_back(items);
+        pieces[m] = {groups, gpiece, n_gp, items};
         items += n_tchunks * n_gp;
     }
     std::atomic<int64_t> next{0};
@@ -99,10 +98,10 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
         int m = 0;
         for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
              i = next.fetch_add(1, std::memory_order_relaxed)) {
-            while (m + 1 < count && i >= first_item[static_cast<size_t>(m + 1)]) ++m;
-            const Piece& pc = pieces[static_cast<size_t>(m)];
+            while (m + 1 < count && i >= pieces[m + 1].first_item) ++m;
+            const Piece& pc = pieces[m];
             const TensorView& W = *Ws[m];
-            const int64_t j = i - first_item[static_cast<size_t>(m)];
+            const int64_t j = i - pc.first_item;
             const int64_t tc = j / pc.n_gpieces, gp = j % pc.n_gpieces;
             const int64_t t0 = tc * tchunk;
             PackedActs a;
@@ -216,10 +215,10 @@ void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> pro
                  ThreadPool& pool) {
     // One shared pass when every matrix is packed, of one type and width (the items are
     // claimed in order, so a thread that moved to the next matrix never goes back).
-    const TensorView* ws[8];
-    float* ys[8];
+    const TensorView* ws[kMaxShared];
+    float* ys[kMaxShared];
     int count = 0;
-    bool shared = products.size() <= 8;
+    bool shared = products.size() <= kMaxShared;
     for (const auto& [w, y] : products) {
         if (!shared) break;
         shared = w->packed && packed_gemm_kernel(w->type) && w->type == products.begin()->first->type &&
