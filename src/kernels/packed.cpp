@@ -13,8 +13,6 @@ constexpr int64_t kBlock = 32;
 
 size_t quant_bytes(GgmlType t) { return t == GgmlType::Q4_0 ? 256 : 512; }
 
-constexpr size_t kQ4KSuperBytes = 64 + 128 + 128 + 2048;
-
 // Q4_K: one super-block of a group (layout in packed.h).
 void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
     uint16_t* d = reinterpret_cast<uint16_t*>(out);
@@ -38,8 +36,6 @@ void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
         }
     }
 }
-
-constexpr size_t kQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
 
 // Q6_K: one super-block of a group (layout in packed.h).
 void pack_q6_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
@@ -76,8 +72,6 @@ void pack_q6_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
     }
 }
 
-size_t scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
-
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
@@ -94,10 +88,10 @@ GgmlType packed_act_type(GgmlType t) { return packed_k_quant(t) ? GgmlType::Q8_K
 int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
 size_t packed_group_bytes(GgmlType t, int64_t cols) {
-    if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kQ4KSuperBytes;
-    if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kQ6KSuperBytes;
+    if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kPackedQ4KSuperBytes;
+    if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kPackedQ6KSuperBytes;
     const int64_t nb = cols / kBlock;
-    return scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
+    return packed_scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
 }
 
 size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols) {
@@ -114,15 +108,15 @@ void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int
         // Every byte a kernel reads is written below except the padding rows' (zero scales).
         if ((g + 1) * kPackRows > rows) std::memset(out, 0, group);
         if (t == GgmlType::Q4_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super(src, src_row, rows, g, s, out + s * kQ4KSuperBytes);
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super(src, src_row, rows, g, s, out + s * kPackedQ4KSuperBytes);
             continue;
         }
         if (t == GgmlType::Q6_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q6_k_super(src, src_row, rows, g, s, out + s * kQ6KSuperBytes);
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q6_k_super(src, src_row, rows, g, s, out + s * kPackedQ6KSuperBytes);
             continue;
         }
         uint16_t* scales = reinterpret_cast<uint16_t*>(out);
-        uint8_t* quants = out + scale_bytes(nb);
+        uint8_t* quants = out + packed_scale_bytes(nb);
         for (int r = 0; r < kPackRows; ++r) {
             const int64_t row = g * kPackRows + r;
             if (row >= rows) {

@@ -39,6 +39,12 @@ namespace edgeseek {
 
 constexpr int kPackRows = 16;
 
+// Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
+// group's scale table for nb blocks (padded to 64 so the quants start aligned).
+constexpr size_t kPackedQ4KSuperBytes = 64 + 128 + 128 + 2048;
+constexpr size_t kPackedQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
+constexpr size_t packed_scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
+
 // True when matmul has a packed kernel for weight type t on isa.
 bool packable(GgmlType t, Isa isa = active_isa());
 

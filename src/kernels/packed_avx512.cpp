@@ -42,6 +42,13 @@ inline void prefetch_line(const uint8_t* p) {
     _mm_prefetch(reinterpret_cast<const char*>(p + kAheadL2), _MM_HINT_T1);
 }
 
+// Every cache line of a Bytes-long super-block.
+template <size_t Bytes>
+inline void prefetch_lines(const uint8_t* p) {
+#pragma GCC unroll 64
+    for (size_t off = 0; off < Bytes; off += 64) prefetch_line(p + off);
+}
+
 // Rows of one group x T tokens. With few tokens (decode) every token gets two independent
 // integer chains, so the dependent vpdpbusd sequence per block is half as long.
 template <typename F, int T>
@@ -49,7 +56,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
           __mmask16 rows_mask) {
     const int64_t nb = cols / 32;
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
-    const uint8_t* quants = grp + (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64;
+    const uint8_t* quants = grp + packed_scale_bytes(nb);
     constexpr bool kSplit = T <= 4;
     __m512 acc[T];
     const int8_t* aq[T];
@@ -131,7 +138,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 template <int T>
 void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                __mmask16 rows_mask) {
-    constexpr size_t kSuper = 2368;
+    constexpr size_t kSuper = kPackedQ4KSuperBytes;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     const BlockQ8_K* ab[T];
@@ -151,10 +158,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     for (int64_t s = 0; s < nsb; ++s) {
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
         if constexpr (T <= 2) {
-#pragma GCC unroll 37
-            for (size_t off = 0; off < kSuper; off += 64) {
-                prefetch_line(sb + off);
-            }
+            prefetch_lines<kSuper>(sb);
         }
         const uint8_t* sc = sb + 64;
         const uint8_t* mn = sb + 192;
@@ -210,7 +214,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 template <int T>
 void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                __mmask16 rows_mask) {
-    constexpr size_t kSuper = 3392;
+    constexpr size_t kSuper = kPackedQ6KSuperBytes;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     const BlockQ8_K* ab[T];
@@ -229,10 +233,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     for (int64_t s = 0; s < nsb; ++s) {
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
         if constexpr (T <= 2) {
-#pragma GCC unroll 53
-            for (size_t off = 0; off < kSuper; off += 64) {
-                prefetch_line(sb + off);
-            }
+            prefetch_lines<kSuper>(sb);
         }
         const uint8_t* nib = sb;
         const uint8_t* top = sb + 2048;
