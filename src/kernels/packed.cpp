@@ -1,5 +1,7 @@
 #include "kernels/packed.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "quant/blocks.h"
@@ -99,6 +101,20 @@ size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols) {
 }
 
 void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+#if defined(__x86_64__)
+    // Whole groups by the AVX-512 gathers (row offsets must fit their 32-bit indices), the
+    // partial last group, if any, by the scalar code below.
+    const size_t src_row = row_size(t, cols);
+    const int64_t full = std::min(g1, rows / kPackRows);
+    if (active_isa() == Isa::Avx512 && full > g0 && src_row * (kPackRows - 1) <= INT32_MAX &&
+        pack_groups_avx512(t, src, src_row, cols, g0, full, dst)) {
+        g0 = full;
+    }
+#endif
+    pack_groups_scalar(t, src, rows, cols, g0, g1, dst);
+}
+
+void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
     const int64_t nb = cols / kBlock;
     const size_t src_row = row_size(t, cols);
     const size_t group = packed_group_bytes(t, cols);

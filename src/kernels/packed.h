@@ -55,6 +55,11 @@ size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols);
 // Packs rows [g0 * 16, g1 * 16) of a row-major matrix (rows x cols of type t, rows of
 // row_size(t, cols) bytes) into dst, which holds the whole packed matrix.
 void pack_groups(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst);
+// The reference packer (any CPU), and the AVX-512 one for whole groups (false: type not
+// handled); pack_groups uses the latter where it can.
+void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst);
+bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1,
+                        uint8_t* dst);
 
 // Activations as the packed kernels read them: rows of the weight type's partner blocks
 // (Q8_0, or Q8_K for Q4_K) from the type's own quantizer, plus per token:

@@ -330,6 +330,131 @@ void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t
     }
 }
 
+// Load-time packing (the same bytes as pack_groups_scalar): the layouts put 4-byte pieces of
+// 16 rows side by side, so every 64-byte output vector is one 32-bit gather over the group's
+// rows (row r at offset r * src_row). Only whole groups: the caller packs a partial last group
+// with the scalar code.
+inline __m512i row_offsets(size_t src_row) {
+    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                              _mm512_set1_epi32(static_cast<int>(src_row)));
+}
+
+inline __m512i gather4(const uint8_t* base, __m512i rows) { return _mm512_i32gather_epi32(rows, base, 1); }
+
+inline void store16(uint8_t* out, __m512i v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_cvtepi32_epi8(v)); }
+
+inline void store_halves(uint16_t* out, __m512i v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi32_epi16(v));
+}
+
+template <GgmlType kT>
+void pack_block_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const int64_t nb = cols / 32;
+    const size_t group = packed_group_bytes(kT, cols);
+    const __m512i rows = row_offsets(src_row);
+    constexpr size_t kBlockBytes = kT == GgmlType::Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    constexpr int kChunks = kT == GgmlType::Q4_0 ? 4 : 8;
+    const __m512i flip = _mm512_set1_epi32(static_cast<int>(0x80808080u));
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
+        uint8_t* out = dst + static_cast<size_t>(g) * group;
+        uint16_t* scales = reinterpret_cast<uint16_t*>(out);
+        uint8_t* quants = out + packed_scale_bytes(nb);
+        for (int64_t b = 0; b < nb; ++b) {
+            const uint8_t* blk = in + static_cast<size_t>(b) * kBlockBytes;
+            store_halves(scales + b * kPackRows, gather4(blk, rows));  // d, then 2 quant bytes
+            uint8_t* q = quants + static_cast<size_t>(b) * kChunks * 64;
+#pragma GCC unroll 8
+            for (int c = 0; c < kChunks; ++c) {
+                __m512i v = gather4(blk + 2 + 4 * c, rows);
+                if constexpr (kT == GgmlType::Q8_0) v = _mm512_xor_si512(v, flip);
+                _mm512_storeu_si512(q + 64 * c, v);
+            }
+        }
+    }
+}
+
+void pack_q4_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const int64_t nsb = cols / 256;
+    const __m512i rows = row_offsets(src_row);
+    const __m512i m63 = _mm512_set1_epi32(63), m15 = _mm512_set1_epi32(15), m3 = _mm512_set1_epi32(3);
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
+        for (int64_t s = 0; s < nsb; ++s) {
+            const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(BlockQ4_K);
+            uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kPackedQ4KSuperBytes;
+            const __m512i dd = gather4(blk, rows);  // d | dmin << 16
+            store_halves(reinterpret_cast<uint16_t*>(out), dd);
+            store_halves(reinterpret_cast<uint16_t*>(out) + kPackRows, _mm512_srli_epi32(dd, 16));
+            // The 12 scale bytes: j < 4: scale = q[j] & 63, min = q[j+4] & 63; j >= 4:
+            // scale = q[j+4] & 15 | (q[j-4] >> 6) << 4, min = q[j+4] >> 4 | (q[j] >> 6) << 4.
+            const __m512i s0 = gather4(blk + 4, rows), s1 = gather4(blk + 8, rows), s2 = gather4(blk + 12, rows);
+            uint8_t* sc = out + 64;
+            uint8_t* mn = sc + 128;
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; ++j) {
+                const __m512i a = _mm512_srli_epi32(s0, 8 * j), b = _mm512_srli_epi32(s1, 8 * j),
+                              c = _mm512_srli_epi32(s2, 8 * j);
+                store16(sc + j * kPackRows, _mm512_and_si512(a, m63));
+                store16(mn + j * kPackRows, _mm512_and_si512(b, m63));
+                const __m512i top_a = _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a, 6), m3), 4);
+                const __m512i top_b = _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(b, 6), m3), 4);
+                store16(sc + (j + 4) * kPackRows, _mm512_or_si512(_mm512_and_si512(c, m15), top_a));
+                store16(mn + (j + 4) * kPackRows, _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, 4), m15), top_b));
+            }
+            uint8_t* q = mn + 128;
+#pragma GCC unroll 8
+            for (int i = 0; i < 32; ++i) _mm512_storeu_si512(q + 64 * i, gather4(blk + 16 + 4 * i, rows));
+        }
+    }
+}
+
+void pack_q6_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const int64_t nsb = cols / 256;
+    const __m512i rows = row_offsets(src_row);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m2 = _mm512_set1_epi8(0x03);
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
+        for (int64_t s = 0; s < nsb; ++s) {
+            const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(BlockQ6_K);
+            uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kPackedQ6KSuperBytes;
+            uint8_t* lo = out;
+            uint8_t* hi = out + 2048;
+            // Sub-block j (16 values) is ggml's half h = j / 8, quarter (j % 8) / 2, lanes
+            // 16 * (j % 2) + 4q + i: low bits from ql[64h + 32(quarter & 1) + lane] (low nibble
+            // for quarters 0-1, high for 2-3), top bits from qh[32h + lane] >> 2 * quarter.
+#pragma GCC unroll 1
+            for (int j = 0; j < 16; ++j) {
+                const int h = j / 8, quarter = (j % 8) / 2, lane = 16 * (j % 2);
+                const uint8_t* ql = blk + 64 * h + 32 * (quarter & 1) + lane;
+                const uint8_t* qh = blk + 128 + 32 * h + lane;
+                __m512i nib[4], top[4];
+#pragma GCC unroll 4
+                for (int quad = 0; quad < 4; ++quad) {
+                    const __m512i l = gather4(ql + 4 * quad, rows);
+                    nib[quad] = _mm512_and_si512(quarter < 2 ? l : _mm512_srli_epi16(l, 4), m4);
+                    top[quad] = _mm512_and_si512(_mm512_srl_epi16(gather4(qh + 4 * quad, rows),
+                                                                  _mm_cvtsi32_si128(2 * quarter)), m2);
+                }
+                _mm512_storeu_si512(lo + 64 * (2 * j), _mm512_or_si512(nib[0], _mm512_slli_epi16(nib[1], 4)));
+                _mm512_storeu_si512(lo + 64 * (2 * j + 1), _mm512_or_si512(nib[2], _mm512_slli_epi16(nib[3], 4)));
+                _mm512_storeu_si512(hi + 64 * j,
+                                    _mm512_or_si512(_mm512_or_si512(top[0], _mm512_slli_epi16(top[1], 2)),
+                                                    _mm512_or_si512(_mm512_slli_epi16(top[2], 4), _mm512_slli_epi16(top[3], 6))));
+            }
+            int8_t* sc = reinterpret_cast<int8_t*>(out + 3072);
+#pragma GCC unroll 4
+            for (int m = 0; m < 4; ++m) {
+                const __m512i v = gather4(blk + 192 + 4 * m, rows);
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; ++i) store16(reinterpret_cast<uint8_t*>(sc) + (4 * m + i) * kPackRows, _mm512_srli_epi32(v, 8 * i));
+            }
+            // d is the block's last 2 bytes: read the 4 ending there (nothing past the block).
+            store_halves(reinterpret_cast<uint16_t*>(out + 3328), _mm512_srli_epi32(gather4(blk + 206, rows), 16));
+        }
+    }
+}
+
 }  // namespace
 
 PackedGemmFn packed_gemm_avx512(GgmlType t) {
@@ -339,6 +464,16 @@ PackedGemmFn packed_gemm_avx512(GgmlType t) {
         case GgmlType::Q4_K: return gemm<Q4_KKernel>;
         case GgmlType::Q6_K: return gemm<Q6_KKernel>;
         default: return nullptr;
+    }
+}
+
+bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    switch (t) {
+        case GgmlType::Q4_0: pack_block_groups<GgmlType::Q4_0>(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q8_0: pack_block_groups<GgmlType::Q8_0>(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q4_K: pack_q4_k_groups(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q6_K: pack_q6_k_groups(src, src_row, cols, g0, g1, dst); return true;
+        default: return false;
     }
 }
 

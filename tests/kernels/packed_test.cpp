@@ -2,6 +2,7 @@
 // products, on odd shapes: partial groups of 16 rows, token counts around the tile width.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -63,6 +64,38 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
             }
         }
     }
+}
+
+TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
+#if !defined(__x86_64__)
+    GTEST_SKIP() << "the SIMD packer is x86-64 only";
+#else
+    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
+    // Random bytes in every field (packing only moves bits), rows around whole groups, and a
+    // range of groups that starts past 0 as the loader's workers do.
+    std::mt19937 rng(5);
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+        const int64_t cols = packed_k_quant(t) ? 768 : 160;
+        for (int64_t rows : {16, 47, 48, 64}) {
+            const size_t rb = row_size(t, cols);
+            std::vector<uint8_t> src(rb * static_cast<size_t>(rows));
+            for (auto& b : src) b = static_cast<uint8_t>(rng());
+            const int64_t groups = (rows + kPackRows - 1) / kPackRows;
+            const size_t bytes = packed_bytes(t, rows, cols);
+            std::vector<uint8_t> ref(bytes, 0xA5), got(bytes, 0xA5), direct(bytes, 0xA5);
+            pack_groups_scalar(t, src.data(), rows, cols, 0, groups, ref.data());
+            pack_groups(t, src.data(), rows, cols, 0, 1, got.data());
+            pack_groups(t, src.data(), rows, cols, 1, groups, got.data());
+            EXPECT_EQ(got, ref) << type_traits(t)->name << " rows " << rows;
+            // The SIMD packer alone on the whole groups.
+            ASSERT_TRUE(pack_groups_avx512(t, src.data(), rb, cols, 0, rows / kPackRows, direct.data()));
+            const size_t whole = static_cast<size_t>(rows / kPackRows) * packed_group_bytes(t, cols);
+            EXPECT_TRUE(std::equal(direct.begin(), direct.begin() + static_cast<std::ptrdiff_t>(whole), ref.begin()))
+                << type_traits(t)->name << " rows " << rows;
+        }
+    }
+    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q5_K, nullptr, 0, 256, 0, 0, nullptr));
+#endif
 }
 
 TEST(PackedMatmul, SizesAreTheFilesOwn) {

@@ -169,20 +169,24 @@ CommandRun add_run_command(CLI::App& app) {
 
         Utf8StreamDecoder stream;
         const auto t_gen = Clock::now();
-        int64_t generated = 0;
+        int64_t generated = 0, evaluated = 0;
         std::string stop = "end of text";
+        const auto limit_reached = [&] { return o->n_predict >= 0 && generated >= o->n_predict; };
         for (;;) {
-            if (o->n_predict >= 0 && generated >= o->n_predict) { stop = "token limit (-n)"; break; }
+            if (limit_reached()) { stop = "token limit (-n)"; break; }
             const int32_t next = sampler.sample(logits.data(), cfg.n_vocab);
             if (tok->is_end_of_generation(next)) break;
             sampler.accept(next);
             ++generated;
             put(stream.push(tok->token_to_piece(next, false)));
+            // The last token allowed is printed, not evaluated: nothing would read its logits.
+            if (limit_reached()) { stop = "token limit (-n)"; break; }
             if (session.n_past() >= session.n_ctx()) {
                 stop = "context full (" + std::to_string(session.n_ctx()) + " tokens); use a larger --ctx-size";
                 break;
             }
             logits = session.eval({next});
+            ++evaluated;
         }
         put(stream.flush());
         put("\n");
@@ -193,7 +197,8 @@ CommandRun add_run_command(CLI::App& app) {
                      "%.2f tokens/s | threads: %d, ctx: %lld, seed: %llu\n",
                      stop.c_str(), load_ms, ids.size(), prompt_ms, 1000.0 * static_cast<double>(ids.size()) / prompt_ms,
                      static_cast<long long>(generated), gen_ms,
-                     generated > 0 ? 1000.0 * static_cast<double>(generated) / gen_ms : 0.0, threads,
+                     // The first token comes from the prompt's logits: the rate counts forward passes.
+                     evaluated > 0 ? 1000.0 * static_cast<double>(evaluated) / gen_ms : 0.0, threads,
                      static_cast<long long>(ctx), static_cast<unsigned long long>(sampler.seed()));
         return 0;
     };
