@@ -49,15 +49,15 @@ inline void prefetch_lines(const uint8_t* p) {
     for (size_t off = 0; off < Bytes; off += 64) prefetch_line(p + off);
 }
 
-// Rows of one group x T tokens. With few tokens (decode) every token gets two independent
-// integer chains, so the dependent vpdpbusd sequence per block is half as long.
+// Rows of one group x T tokens. Every token gets two independent integer chains, so the
+// dependent vpdpbusd sequence per block is half as long (one chain per token: Q4_0 tiles of 8
+// tokens 311-325 GOPS on one core, two: 341-353; Q8_0 320-323 -> 333-345).
 template <typename F, int T>
 void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
           __mmask16 rows_mask) {
     const int64_t nb = cols / 32;
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
     const uint8_t* quants = grp + packed_scale_bytes(nb);
-    constexpr bool kSplit = T <= 4;
     __m512 acc[T];
     const int8_t* aq[T];
     const float* ad[T];
@@ -86,7 +86,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
             s0[t] = _mm512_set1_epi32(ai[t][b]);
-            if (kSplit) s1[t] = _mm512_setzero_si512();
+            s1[t] = _mm512_setzero_si512();
         }
         // Activation block b of token t: 2-byte f16 scale, then 32 quants.
         const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;
@@ -100,11 +100,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
                 for (int t = 0; t < T; ++t) {
                     const int8_t* q = aq[t] + aoff;
                     s0[t] = _mm512_dpbusd_epi32(s0[t], lo, bcast4(q + 4 * c));
-                    if (kSplit) {
-                        s1[t] = _mm512_dpbusd_epi32(s1[t], hi, bcast4(q + 16 + 4 * c));
-                    } else {
-                        s0[t] = _mm512_dpbusd_epi32(s0[t], hi, bcast4(q + 16 + 4 * c));
-                    }
+                    s1[t] = _mm512_dpbusd_epi32(s1[t], hi, bcast4(q + 16 + 4 * c));
                 }
             }
         } else {
@@ -114,7 +110,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 #pragma GCC unroll 16
                 for (int t = 0; t < T; ++t) {
                     const int8_t* q = aq[t] + aoff + 4 * c;
-                    if (kSplit && (c & 1)) {
+                    if (c & 1) {
                         s1[t] = _mm512_dpbusd_epi32(s1[t], w, bcast4(q));
                     } else {
                         s0[t] = _mm512_dpbusd_epi32(s0[t], w, bcast4(q));
@@ -124,7 +120,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
         }
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
-            const __m512i s = kSplit ? _mm512_add_epi32(s0[t], s1[t]) : s0[t];
+            const __m512i s = _mm512_add_epi32(s0[t], s1[t]);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[t][b])), acc[t]);
         }
     }
@@ -208,9 +204,10 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 
 
 // Q6_K: per 16-value sub-block, four 64-byte operands are rebuilt from the nibble and 2-bit
-// chunks (shared by the tile's tokens), summed from -32 * (activation sum), and scaled by the
-// int8 sub-block scale in integers (products stay below 2^28 per super-block); one convert
-// and FMA per super-block.
+// chunks (shared by the tile's tokens) and summed from -32 * (activation sum); each sum is
+// converted and scaled by d * scale (per row, once per group) into a float partial, which the
+// activation's d scales once per super-block. (Integer scaling with vpmulld, 2 uops per
+// 4 vpdpbusd, ran 222-226 GOPS on one core with 8-token tiles; this, with 12, 259-277.)
 template <int T>
 void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                __mmask16 rows_mask) {
@@ -238,9 +235,10 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         const uint8_t* nib = sb;
         const uint8_t* top = sb + 2048;
         const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 3072);
-        __m512i isc[T];
+        const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 3328)));
+        __m512 part[T];
 #pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) isc[t] = _mm512_setzero_si512();
+        for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
         for (int j = 0; j < 16; ++j) {
             const __m512i n0 = _mm512_load_si512(nib + 128 * j);
             const __m512i n1 = _mm512_load_si512(nib + 128 * j + 64);
@@ -249,7 +247,8 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
             const __m512i q1 = merge(_mm512_and_si512(_mm512_srli_epi16(n0, 4), m4), _mm512_slli_epi16(h, 2));
             const __m512i q2 = merge(_mm512_and_si512(n1, m4), h);
             const __m512i q3 = merge(_mm512_and_si512(_mm512_srli_epi16(n1, 4), m4), _mm512_srli_epi16(h, 2));
-            const __m512i scale = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)));
+            const __m512 dsc = _mm512_mul_ps(
+                d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
                 const int8_t* qa = ab[t][s].qs + 16 * j;
@@ -258,14 +257,11 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 sum = _mm512_dpbusd_epi32(sum, q1, bcast4(qa + 4));
                 sum = _mm512_dpbusd_epi32(sum, q2, bcast4(qa + 8));
                 sum = _mm512_dpbusd_epi32(sum, q3, bcast4(qa + 12));
-                isc[t] = _mm512_add_epi32(isc[t], _mm512_mullo_epi32(sum, scale));
+                part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), dsc, part[t]);
             }
         }
-        const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 3328)));
 #pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) {
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isc[t]), _mm512_mul_ps(d, _mm512_set1_ps(ad[t][s])), acc[t]);
-        }
+        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[t][s]), acc[t]);
     }
 #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
@@ -300,7 +296,7 @@ struct Q4_KKernel {
 };
 struct Q6_KKernel {
     static constexpr GgmlType kType = GgmlType::Q6_K;
-    static constexpr int kTile = 8;
+    static constexpr int kTile = 12;  // 2 accumulators per token
     template <int T>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
         tile_q6_k<T>(cols, grp, a, t0, y, ldy, m);
