@@ -15,7 +15,7 @@ struct MachinePeaks {
     // Measures with `threads` threads (a few seconds).
     static MachinePeaks measure(int threads);
     // Cached measurement in $XDG_CACHE_HOME/edgeseek or ~/.cache/edgeseek (per thread count);
-    // measures and stores when absent or stale (other ISA).
+    // measures and stores when absent or stale (other ISA, or written by an older measuring loop).
     static MachinePeaks cached(int threads, bool remeasure = false);
 };
 

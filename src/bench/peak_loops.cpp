@@ -1,4 +1,4 @@
-// Scalar/AVX2 peak loops and the dispatch to the AVX-512 ones.
+// Scalar peak loops and the dispatch to the AVX2 and AVX-512 ones.
 #include <cstddef>
 #include <cstdint>
 
@@ -9,10 +9,14 @@ namespace edgeseek {
 double peak_read_bytes_avx512(const uint8_t* data, size_t n);
 double peak_int8_loop_avx512(int64_t iters);
 double peak_fp32_loop_avx512(int64_t iters);
+double peak_read_bytes_avx2(const uint8_t* data, size_t n);
+double peak_int8_loop_avx2(int64_t iters);
+double peak_fp32_loop_avx2(int64_t iters);
 
 double peak_read_bytes(const uint8_t* data, size_t n, Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return peak_read_bytes_avx512(data, n);
+    if (isa == Isa::Avx2) return peak_read_bytes_avx2(data, n);
 #endif
     (void)isa;
     uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -29,6 +33,7 @@ double peak_read_bytes(const uint8_t* data, size_t n, Isa isa) {
 double peak_int8_loop(int64_t iters, Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return peak_int8_loop_avx512(iters);
+    if (isa == Isa::Avx2) return peak_int8_loop_avx2(iters);
 #endif
     (void)isa;
     int32_t acc[8] = {};
@@ -43,6 +48,7 @@ double peak_int8_loop(int64_t iters, Isa isa) {
 double peak_fp32_loop(int64_t iters, Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return peak_fp32_loop_avx512(iters);
+    if (isa == Isa::Avx2) return peak_fp32_loop_avx2(iters);
 #endif
     (void)isa;
     float acc[8] = {};

@@ -1,0 +1,62 @@
+// The cached machine peaks (bench --machine): a cache written by an older measuring loop must
+// not be trusted, since an older loop may have measured something else (the eight-chain
+// multiply loop measured latency, 2/3 of the int8 peak).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "bench/machine_peaks.h"
+#include "kernels/cpu_features.h"
+#include "test_support.h"
+
+namespace edgeseek {
+namespace {
+
+class ScopedCacheHome {
+public:
+    explicit ScopedCacheHome(const std::string& dir) {
+        if (const char* old = std::getenv("XDG_CACHE_HOME")) old_ = old, had_ = true;
+        ::setenv("XDG_CACHE_HOME", dir.c_str(), 1);
+    }
+    ~ScopedCacheHome() {
+        if (had_) ::setenv("XDG_CACHE_HOME", old_.c_str(), 1);
+        else ::unsetenv("XDG_CACHE_HOME");
+    }
+
+private:
+    std::string old_;
+    bool had_ = false;
+};
+
+TEST(MachinePeaks, CacheFromAnOlderLoopIsMeasuredAgainAndOneFromThisLoopIsKept) {
+    const test::TempDir dir;
+    const ScopedCacheHome home(dir.path());
+    const std::filesystem::path file = std::filesystem::path(dir.path()) / "edgeseek" / "machine-t1.json";
+    std::filesystem::create_directories(file.parent_path());
+    {
+        std::ofstream out(file);
+        out << nlohmann::json{{"isa", isa_name(active_isa())}, {"threads", 1}, {"read_gbps", 0.5},
+                              {"int8_gops", 0.5}, {"fp32_gflops", 0.5}}.dump();
+    }
+    const MachinePeaks measured = MachinePeaks::cached(1);
+    EXPECT_GT(measured.int8_gops, 0.5);  // any real CPU does more than 0.5 G int8 ops/s
+    EXPECT_GT(measured.read_gbps, 0.5);
+    std::ifstream in(file);
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_EQ(j.at("int8_gops").get<double>(), measured.int8_gops);
+    ASSERT_TRUE(j.contains("method"));
+    // Rewritten with this loop's method, the cache is now used as it stands.
+    {
+        auto k = j;
+        k["int8_gops"] = 12345.0;
+        std::ofstream out(file);
+        out << k.dump();
+    }
+    EXPECT_EQ(MachinePeaks::cached(1).int8_gops, 12345.0);
+}
+
+}  // namespace
+}  // namespace edgeseek
