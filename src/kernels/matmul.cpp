@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include <unistd.h>
+
 #include "core/error.h"
 #include "kernels/gemm.h"
 #include "kernels/packed.h"
@@ -23,6 +25,17 @@ void dequantize_row(const TensorView& W, int64_t r, float* out) {
 namespace {
 
 constexpr int kMaxShared = 8;  // matrices one matmul_many pass can take
+
+// Bytes of activations a packed matmul keeps resident per core: half the L2 (the other half
+// for the weight group being worked on), 1 MiB where the size is not reported.
+size_t act_budget_bytes() {
+    static const size_t bytes = [] {
+        const long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
+        const size_t half = l2 > 0 ? static_cast<size_t>(l2) / 2 : size_t{1} << 20;
+        return std::clamp<size_t>(half, size_t{256} << 10, size_t{4} << 20);
+    }();
+    return bytes;
+}
 
 // Packed weights (kernels/packed.h): one kernel for decode and prefill. Several matrices of
 // the same type and width (q/k/v, gate/up) share one activation quantization and one parallel
@@ -74,10 +87,16 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             }
         }
     });
-    // Tokens in chunks whose activations stay in L2 while every group of the thread's rows
-    // goes over them (each group's weights are read from memory once per chunk).
-    const int64_t tchunk = std::max<int64_t>(8, static_cast<int64_t>((256u << 10) / act_row) / 8 * 8);
-    const int64_t n_tchunks = (n_tokens + tchunk - 1) / tchunk;
+    // Tokens in chunks whose activations stay in half the L2 while every group of the
+    // thread's rows goes over them: each group's weights are read from memory once per chunk,
+    // so chunks are as large as that allows, of equal size, in whole tiles (24: every tile
+    // width). A 256 KiB budget had cut the 7B shape's 18944-wide ffn_down into 8-token chunks:
+    // its weights were streamed 16 times for a 128-token prompt.
+    constexpr int64_t kTileMultiple = 24;
+    const int64_t max_chunk = std::max<int64_t>(kTileMultiple, static_cast<int64_t>(act_budget_bytes() / act_row) /
+                                                                   kTileMultiple * kTileMultiple);
+    const int64_t n_tchunks = (n_tokens + max_chunk - 1) / max_chunk;
+    const int64_t tchunk = ((n_tokens + n_tchunks - 1) / n_tchunks + kTileMultiple - 1) / kTileMultiple * kTileMultiple;
     // Work items: (matrix, token chunk, piece of groups); about eight pieces per thread and
     // matrix, taken from a shared counter.
     const int threads = pool.size();
