@@ -68,12 +68,12 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(act_data + t * act_row);
                 const int64_t nsb = cols / 256;
                 for (int64_t s = 0; s < nsb; ++s) {
-                    d_data[t * nsb + s] = blk[s].d;
+                    d_data[s * n_tokens + t] = blk[s].d;
                     for (int j = 0; j < 8; ++j) {
-                        sums_data[(t * nsb + s) * 8 + j] = static_cast<float>(blk[s].bsums[2 * j] + blk[s].bsums[2 * j + 1]);
+                        sums_data[(s * 8 + j) * n_tokens + t] = static_cast<float>(blk[s].bsums[2 * j] + blk[s].bsums[2 * j + 1]);
                     }
                     if (q6) {
-                        for (int j = 0; j < 16; ++j) init_data[(t * nsb + s) * 16 + j] = -32 * blk[s].bsums[j];
+                        for (int j = 0; j < 16; ++j) init_data[(s * 16 + j) * n_tokens + t] = -32 * blk[s].bsums[j];
                     }
                 }
                 continue;
@@ -82,8 +82,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             for (int64_t i = 0; i < nb; ++i) {
                 int32_t sum = 0;
                 for (int k = 0; k < 32; ++k) sum += blk[i].qs[k];
-                d_data[t * nb + i] = fp16_to_fp32(blk[i].d);
-                init_data[t * nb + i] = -bias * sum;
+                d_data[i * n_tokens + t] = fp16_to_fp32(blk[i].d);
+                init_data[i * n_tokens + t] = -bias * sum;
             }
         }
     });
@@ -126,9 +126,10 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             PackedActs a;
             a.act_row = act_row;
             a.q8 = act_data + static_cast<size_t>(t0) * act_row;
-            a.d = d_data + t0 * (k_quant ? nb / 8 : nb);
-            a.init = q6 ? init_data + t0 * nb * 2 : k_quant ? nullptr : init_data + t0 * nb;
-            a.sums = k_quant ? sums_data + t0 * nb : nullptr;
+            a.stride = n_tokens;
+            a.d = d_data + t0;
+            a.init = q6 || !k_quant ? init_data + t0 : nullptr;
+            a.sums = k_quant ? sums_data + t0 : nullptr;
             gemm(cols, W.packed, W.rows, gp * pc.gpiece, std::min(pc.groups, (gp + 1) * pc.gpiece), a,
                  std::min(tchunk, n_tokens - t0), Ys[m] + t0 * W.rows, W.rows);
         }

@@ -62,14 +62,17 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
                         uint8_t* dst);
 
 // Activations as the packed kernels read them: rows of the weight type's partner blocks
-// (Q8_0, or Q8_K for Q4_K) from the type's own quantizer, plus per token:
-//   Q4_0/Q8_0: d[t * nb + b] the block's f32 scale, init[t * nb + b] = -bias * sum(qs);
-//   Q4_K: d[t * nsb + s] the super-block's scale, sums[t * nb + j] = sum of the 32 quants of
-//         sub-block j (from bsums), as float.
-//   Q6_K: d as for Q4_K, init[t * nsb * 16 + 16 s + j] = -32 * bsums[j] of super-block s.
+// (Q8_0, or Q8_K for Q4_K) from the type's own quantizer, plus tables with one column per
+// token (entry [i * stride + t]), so a tile's tokens sit side by side and it addresses them
+// from one pointer (per-token pointers had spilled from the 15 general registers):
+//   Q4_0/Q8_0: d[b] the block's f32 scale, init[b] = -bias * sum(qs), b < nb;
+//   Q4_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
+//         (from bsums), as float;
+//   Q6_K: d as for Q4_K, init[16 s + j] = -32 * bsums[j] of super-block s.
 struct PackedActs {
     const uint8_t* q8 = nullptr;
     size_t act_row = 0;
+    int64_t stride = 1;  // entries between one table row and the next (the tokens in the tables)
     const float* d = nullptr;
     const int32_t* init = nullptr;
     const float* sums = nullptr;

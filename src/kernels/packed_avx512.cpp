@@ -60,15 +60,13 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const uint8_t* quants = grp + packed_scale_bytes(nb);
     __m512 acc[T];
     const int8_t* aq[T];
-    const float* ad[T];
-    const int32_t* ai[T];
 #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) {
         acc[t] = _mm512_setzero_ps();
         aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-        ad[t] = a.d + (t0 + t) * nb;
-        ai[t] = a.init + (t0 + t) * nb;
     }
+    const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
+    const int32_t* ai = a.init + t0;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     for (int64_t b = 0; b < nb; ++b) {
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kPackRows)));
@@ -85,7 +83,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
         __m512i s0[T], s1[T];
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
-            s0[t] = _mm512_set1_epi32(ai[t][b]);
+            s0[t] = _mm512_set1_epi32(ai[b * a.stride + t]);
             s1[t] = _mm512_setzero_si512();
         }
         // Activation block b of token t: 2-byte f16 scale, then 32 quants.
@@ -121,7 +119,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
             const __m512i s = _mm512_add_epi32(s0[t], s1[t]);
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[t][b])), acc[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
     }
 #pragma GCC unroll 16
@@ -138,15 +136,13 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     const BlockQ8_K* ab[T];
-    const float* ad[T];
-    const float* as[T];
 #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) {
         acc[t] = _mm512_setzero_ps();
         ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-        ad[t] = a.d + (t0 + t) * nsb;
-        as[t] = a.sums + (t0 + t) * nsb * 8;
     }
+    const float* ad = a.d + t0;     // super-block s, token t at [s * a.stride + t]
+    const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     auto bytes16 = [](const uint8_t* p) {
         return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(p))));
@@ -193,10 +189,10 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         for (int j = 0; j < 8; ++j) {
             const __m512 m = _mm512_mul_ps(dmin, bytes16(mn + 16 * j));
 #pragma GCC unroll 16
-            for (int t = 0; t < T; ++t) part[t] = _mm512_fnmadd_ps(m, _mm512_set1_ps(as[t][s * 8 + j]), part[t]);
+            for (int t = 0; t < T; ++t) part[t] = _mm512_fnmadd_ps(m, _mm512_set1_ps(as[(s * 8 + j) * a.stride + t]), part[t]);
         }
 #pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[t][s]), acc[t]);
+        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
     }
 #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
@@ -215,15 +211,13 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     const BlockQ8_K* ab[T];
-    const float* ad[T];
-    const int32_t* ai[T];
 #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) {
         acc[t] = _mm512_setzero_ps();
         ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-        ad[t] = a.d + (t0 + t) * nsb;
-        ai[t] = a.init + (t0 + t) * nsb * 16;
     }
+    const float* ad = a.d + t0;       // super-block s, token t at [s * a.stride + t]
+    const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
     // a | (b & 0x30): vpternlogd with the truth table of A | (B & C).
     auto merge = [&](__m512i a4, __m512i b) { return _mm512_ternarylogic_epi32(a4, b, m30, 0xF8); };
@@ -252,7 +246,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
                 const int8_t* qa = ab[t][s].qs + 16 * j;
-                __m512i sum = _mm512_set1_epi32(ai[t][s * 16 + j]);
+                __m512i sum = _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
                 sum = _mm512_dpbusd_epi32(sum, q0, bcast4(qa));
                 sum = _mm512_dpbusd_epi32(sum, q1, bcast4(qa + 4));
                 sum = _mm512_dpbusd_epi32(sum, q2, bcast4(qa + 8));
@@ -261,7 +255,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
             }
         }
 #pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[t][s]), acc[t]);
+        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
     }
 #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
