@@ -10,6 +10,7 @@ enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
 struct CpuFeatures {
     bool avx2 = false, fma = false, f16c = false;
     bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false, avx512bf16 = false;
+    bool gfni = false;  // Galois-field byte affine transforms (used for nibble unpacking)
     Isa best() const;
 };
 

@@ -1,6 +1,7 @@
 #include "kernels/packed.h"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstring>
 
@@ -172,6 +173,13 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
         }
     }
 }
+
+namespace {
+std::atomic<bool> g_gfni{true};
+}  // namespace
+
+bool packed_gfni_enabled() { return g_gfni.load(std::memory_order_relaxed); }
+void set_packed_gfni_enabled(bool on) { g_gfni.store(on, std::memory_order_relaxed); }
 
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa) {
 #if defined(__x86_64__)

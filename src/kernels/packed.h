@@ -84,6 +84,11 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
                               const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
+// The same tiles built with GFNI (packed_avx512_gfni.cpp); packed_gemm_avx512 picks them where
+// the CPU has GFNI unless a test turned that off.
+PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
+bool packed_gfni_enabled();
+void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on a CPU that has it
 
 // The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0, 0 for Q4_K).
 int packed_bias(GgmlType t);

@@ -25,40 +25,48 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     const Case cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
     const Case k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23}};
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
-        const TypeTraits* tr = type_traits(t);
-        const TypeTraits* at = type_traits(tr->vec_dot_type);
-        std::vector<Case> shapes(std::begin(cases), std::end(cases));
-        if (packed_k_quant(t)) shapes.assign(std::begin(k_cases), std::end(k_cases));
-        for (const Case& c : shapes) {
-            std::vector<float> wf(static_cast<size_t>(c.rows * c.cols)), x(static_cast<size_t>(c.tokens * c.cols));
-            for (auto& v : wf) v = nd(rng);
-            for (auto& v : x) v = nd(rng) * 3.0f;
-            const size_t rb = row_size(t, c.cols);
-            std::vector<uint8_t> wq(rb * static_cast<size_t>(c.rows));
-            for (int64_t r = 0; r < c.rows; ++r) tr->from_float(&wf[r * c.cols], wq.data() + r * rb, c.cols);
-            AnonymousMemory packed(packed_bytes(t, c.rows, c.cols), "test");
-            const int64_t groups = (c.rows + kPackRows - 1) / kPackRows;
-            // Packed in two calls, as the loader may split the work.
-            pack_groups(t, wq.data(), c.rows, c.cols, 0, groups / 2, packed.data());
-            pack_groups(t, wq.data(), c.rows, c.cols, groups / 2, groups, packed.data());
-            TensorView W{wq.data(), t, c.cols, c.rows, "w"};
-            W.packed = packed.data();
-            for (int threads : {1, 2}) {
-                ThreadPool pool(threads);
-                // Guard cells around the output catch writes past the last row.
-                const int64_t ld = c.rows;
-                std::vector<float> y(static_cast<size_t>(c.tokens * ld) + 16, -7.0f);
-                matmul(W, x.data(), c.tokens, y.data(), pool);
-                for (size_t i = static_cast<size_t>(c.tokens * ld); i < y.size(); ++i) ASSERT_EQ(y[i], -7.0f);
-                std::vector<uint8_t> aq(row_size(tr->vec_dot_type, c.cols));
-                for (int64_t k = 0; k < c.tokens; ++k) {
-                    at->from_float(&x[k * c.cols], aq.data(), c.cols);
-                    for (int64_t r = 0; r < c.rows; ++r) {
-                        const float ref = tr->vec_dot(c.cols, wq.data() + r * rb, aq.data());
-                        ASSERT_NEAR(y[k * ld + r], ref, 1e-4 * (1.0 + std::fabs(ref)))
-                            << tr->name << " rows " << c.rows << " cols " << c.cols << " tokens " << c.tokens
-                            << " at token " << k << " row " << r << " threads " << threads;
+    // Both builds of the AVX-512 tiles: with GFNI (where the CPU has it) and without.
+    struct RestoreGfni {
+        ~RestoreGfni() { set_packed_gfni_enabled(true); }
+    } restore;
+    for (bool gfni : {true, false}) {
+        set_packed_gfni_enabled(gfni);
+        SCOPED_TRACE(gfni ? "tiles with GFNI where the CPU has it" : "tiles without GFNI");
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+            const TypeTraits* tr = type_traits(t);
+            const TypeTraits* at = type_traits(tr->vec_dot_type);
+            std::vector<Case> shapes(std::begin(cases), std::end(cases));
+            if (packed_k_quant(t)) shapes.assign(std::begin(k_cases), std::end(k_cases));
+            for (const Case& c : shapes) {
+                std::vector<float> wf(static_cast<size_t>(c.rows * c.cols)), x(static_cast<size_t>(c.tokens * c.cols));
+                for (auto& v : wf) v = nd(rng);
+                for (auto& v : x) v = nd(rng) * 3.0f;
+                const size_t rb = row_size(t, c.cols);
+                std::vector<uint8_t> wq(rb * static_cast<size_t>(c.rows));
+                for (int64_t r = 0; r < c.rows; ++r) tr->from_float(&wf[r * c.cols], wq.data() + r * rb, c.cols);
+                AnonymousMemory packed(packed_bytes(t, c.rows, c.cols), "test");
+                const int64_t groups = (c.rows + kPackRows - 1) / kPackRows;
+                // Packed in two calls, as the loader may split the work.
+                pack_groups(t, wq.data(), c.rows, c.cols, 0, groups / 2, packed.data());
+                pack_groups(t, wq.data(), c.rows, c.cols, groups / 2, groups, packed.data());
+                TensorView W{wq.data(), t, c.cols, c.rows, "w"};
+                W.packed = packed.data();
+                for (int threads : {1, 2}) {
+                    ThreadPool pool(threads);
+                    // Guard cells around the output catch writes past the last row.
+                    const int64_t ld = c.rows;
+                    std::vector<float> y(static_cast<size_t>(c.tokens * ld) + 16, -7.0f);
+                    matmul(W, x.data(), c.tokens, y.data(), pool);
+                    for (size_t i = static_cast<size_t>(c.tokens * ld); i < y.size(); ++i) ASSERT_EQ(y[i], -7.0f);
+                    std::vector<uint8_t> aq(row_size(tr->vec_dot_type, c.cols));
+                    for (int64_t k = 0; k < c.tokens; ++k) {
+                        at->from_float(&x[k * c.cols], aq.data(), c.cols);
+                        for (int64_t r = 0; r < c.rows; ++r) {
+                            const float ref = tr->vec_dot(c.cols, wq.data() + r * rb, aq.data());
+                            ASSERT_NEAR(y[k * ld + r], ref, 1e-4 * (1.0 + std::fabs(ref)))
+                                << tr->name << " rows " << c.rows << " cols " << c.cols << " tokens " << c.tokens
+                                << " at token " << k << " row " << r << " threads " << threads;
+                        }
                     }
                 }
             }

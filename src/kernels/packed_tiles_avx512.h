@@ -1,0 +1,353 @@
+// AVX-512 VNNI kernels over the packed Q4_0 / Q8_0 layout (kernels/packed.h). Per block a
+// group's 16 rows come in as 64-byte vectors of 4 consecutive k per row; each `vpdpbusd`
+// multiplies one of them with 4 activation bytes broadcast from memory. Integer sums start at
+// -bias * sum(activation) (the unsigned weights' offset) and are converted once per block:
+// one convert, one scale product and one FMA per 16 rows x token x 32 values.
+//
+// Included by two translation units: packed_avx512.cpp and packed_avx512_gfni.cpp, the latter
+// compiled with GFNI, where the high nibbles of a byte vector take one instruction
+// (gf2p8affineqb) instead of a shift and a mask. Everything here has internal linkage, so
+// each unit has its own copy compiled for its own instruction set.
+#pragma once
+#if defined(__x86_64__)
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "kernels/packed.h"
+#include "kernels/simd.h"
+#include "quant/blocks.h"
+
+namespace edgeseek {
+namespace {
+
+// Each byte's high nibble, in its low 4 bits.
+inline __m512i high_nibbles(__m512i v, __m512i m4) {
+#if defined(__GFNI__)
+    (void)m4;
+    // Affine map over GF(2) per byte: output bit i (i < 4) is input bit i + 4, bits 4-7 zero.
+    return _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000LL), 0);
+#else
+    return _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+#endif
+}
+
+inline __m512i bcast4(const int8_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+// Q4_0: 4 chunks of 64 bytes per block, low nibbles = k-quads 0..3, high nibbles = 4..7.
+struct Q4 {
+    static constexpr int kChunks = 4;
+    static constexpr size_t kQuantBytes = 256;
+};
+// Q8_0: 8 chunks, unsigned (value + 128).
+struct Q8 {
+    static constexpr int kChunks = 8;
+    static constexpr size_t kQuantBytes = 512;
+};
+
+// Decode streams every weight byte once: each is asked for twice ahead of use, into L2 16 KiB
+// ahead and into L1 4 KiB ahead (Q4_0 tg64 on the 1.5B shape: 22.6 -> 26.3 t/s for the L2 step;
+// 8-32 KiB measured alike).
+constexpr size_t kAhead = 4096, kAheadL2 = 16384;
+
+inline void prefetch_line(const uint8_t* p) {
+    _mm_prefetch(reinterpret_cast<const char*>(p + kAhead), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(p + kAheadL2), _MM_HINT_T1);
+}
+
+// Every cache line of a Bytes-long super-block.
+template <size_t Bytes>
+inline void prefetch_lines(const uint8_t* p) {
+#pragma GCC unroll 64
+    for (size_t off = 0; off < Bytes; off += 64) prefetch_line(p + off);
+}
+
+// Rows of one group x T tokens. Every token gets two independent integer chains, so the
+// dependent vpdpbusd sequence per block is half as long (one chain per token: Q4_0 tiles of 8
+// tokens 311-325 GOPS on one core, two: 341-353; Q8_0 320-323 -> 333-345).
+template <typename F, int T>
+void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+          __mmask16 rows_mask) {
+    const int64_t nb = cols / 32;
+    const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
+    const uint8_t* quants = grp + packed_scale_bytes(nb);
+    __m512 acc[T];
+    const int8_t* aq[T];
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+        aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+    }
+    const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
+    const int32_t* ai = a.init + t0;
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    for (int64_t b = 0; b < nb; ++b) {
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kPackRows)));
+        const uint8_t* qb = quants + static_cast<size_t>(b) * F::kQuantBytes;
+        if constexpr (T <= 2) {
+            // Decode streams each weight byte once: ask for it ahead of use (past the group's
+            // end this runs into the next group, which is next in memory too).
+#pragma GCC unroll 8
+            for (int c = 0; c < F::kChunks; ++c) {
+                prefetch_line(qb + 64 * c);
+            }
+            if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + b * kPackRows + 512), _MM_HINT_T0);
+        }
+        __m512i s0[T], s1[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+            s0[t] = _mm512_set1_epi32(ai[b * a.stride + t]);
+            s1[t] = _mm512_setzero_si512();
+        }
+        // Activation block b of token t: 2-byte f16 scale, then 32 quants.
+        const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;
+        if constexpr (F::kChunks == 4) {
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; ++c) {
+                const __m512i raw = _mm512_load_si512(qb + 64 * c);
+                const __m512i lo = _mm512_and_si512(raw, m4);
+                const __m512i hi = high_nibbles(raw, m4);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* q = aq[t] + aoff;
+                    s0[t] = _mm512_dpbusd_epi32(s0[t], lo, bcast4(q + 4 * c));
+                    s1[t] = _mm512_dpbusd_epi32(s1[t], hi, bcast4(q + 16 + 4 * c));
+                }
+            }
+        } else {
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; ++c) {
+                const __m512i w = _mm512_load_si512(qb + 64 * c);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* q = aq[t] + aoff + 4 * c;
+                    if (c & 1) {
+                        s1[t] = _mm512_dpbusd_epi32(s1[t], w, bcast4(q));
+                    } else {
+                        s0[t] = _mm512_dpbusd_epi32(s0[t], w, bcast4(q));
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+            const __m512i s = _mm512_add_epi32(s0[t], s1[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+}
+
+// Q4_K: rows of one group x T tokens. Per super-block, each sub-block pair's integer sums are
+// scaled by d * scale (per row) into a float partial; the mins come off with the activation's
+// per-32 sums; the partial is scaled by the activation's d once per super-block.
+template <int T>
+void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               __mmask16 rows_mask) {
+    constexpr size_t kSuper = kPackedQ4KSuperBytes;
+    const int64_t nsb = cols / 256;
+    __m512 acc[T];
+    const BlockQ8_K* ab[T];
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+        ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+    }
+    const float* ad = a.d + t0;     // super-block s, token t at [s * a.stride + t]
+    const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    auto bytes16 = [](const uint8_t* p) {
+        return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(p))));
+    };
+    for (int64_t s = 0; s < nsb; ++s) {
+        const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
+        if constexpr (T <= 2) {
+            prefetch_lines<kSuper>(sb);
+        }
+        const uint8_t* sc = sb + 64;
+        const uint8_t* mn = sb + 192;
+        const uint8_t* q = sb + 320;
+        __m512 part[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            __m512i slo[T], shi[T];
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) slo[t] = shi[t] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; ++c) {
+                const __m512i raw = _mm512_load_si512(q + 512 * k + 64 * c);
+                const __m512i lo = _mm512_and_si512(raw, m4);
+                const __m512i hi = high_nibbles(raw, m4);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* qa = ab[t][s].qs + 64 * k + 4 * c;
+                    slo[t] = _mm512_dpbusd_epi32(slo[t], lo, bcast4(qa));
+                    shi[t] = _mm512_dpbusd_epi32(shi[t], hi, bcast4(qa + 32));
+                }
+            }
+            const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb)));
+            const __m512 dlo = _mm512_mul_ps(d, bytes16(sc + 16 * (2 * k)));
+            const __m512 dhi = _mm512_mul_ps(d, bytes16(sc + 16 * (2 * k + 1)));
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) {
+                part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(slo[t]), dlo, part[t]);
+                part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(shi[t]), dhi, part[t]);
+            }
+        }
+        const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 32)));
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; ++j) {
+            const __m512 m = _mm512_mul_ps(dmin, bytes16(mn + 16 * j));
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) part[t] = _mm512_fnmadd_ps(m, _mm512_set1_ps(as[(s * 8 + j) * a.stride + t]), part[t]);
+        }
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+}
+
+
+// Q6_K: per 16-value sub-block, four 64-byte operands are rebuilt from the nibble and 2-bit
+// chunks (shared by the tile's tokens) and summed from -32 * (activation sum); each sum is
+// converted and scaled by d * scale (per row, once per group) into a float partial, which the
+// activation's d scales once per super-block. (Integer scaling with vpmulld, 2 uops per
+// 4 vpdpbusd, ran 222-226 GOPS on one core with 8-token tiles; this, with 12, 259-277.)
+template <int T>
+void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               __mmask16 rows_mask) {
+    constexpr size_t kSuper = kPackedQ6KSuperBytes;
+    const int64_t nsb = cols / 256;
+    __m512 acc[T];
+    const BlockQ8_K* ab[T];
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+        ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+    }
+    const float* ad = a.d + t0;       // super-block s, token t at [s * a.stride + t]
+    const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
+    // a | (b & 0x30): vpternlogd with the truth table of A | (B & C).
+    auto merge = [&](__m512i a4, __m512i b) { return _mm512_ternarylogic_epi32(a4, b, m30, 0xF8); };
+    for (int64_t s = 0; s < nsb; ++s) {
+        const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
+        if constexpr (T <= 2) {
+            prefetch_lines<kSuper>(sb);
+        }
+        const uint8_t* nib = sb;
+        const uint8_t* top = sb + 2048;
+        const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 3072);
+        const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 3328)));
+        __m512 part[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
+        for (int j = 0; j < 16; ++j) {
+            const __m512i n0 = _mm512_load_si512(nib + 128 * j);
+            const __m512i n1 = _mm512_load_si512(nib + 128 * j + 64);
+            const __m512i h = _mm512_load_si512(top + 64 * j);
+            const __m512i q0 = merge(_mm512_and_si512(n0, m4), _mm512_slli_epi16(h, 4));
+            const __m512i q1 = merge(high_nibbles(n0, m4), _mm512_slli_epi16(h, 2));
+            const __m512i q2 = merge(_mm512_and_si512(n1, m4), h);
+            const __m512i q3 = merge(high_nibbles(n1, m4), _mm512_srli_epi16(h, 2));
+            const __m512 dsc = _mm512_mul_ps(
+                d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) {
+                const int8_t* qa = ab[t][s].qs + 16 * j;
+                __m512i sum = _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
+                sum = _mm512_dpbusd_epi32(sum, q0, bcast4(qa));
+                sum = _mm512_dpbusd_epi32(sum, q1, bcast4(qa + 4));
+                sum = _mm512_dpbusd_epi32(sum, q2, bcast4(qa + 8));
+                sum = _mm512_dpbusd_epi32(sum, q3, bcast4(qa + 12));
+                part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), dsc, part[t]);
+            }
+        }
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
+    }
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+}
+
+
+// Each packed type's kernel: its tile over one group x T tokens and the tile width that fits
+// its accumulators in the 32 vector registers.
+struct Q4_0Kernel {
+    static constexpr GgmlType kType = GgmlType::Q4_0;
+    static constexpr int kTile = 8;
+    template <int T>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
+        tile_q4_0_q8_0<Q4, T>(cols, grp, a, t0, y, ldy, m);
+    }
+};
+struct Q8_0Kernel {
+    static constexpr GgmlType kType = GgmlType::Q8_0;
+    static constexpr int kTile = 8;
+    template <int T>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
+        tile_q4_0_q8_0<Q8, T>(cols, grp, a, t0, y, ldy, m);
+    }
+};
+struct Q4_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q4_K;
+    static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
+    template <int T>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
+        tile_q4_k<T>(cols, grp, a, t0, y, ldy, m);
+    }
+};
+struct Q6_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q6_K;
+    static constexpr int kTile = 12;  // 2 accumulators per token
+    template <int T>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
+        tile_q6_k<T>(cols, grp, a, t0, y, ldy, m);
+    }
+};
+
+// The last tokens, fewer than a tile: one call of the tile for exactly that many.
+template <typename K, int... R>
+void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, const uint8_t* grp, const PackedActs& a,
+               int64_t t0, float* y, int64_t ldy, __mmask16 m) {
+    ((left == R + 1 ? K::template tile<R + 1>(cols, grp, a, t0, y, ldy, m) : void()), ...);
+}
+
+template <typename K>
+void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
+          int64_t n_tokens, float* y, int64_t ldy) {
+    const size_t gbytes = packed_group_bytes(K::kType, cols);
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
+        const int64_t r0 = g * kPackRows;
+        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
+        const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1u);
+        float* yg = y + r0;
+        int64_t t = 0;
+        for (; t + K::kTile <= n_tokens; t += K::kTile) K::template tile<K::kTile>(cols, grp, a, t, yg, ldy, mask);
+        last_tile<K>(n_tokens - t, std::make_integer_sequence<int, K::kTile - 1>{}, cols, grp, a, t, yg, ldy, mask);
+    }
+}
+
+// The kernel for packed weight type t, or nullptr.
+PackedGemmFn select_packed_gemm(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_0: return gemm<Q4_0Kernel>;
+        case GgmlType::Q8_0: return gemm<Q8_0Kernel>;
+        case GgmlType::Q4_K: return gemm<Q4_KKernel>;
+        case GgmlType::Q6_K: return gemm<Q6_KKernel>;
+        default: return nullptr;
+    }
+}
+
+}  // namespace
+}  // namespace edgeseek
+#endif
