@@ -74,6 +74,43 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     }
 }
 
+TEST(PackedMatmul, PromptsSplitIntoTokenChunksMatchToo) {
+    if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+    // Rows of 131072 values: 139 KB of activations per token, so even a 4 MiB activation
+    // budget holds 24 tokens at most and 50 tokens take at least three chunks.
+    const int64_t rows = 17, cols = 131072, tokens = 50;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::vector<float> wf(static_cast<size_t>(rows * cols)), x(static_cast<size_t>(tokens * cols));
+    for (auto& v : wf) v = nd(rng);
+    for (auto& v : x) v = nd(rng);
+    ThreadPool pool(2);
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_K}) {
+        const TypeTraits* tr = type_traits(t);
+        const TypeTraits* at = type_traits(tr->vec_dot_type);
+        const size_t rb = row_size(t, cols);
+        std::vector<uint8_t> wq(rb * static_cast<size_t>(rows));
+        for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], wq.data() + r * rb, cols);
+        AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
+        pack_groups(t, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
+        TensorView W{wq.data(), t, cols, rows, "w"};
+        W.packed = packed.data();
+        std::vector<float> y(static_cast<size_t>(tokens * rows));
+        matmul(W, x.data(), tokens, y.data(), pool);
+        std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
+        for (int64_t k = 0; k < tokens; ++k) {
+            at->from_float(&x[k * cols], aq.data(), cols);
+            for (int64_t r = 0; r < rows; ++r) {
+                const float ref = tr->vec_dot(cols, wq.data() + r * rb, aq.data());
+                // 4096 blocks summed in another order: float rounding grows with the running
+                // sum (~sqrt(cols) here), not with the result, which may cancel to near 0.
+                ASSERT_NEAR(y[k * rows + r], ref, 1e-4 * (1.0 + std::fabs(ref)) + 1e-4 * std::sqrt(double(cols)))
+                    << tr->name << " token " << k << " row " << r;
+            }
+        }
+    }
+}
+
 TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
 #if !defined(__x86_64__)
     GTEST_SKIP() << "the SIMD packer is x86-64 only";
