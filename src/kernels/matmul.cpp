@@ -30,7 +30,11 @@ constexpr int kMaxShared = 8;  // matrices one matmul_many pass can take
 // for the weight group being worked on), 1 MiB where the size is not reported.
 size_t act_budget_bytes() {
     static const size_t bytes = [] {
-        const long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE);
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+        const long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE);  // glibc; 0 where it cannot tell
+#else
+        const long l2 = 0;
+#endif
         const size_t half = l2 > 0 ? static_cast<size_t>(l2) / 2 : size_t{1} << 20;
         return std::clamp<size_t>(half, size_t{256} << 10, size_t{4} << 20);
     }();
