@@ -66,6 +66,23 @@ inline void prefetch_lines(const uint8_t* p) {
     for (size_t off = 0; off < Bytes; off += 64) prefetch_line(p + off);
 }
 
+// A tile's start: zeroed accumulators and each token's row of activation blocks (type B).
+template <int T, typename B>
+inline void start_tile(const PackedActs& a, int64_t t0, const B* (&rows)[T], __m512 (&acc)[T]) {
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+        rows[t] = reinterpret_cast<const B*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+    }
+}
+
+// A tile's end: token t's 16 (or fewer, by the mask) row results at y[(t0 + t) * ldy].
+template <int T>
+inline void store_tile(const __m512 (&acc)[T], float* y, int64_t t0, int64_t ldy, __mmask16 rows_mask) {
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+}
+
 // Rows of one group x T tokens. Every token gets two independent integer chains, so the
 // dependent vpdpbusd sequence per block is half as long (one chain per token: Q4_0 tiles of 8
 // tokens 311-325 GOPS on one core, two: 341-353; Q8_0 320-323 -> 333-345).
@@ -77,11 +94,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const uint8_t* quants = grp + packed_scale_bytes(nb);
     __m512 acc[T];
     const int8_t* aq[T];
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) {
-        acc[t] = _mm512_setzero_ps();
-        aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-    }
+    start_tile(a, t0, aq, acc);
     const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
@@ -139,8 +152,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
     }
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+    store_tile(acc, y, t0, ldy, rows_mask);
 }
 
 // Q4_K: rows of one group x T tokens. Per super-block, each sub-block pair's integer sums are
@@ -153,11 +165,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     const BlockQ8_K* ab[T];
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) {
-        acc[t] = _mm512_setzero_ps();
-        ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-    }
+    start_tile(a, t0, ab, acc);
     const float* ad = a.d + t0;     // super-block s, token t at [s * a.stride + t]
     const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f);
@@ -211,8 +219,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
     }
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+    store_tile(acc, y, t0, ldy, rows_mask);
 }
 
 
@@ -228,11 +235,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     const BlockQ8_K* ab[T];
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) {
-        acc[t] = _mm512_setzero_ps();
-        ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-    }
+    start_tile(a, t0, ab, acc);
     const float* ad = a.d + t0;       // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
@@ -274,8 +277,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
     }
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
+    store_tile(acc, y, t0, ldy, rows_mask);
 }
 
 
