@@ -49,9 +49,9 @@ struct Q8 {
     static constexpr size_t kQuantBytes = 512;
 };
 
-// Decode streams every weight byte once: each is asked for twice ahead of use, into L2 16 KiB
-// ahead and into L1 4 KiB ahead (Q4_0 tg64 on the 1.5B shape: 22.6 -> 26.3 t/s for the L2 step;
-// 8-32 KiB measured alike).
+// A group's first tile (every tile in decode) streams each weight byte from memory: it is asked
+// for twice ahead of use, into L2 16 KiB ahead and into L1 4 KiB ahead (Q4_0 tg64 on the 1.5B
+// shape: 22.6 -> 26.3 t/s for the L2 step; 8-32 KiB measured alike).
 constexpr size_t kAhead = 4096, kAheadL2 = 16384;
 
 inline void prefetch_line(const uint8_t* p) {
@@ -86,7 +86,7 @@ inline void store_tile(const __m512 (&acc)[T], float* y, int64_t t0, int64_t ldy
 // Rows of one group x T tokens. Every token gets two independent integer chains, so the
 // dependent vpdpbusd sequence per block is half as long (one chain per token: Q4_0 tiles of 8
 // tokens 311-325 GOPS on one core, two: 341-353; Q8_0 320-323 -> 333-345).
-template <typename F, int T>
+template <typename F, int T, bool Stream>
 void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
           __mmask16 rows_mask) {
     const int64_t nb = cols / 32;
@@ -101,9 +101,9 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     for (int64_t b = 0; b < nb; ++b) {
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kPackRows)));
         const uint8_t* qb = quants + static_cast<size_t>(b) * F::kQuantBytes;
-        if constexpr (T <= 2) {
-            // Decode streams each weight byte once: ask for it ahead of use (past the group's
-            // end this runs into the next group, which is next in memory too).
+        if constexpr (Stream) {
+            // A group's first tile reads its weights from memory: ask for them ahead of use
+            // (past the group's end this runs into the next group, next in memory too).
 #pragma GCC unroll 8
             for (int c = 0; c < F::kChunks; ++c) {
                 prefetch_line(qb + 64 * c);
@@ -158,7 +158,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 // Q4_K: rows of one group x T tokens. Per super-block, each sub-block pair's integer sums are
 // scaled by d * scale (per row) into a float partial; the mins come off with the activation's
 // per-32 sums; the partial is scaled by the activation's d once per super-block.
-template <int T>
+template <int T, bool Stream>
 void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                __mmask16 rows_mask) {
     constexpr size_t kSuper = kPackedQ4KSuperBytes;
@@ -174,7 +174,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     };
     for (int64_t s = 0; s < nsb; ++s) {
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
-        if constexpr (T <= 2) {
+        if constexpr (Stream) {
             prefetch_lines<kSuper>(sb);
         }
         const uint8_t* sc = sb + 64;
@@ -228,7 +228,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 // converted and scaled by d * scale (per row, once per group) into a float partial, which the
 // activation's d scales once per super-block. (Integer scaling with vpmulld, 2 uops per
 // 4 vpdpbusd, ran 222-226 GOPS on one core with 8-token tiles; this, with 12, 259-277.)
-template <int T>
+template <int T, bool Stream>
 void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                __mmask16 rows_mask) {
     constexpr size_t kSuper = kPackedQ6KSuperBytes;
@@ -243,7 +243,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     auto merge = [&](__m512i a4, __m512i b) { return _mm512_ternarylogic_epi32(a4, b, m30, 0xF8); };
     for (int64_t s = 0; s < nsb; ++s) {
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
-        if constexpr (T <= 2) {
+        if constexpr (Stream) {
             prefetch_lines<kSuper>(sb);
         }
         const uint8_t* nib = sb;
@@ -286,41 +286,41 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 struct Q4_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q4_0;
     static constexpr int kTile = 8;
-    template <int T>
+    template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q4_0_q8_0<Q4, T>(cols, grp, a, t0, y, ldy, m);
+        tile_q4_0_q8_0<Q4, T, Stream>(cols, grp, a, t0, y, ldy, m);
     }
 };
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kTile = 8;
-    template <int T>
+    template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q4_0_q8_0<Q8, T>(cols, grp, a, t0, y, ldy, m);
+        tile_q4_0_q8_0<Q8, T, Stream>(cols, grp, a, t0, y, ldy, m);
     }
 };
 struct Q4_KKernel {
     static constexpr GgmlType kType = GgmlType::Q4_K;
     static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
-    template <int T>
+    template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q4_k<T>(cols, grp, a, t0, y, ldy, m);
+        tile_q4_k<T, Stream>(cols, grp, a, t0, y, ldy, m);
     }
 };
 struct Q6_KKernel {
     static constexpr GgmlType kType = GgmlType::Q6_K;
     static constexpr int kTile = 12;  // 2 accumulators per token
-    template <int T>
+    template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q6_k<T>(cols, grp, a, t0, y, ldy, m);
+        tile_q6_k<T, Stream>(cols, grp, a, t0, y, ldy, m);
     }
 };
 
 // The last tokens, fewer than a tile: one call of the tile for exactly that many.
-template <typename K, int... R>
+template <typename K, bool Stream, int... R>
 void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, const uint8_t* grp, const PackedActs& a,
                int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-    ((left == R + 1 ? K::template tile<R + 1>(cols, grp, a, t0, y, ldy, m) : void()), ...);
+    ((left == R + 1 ? K::template tile<R + 1, Stream>(cols, grp, a, t0, y, ldy, m) : void()), ...);
 }
 
 template <typename K>
@@ -333,9 +333,17 @@ void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t
         const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
         const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1u);
         float* yg = y + r0;
-        int64_t t = 0;
-        for (; t + K::kTile <= n_tokens; t += K::kTile) K::template tile<K::kTile>(cols, grp, a, t, yg, ldy, mask);
-        last_tile<K>(n_tokens - t, std::make_integer_sequence<int, K::kTile - 1>{}, cols, grp, a, t, yg, ldy, mask);
+        constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
+        // The group's first tile streams its weights from memory and prefetches ahead (into
+        // the next group, next in memory); later tiles find them in the L1/L2.
+        if (n_tokens < K::kTile) {
+            last_tile<K, true>(n_tokens, kShorter, cols, grp, a, 0, yg, ldy, mask);
+            continue;
+        }
+        K::template tile<K::kTile, true>(cols, grp, a, 0, yg, ldy, mask);
+        int64_t t = K::kTile;
+        for (; t + K::kTile <= n_tokens; t += K::kTile) K::template tile<K::kTile, false>(cols, grp, a, t, yg, ldy, mask);
+        last_tile<K, false>(n_tokens - t, kShorter, cols, grp, a, t, yg, ldy, mask);
     }
 }
 

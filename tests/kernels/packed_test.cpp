@@ -1,5 +1,6 @@
-// The packed (interleaved) Q4_0/Q8_0 layout and its kernels against the formats' scalar dot
-// products, on odd shapes: partial groups of 16 rows, token counts around the tile width.
+// The packed (interleaved) layouts and their kernels against the formats' scalar dot products,
+// on odd shapes: partial groups of 16 rows, token counts around the tile width; weights packed
+// at load or, for prompts over plain weights, group by group as the tiles need them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -50,8 +51,11 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
                 pack_groups(t, wq.data(), c.rows, c.cols, 0, groups / 2, packed.data());
                 pack_groups(t, wq.data(), c.rows, c.cols, groups / 2, groups, packed.data());
                 TensorView W{wq.data(), t, c.cols, c.rows, "w"};
-                W.packed = packed.data();
-                for (int threads : {1, 2}) {
+                // Packed at load, and plain weights that prompts pack group by group as they go.
+                for (int run = 0; run < 4; ++run) {
+                    const bool at_load = run < 2;
+                    const int threads = 1 + run % 2;
+                    W.packed = at_load ? packed.data() : nullptr;
                     ThreadPool pool(threads);
                     // Guard cells around the output catch writes past the last row.
                     const int64_t ld = c.rows;
@@ -65,7 +69,8 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
                             const float ref = tr->vec_dot(c.cols, wq.data() + r * rb, aq.data());
                             ASSERT_NEAR(y[k * ld + r], ref, 1e-4 * (1.0 + std::fabs(ref)))
                                 << tr->name << " rows " << c.rows << " cols " << c.cols << " tokens " << c.tokens
-                                << " at token " << k << " row " << r << " threads " << threads;
+                                << " at token " << k << " row " << r << " threads " << threads
+                                << (at_load ? " packed at load" : " packed on the fly");
                         }
                     }
                 }
