@@ -184,6 +184,7 @@ void set_packed_gfni_enabled(bool on) { g_gfni.store(on, std::memory_order_relax
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return packed_gemm_avx512(t);
+    if (isa == Isa::Avx2) return packed_gemm_avx2(t);
 #else
     (void)t;
     (void)isa;

@@ -84,6 +84,7 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
                               const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
+PackedGemmFn packed_gemm_avx2(GgmlType t);  // Q4_0, Q4_K and Q6_K (packed_avx2.cpp)
 // The same tiles built with GFNI (packed_avx512_gfni.cpp); packed_gemm_avx512 picks them where
 // the CPU has GFNI unless a test turned that off.
 PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);

@@ -26,13 +26,30 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     const Case cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
     const Case k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23}};
-    // Both builds of the AVX-512 tiles: with GFNI (where the CPU has it) and without.
-    struct RestoreGfni {
-        ~RestoreGfni() { set_packed_gfni_enabled(true); }
-    } restore;
-    for (bool gfni : {true, false}) {
-        set_packed_gfni_enabled(gfni);
-        SCOPED_TRACE(gfni ? "tiles with GFNI where the CPU has it" : "tiles without GFNI");
+    // Every path with packed tiles this CPU runs: both builds of the AVX-512 tiles (with GFNI
+    // where the CPU has it, and without) and the AVX2 tiles (Q4_0, Q4_K, Q6_K; Q8_0 runs the
+    // per-row kernels there, checked the same way).
+    const Isa start = active_isa();
+    struct Restore {
+        Isa isa;
+        ~Restore() {
+            set_packed_gfni_enabled(true);
+            set_active_isa(isa);
+        }
+    } restore{start};
+    struct Path {
+        Isa isa;
+        bool gfni;
+        const char* name;
+    };
+    const Path paths[] = {{Isa::Avx512, true, "AVX-512 tiles with GFNI where the CPU has it"},
+                          {Isa::Avx512, false, "AVX-512 tiles without GFNI"},
+                          {Isa::Avx2, false, "AVX2 tiles"}};
+    for (const Path& path : paths) {
+        if (static_cast<int>(path.isa) > static_cast<int>(start)) continue;
+        set_active_isa(path.isa);
+        set_packed_gfni_enabled(path.gfni);
+        SCOPED_TRACE(path.name);
         for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
@@ -160,8 +177,8 @@ TEST(PackedMatmul, SizesAreTheFilesOwn) {
 }
 
 TEST(PackedMatmul, OtherPathsDoNotPack) {
-    EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Avx2));
-    EXPECT_FALSE(packable(GgmlType::Q8_0, Isa::Scalar));
+    EXPECT_FALSE(packable(GgmlType::Q8_0, Isa::Avx2));  // unsigned bytes overflow vpmaddubsw's i16 sums
+    EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Scalar));
     EXPECT_FALSE(packable(GgmlType::Q5_K, active_isa()));
 }
 
@@ -191,11 +208,15 @@ std::vector<double> row_differences(const std::vector<float>& a, const std::vect
 // moves the logits by a few 0.01 and, in a prompt, every later position through the cache
 // (the tolerance against llama.cpp is 0.25).
 TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
-    for (const char* name : {"models/tiny-qwen2-q4_0.gguf", "models/tiny-qwen2-q8_0.gguf", "models/tiny-qwen2-q4_k_m.gguf",
-                             "models/tiny-llama-q4_k_m.gguf"}) {
+    const std::pair<const char*, GgmlType> models[] = {{"models/tiny-qwen2-q4_0.gguf", GgmlType::Q4_0},
+                                                       {"models/tiny-qwen2-q8_0.gguf", GgmlType::Q8_0},
+                                                       {"models/tiny-qwen2-q4_k_m.gguf", GgmlType::Q4_K},
+                                                       {"models/tiny-llama-q4_k_m.gguf", GgmlType::Q4_K}};
+    if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+    for (const auto& [name, type] : models) {
         const std::string path = test::fixture(name);
         EDGESEEK_REQUIRE_FIXTURE(path);
-        if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+        if (!packable(type)) continue;  // Q8_0 on the AVX2 path
         LoadOptions plain_opts;
         plain_opts.repack = false;
         auto packed = Model::load(path);

@@ -1,0 +1,282 @@
+// AVX2 (+FMA, F16C) tiles over the packed Q4_0, Q4_K and Q6_K layouts (kernels/packed.h), for CPUs
+// without AVX-512. A group's 64-byte operands are taken as two 256-bit halves, rows 0-7 and
+// 8-15, one after the other. Without VNNI, unsigned nibbles times signed activation bytes go
+// through vpmaddubsw (adjacent pairs summed to i16) and the i16 sums of up to eight such
+// products are added before one vpmaddwd widens them to i32: |15 * 128 * 2| * 8 = 30720 fits
+// in i16, so no sum saturates (Q6_K's 6-bit values are widened after every two products; Q8_0's
+// unsigned bytes, up to 255, are not here: one pair can pass 32767). Each block's nibbles are unpacked once into a
+// small array the tile's tokens read back from L1.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "kernels/packed.h"
+#include "quant/blocks.h"
+
+namespace edgeseek {
+namespace {
+
+constexpr size_t kAhead = 4096, kAheadL2 = 16384;  // as the AVX-512 tiles (packed_tiles_avx512.h)
+
+inline void prefetch_range(const uint8_t* p, size_t bytes) {
+    for (size_t off = 0; off < bytes; off += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAhead), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAheadL2), _MM_HINT_T1);
+    }
+}
+
+inline __m256i bcast4(const int8_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+inline __m256i load256(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// 8 unsigned bytes as floats.
+inline __m256 bytes8(const uint8_t* p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+
+// 8 f16 as floats.
+inline __m256 halves8(const void* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+// Rows 8h..8h+7 of token t's results, the lanes past the group's last row left alone.
+template <int T>
+inline void store_half(const __m256 (&acc)[T], float* y, int64_t t0, int64_t ldy, int h, int64_t nr) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(nr - 8 * h)), lanes);
+    for (int t = 0; t < T; ++t) _mm256_maskstore_ps(y + (t0 + t) * ldy + 8 * h, mask, acc[t]);
+}
+
+// Q4_0: per block, 4 chunks of 64 bytes (low nibbles: values 4c..4c+3, high: 16+4c..), 16 f16
+// scales per block at the group's start. The integer sum starts at -8 * sum(activation).
+template <int T, bool Stream>
+void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               int64_t nr) {
+    const int64_t nb = cols / 32;
+    const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
+    const uint8_t* quants = grp + packed_scale_bytes(nb);
+    const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
+    const int32_t* ai = a.init + t0;
+    const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+    for (int h = 0; h < 2 && 8 * h < nr; ++h) {
+        __m256 acc[T];
+        const int8_t* aq[T];
+        for (int t = 0; t < T; ++t) {
+            acc[t] = _mm256_setzero_ps();
+            aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+        }
+        for (int64_t b = 0; b < nb; ++b) {
+            const uint8_t* qb = quants + static_cast<size_t>(b) * 256;
+            if constexpr (Stream) {
+                if (h == 0) prefetch_range(qb, 256);
+            }
+            __m256i lo[4], hi[4];
+            for (int c = 0; c < 4; ++c) {
+                const __m256i raw = load256(qb + 64 * c + 32 * h);
+                lo[c] = _mm256_and_si256(raw, m4);
+                hi[c] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+            }
+            const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
+            const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;  // past the f16 scale
+            for (int t = 0; t < T; ++t) {
+                const int8_t* q = aq[t] + aoff;
+                __m256i p = _mm256_setzero_si256();
+                for (int c = 0; c < 4; ++c) {
+                    p = _mm256_add_epi16(p, _mm256_maddubs_epi16(lo[c], bcast4(q + 4 * c)));
+                    p = _mm256_add_epi16(p, _mm256_maddubs_epi16(hi[c], bcast4(q + 16 + 4 * c)));
+                }
+                const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(p, ones), _mm256_set1_epi32(ai[b * a.stride + t]));
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
+            }
+        }
+        store_half(acc, y, t0, ldy, h, nr);
+    }
+}
+
+// Q4_K: per super-block, d[16], dmin[16] (f16), 6-bit scales and mins unpacked to bytes [8][16],
+// then 4 sub-block pairs x 8 chunks (low nibbles: sub-block 2k, high: 2k+1). Per sub-block the
+// integer sum is scaled by d * scale into a float partial; the mins come off with the
+// activation's per-32 sums; the partial is scaled by the activation's d once per super-block.
+template <int T, bool Stream>
+void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               int64_t nr) {
+    const int64_t nsb = cols / 256;
+    const float* ad = a.d + t0;     // super-block s, token t at [s * a.stride + t]
+    const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
+    const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+    for (int h = 0; h < 2 && 8 * h < nr; ++h) {
+        __m256 acc[T];
+        const BlockQ8_K* ab[T];
+        for (int t = 0; t < T; ++t) {
+            acc[t] = _mm256_setzero_ps();
+            ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+        }
+        for (int64_t s = 0; s < nsb; ++s) {
+            const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedQ4KSuperBytes;
+            if constexpr (Stream) {
+                if (h == 0) prefetch_range(sb, kPackedQ4KSuperBytes);
+            }
+            const uint8_t* sc = sb + 64 + 8 * h;
+            const uint8_t* mn = sb + 192 + 8 * h;
+            const uint8_t* q = sb + 320 + 32 * h;
+            const __m256 d = halves8(reinterpret_cast<const uint16_t*>(sb) + 8 * h);
+            const __m256 dmin = halves8(reinterpret_cast<const uint16_t*>(sb + 32) + 8 * h);
+            __m256 part[T];
+            for (int t = 0; t < T; ++t) part[t] = _mm256_setzero_ps();
+            for (int k = 0; k < 4; ++k) {
+                __m256i lo[8], hi[8];
+                for (int c = 0; c < 8; ++c) {
+                    const __m256i raw = load256(q + 512 * k + 64 * c);
+                    lo[c] = _mm256_and_si256(raw, m4);
+                    hi[c] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                }
+                const __m256 dlo = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k)));
+                const __m256 dhi = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k + 1)));
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* qa = ab[t][s].qs + 64 * k;
+                    __m256i plo = _mm256_setzero_si256(), phi = _mm256_setzero_si256();
+                    for (int c = 0; c < 8; ++c) {
+                        plo = _mm256_add_epi16(plo, _mm256_maddubs_epi16(lo[c], bcast4(qa + 4 * c)));
+                        phi = _mm256_add_epi16(phi, _mm256_maddubs_epi16(hi[c], bcast4(qa + 32 + 4 * c)));
+                    }
+                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(plo, ones)), dlo, part[t]);
+                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(phi, ones)), dhi, part[t]);
+                }
+            }
+            for (int j = 0; j < 8; ++j) {
+                const __m256 m = _mm256_mul_ps(dmin, bytes8(mn + 16 * j));
+                for (int t = 0; t < T; ++t) part[t] = _mm256_fnmadd_ps(m, _mm256_set1_ps(as[(s * 8 + j) * a.stride + t]), part[t]);
+            }
+            for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(part[t], _mm256_set1_ps(ad[s * a.stride + t]), acc[t]);
+        }
+        store_half(acc, y, t0, ldy, h, nr);
+    }
+}
+
+// Q6_K: per 16-value sub-block j, two nibble chunks (quads 0 | 1 << 4, quads 2 | 3 << 4) and
+// one chunk of the quads' top 2 bits rebuild four operands of unsigned 6-bit values (q + 32);
+// their products are widened to i32 after every two vpmaddubsw (2 * 63 * 128 * 2 = 32256 fits
+// i16, three would not), summed from -32 * (activation sum), and scaled by d * scale into a
+// float partial that the activation's d scales once per super-block.
+template <int T, bool Stream>
+void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               int64_t nr) {
+    const int64_t nsb = cols / 256;
+    const float* ad = a.d + t0;       // super-block s, token t at [s * a.stride + t]
+    const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30), ones = _mm256_set1_epi16(1);
+    auto merge = [&](__m256i low4, __m256i top) { return _mm256_or_si256(low4, _mm256_and_si256(top, m30)); };
+    for (int h = 0; h < 2 && 8 * h < nr; ++h) {
+        __m256 acc[T];
+        const BlockQ8_K* ab[T];
+        for (int t = 0; t < T; ++t) {
+            acc[t] = _mm256_setzero_ps();
+            ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+        }
+        for (int64_t s = 0; s < nsb; ++s) {
+            const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedQ6KSuperBytes;
+            if constexpr (Stream) {
+                if (h == 0) prefetch_range(sb, kPackedQ6KSuperBytes);
+            }
+            const uint8_t* nib = sb + 32 * h;
+            const uint8_t* top = sb + 2048 + 32 * h;
+            const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 3072 + 8 * h);
+            const __m256 d = halves8(reinterpret_cast<const uint16_t*>(sb + 3328) + 8 * h);
+            __m256 part[T];
+            for (int t = 0; t < T; ++t) part[t] = _mm256_setzero_ps();
+            for (int j = 0; j < 16; ++j) {
+                const __m256i n0 = load256(nib + 128 * j), n1 = load256(nib + 128 * j + 64);
+                const __m256i hb = load256(top + 64 * j);
+                const __m256i q0 = merge(_mm256_and_si256(n0, m4), _mm256_slli_epi16(hb, 4));
+                const __m256i q1 = merge(_mm256_and_si256(_mm256_srli_epi16(n0, 4), m4), _mm256_slli_epi16(hb, 2));
+                const __m256i q2 = merge(_mm256_and_si256(n1, m4), hb);
+                const __m256i q3 = merge(_mm256_and_si256(_mm256_srli_epi16(n1, 4), m4), _mm256_srli_epi16(hb, 2));
+                const __m256 dsc = _mm256_mul_ps(
+                    d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* qa = ab[t][s].qs + 16 * j;
+                    const __m256i p01 = _mm256_add_epi16(_mm256_maddubs_epi16(q0, bcast4(qa)), _mm256_maddubs_epi16(q1, bcast4(qa + 4)));
+                    const __m256i p23 = _mm256_add_epi16(_mm256_maddubs_epi16(q2, bcast4(qa + 8)), _mm256_maddubs_epi16(q3, bcast4(qa + 12)));
+                    const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(p01, ones), _mm256_madd_epi16(p23, ones)),
+                                                         _mm256_set1_epi32(ai[(s * 16 + j) * a.stride + t]));
+                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), dsc, part[t]);
+                }
+            }
+            for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(part[t], _mm256_set1_ps(ad[s * a.stride + t]), acc[t]);
+        }
+        store_half(acc, y, t0, ldy, h, nr);
+    }
+}
+
+struct Q4_0Kernel {
+    static constexpr GgmlType kType = GgmlType::Q4_0;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
+struct Q4_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q4_K;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_k<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
+
+struct Q6_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q6_K;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q6_k<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
+
+template <typename K, bool Stream, int... R>
+void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, const uint8_t* grp, const PackedActs& a,
+               int64_t t0, float* y, int64_t ldy, int64_t nr) {
+    ((left == R + 1 ? K::template tile<R + 1, Stream>(cols, grp, a, t0, y, ldy, nr) : void()), ...);
+}
+
+// Groups [g0, g1) x all tokens; a group's first tile streams its weights from memory.
+template <typename K>
+void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
+          int64_t n_tokens, float* y, int64_t ldy) {
+    const size_t gbytes = packed_group_bytes(K::kType, cols);
+    constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
+        const int64_t r0 = g * kPackRows;
+        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
+        float* yg = y + r0;
+        if (n_tokens < K::kTile) {
+            last_tile<K, true>(n_tokens, kShorter, cols, grp, a, 0, yg, ldy, nr);
+            continue;
+        }
+        K::template tile<K::kTile, true>(cols, grp, a, 0, yg, ldy, nr);
+        int64_t t = K::kTile;
+        for (; t + K::kTile <= n_tokens; t += K::kTile) K::template tile<K::kTile, false>(cols, grp, a, t, yg, ldy, nr);
+        last_tile<K, false>(n_tokens - t, kShorter, cols, grp, a, t, yg, ldy, nr);
+    }
+}
+
+}  // namespace
+
+PackedGemmFn packed_gemm_avx2(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_0: return gemm<Q4_0Kernel>;
+        case GgmlType::Q4_K: return gemm<Q4_KKernel>;
+        case GgmlType::Q6_K: return gemm<Q6_KKernel>;
+        default: return nullptr;
+    }
+}
+
+}  // namespace edgeseek
+#endif
