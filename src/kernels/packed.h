@@ -1,7 +1,9 @@
-// Interleaved ("repacked") weights for Q4_0 and Q8_0, built once at load for the AVX-512 VNNI
-// path. Rows are taken 16 at a time (a group); per 32-value block a group stores its 16 f16
-// scales together and its quants so that one 64-byte load gives, for 4 consecutive k, the 16
-// rows' bytes side by side: exactly the operand `vpdpbusd` multiplies with 4 activation bytes
+// Interleaved ("repacked") weights for Q4_0, Q8_0, Q4_K and Q6_K: built once at load for the
+// AVX-512 VNNI tiles (Q4_0/Q4_K/Q6_K also for the AVX2 tiles, packed_avx2.cpp), or group by
+// group while a prompt runs over weights left in the file's layout (matmul.cpp). Rows are
+// taken 16 at a time (a group); per 32-value block a group stores its 16 f16 scales together
+// and its quants so that one 64-byte load gives, for 4 consecutive k, the 16 rows' bytes side
+// by side: exactly the operand `vpdpbusd` multiplies with 4 activation bytes
 // broadcast to every lane. Each product then yields 16 rows' partial dots at once, with no
 // shuffles and no horizontal sums, for one token (decode) or a tile of tokens (prefill).
 //

@@ -36,7 +36,7 @@ CommandRun add_bench_command(CLI::App& app) {
     sub->add_flag("--machine", o->machine, "measure (or show cached) machine peaks: read bandwidth, int8 and fp32 throughput");
     sub->add_flag("--remeasure", o->remeasure, "ignore cached machine peaks");
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory");
-    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
+    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
     return [o]() -> int {
         const int threads = o->threads > 0 ? o->threads : default_threads();
         const MachinePeaks peaks = MachinePeaks::cached(threads, o->remeasure);

@@ -366,7 +366,7 @@ CommandRun add_chat_command(CLI::App& app) {
     sub->add_option("--frequency-penalty,--frequency_penalty", o->sp.frequency_penalty, "frequency penalty")->default_val(0.0f);
     sub->add_option("-s,--seed", o->sp.seed, "random seed (default: random)");
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
+    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
     return [o]() -> int {
         // Line editing needs the terminal's character set (UTF-8 input); C.UTF-8 when unset.
         if (!std::setlocale(LC_CTYPE, "") || MB_CUR_MAX == 1) std::setlocale(LC_CTYPE, "C.UTF-8");

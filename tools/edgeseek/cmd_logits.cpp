@@ -50,7 +50,7 @@ CommandRun add_logits_command(CLI::App& app) {
     sub->add_option("-t,--threads", o->threads, "threads (default: physical cores)");
     sub->add_option("-c,--ctx-size,--ctx_size", o->ctx, "context size (default: prompt + greedy)");
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
+    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
     return [o]() -> int {
         const std::string text = prompt_text(o->prompt, o->file);
         LoadOptions lo;

@@ -118,7 +118,7 @@ CommandRun add_run_command(CLI::App& app) {
     sub->add_option("--frequency-penalty,--frequency_penalty", o->sp.frequency_penalty, "frequency penalty")->default_val(0.0f);
     sub->add_option("-s,--seed", o->sp.seed, "random seed (default: random)");
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
+    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
     sub->add_flag("--no-display-prompt", o->no_display_prompt, "do not echo the prompt");
     sub->add_flag("--no-bos", o->no_bos, "do not add BOS");
     sub->add_flag("--chat", o->chat, "the prompt is one user message, rendered with the model's chat template");

@@ -249,7 +249,7 @@ CommandRun add_serve_command(CLI::App& app) {
     sub->add_option("--min-p,--min_p", o->sp.min_p, "default min-p (0: off)")->default_val(0.05f);
     sub->add_option("--repeat-penalty,--repeat_penalty", o->sp.repeat_penalty, "default repetition penalty")->default_val(1.0f);
     sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep Q4_0/Q8_0 weights as stored (no interleaved copy at load)");
+    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
     sub->add_flag("-q,--quiet", o->quiet, "do not log each request");
     return [o]() -> int { return serve(*o); };
 }
