@@ -1,6 +1,7 @@
 #include "kernels/ops.h"
 
 #include <cmath>
+#include <vector>
 
 #include "kernels/cpu_features.h"
 
@@ -13,20 +14,33 @@ void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {
     for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
 }
 
-void rope(float* x, int64_t pos, const RopeParams& p) {
+void rope_angles(int64_t pos, const RopeParams& p, float* cos_out, float* sin_out) {
     const int half = p.n_rot / 2;
     const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.n_rot));
     float theta = static_cast<float>(pos) * p.freq_scale;
     for (int i = 0; i < half; ++i) {
         const float t = p.freq_factors ? theta / p.freq_factors[i] : theta;
-        const float c = std::cos(t), s = std::sin(t);
-        const int i0 = p.neox ? i : 2 * i;
-        const int i1 = p.neox ? i + half : 2 * i + 1;
-        const float a = x[i0], b = x[i1];
-        x[i0] = a * c - b * s;
-        x[i1] = a * s + b * c;
+        cos_out[i] = std::cos(t);
+        sin_out[i] = std::sin(t);
         theta *= theta_scale;
     }
+}
+
+void rope_apply(float* x, const float* cos_in, const float* sin_in, const RopeParams& p) {
+    const int half = p.n_rot / 2;
+    for (int i = 0; i < half; ++i) {
+        const int i0 = p.neox ? i : 2 * i;
+        const int i1 = p.neox ? i + half : 2 * i + 1;
+        const float a = x[i0], b = x[i1], c = cos_in[i], s = sin_in[i];
+        x[i0] = a * c - b * s;
+        x[i1] = a * s + b * c;
+    }
+}
+
+void rope(float* x, int64_t pos, const RopeParams& p) {
+    std::vector<float> cs(static_cast<size_t>(p.n_rot / 2)), sn(cs.size());
+    rope_angles(pos, p, cs.data(), sn.data());
+    rope_apply(x, cs.data(), sn.data(), p);
 }
 
 void softmax_scalar(float* x, int64_t n) {

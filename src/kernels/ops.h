@@ -18,6 +18,10 @@ struct RopeParams {
     const float* freq_factors = nullptr;
 };
 void rope(float* x, int64_t pos, const RopeParams& p);
+// The same in two steps, so a forward pass takes the n_rot / 2 angles' cosines and sines of a
+// position once and applies them to every head of every layer (rope = rope_angles + rope_apply).
+void rope_angles(int64_t pos, const RopeParams& p, float* cos_out, float* sin_out);
+void rope_apply(float* x, const float* cos_in, const float* sin_in, const RopeParams& p);
 
 // In place softmax over n values.
 void softmax(float* x, int64_t n);

@@ -1,11 +1,11 @@
 // Interleaved ("repacked") weights for Q4_0, Q8_0, Q4_K and Q6_K: built once at load for the
-// AVX-512 VNNI tiles (Q4_0/Q4_K/Q6_K also for the AVX2 tiles, packed_avx2.cpp), or group by
-// group while a prompt runs over weights left in the file's layout (matmul.cpp). Rows are
-// taken 16 at a time (a group); per 32-value block a group stores its 16 f16 scales together
-// and its quants so that one 64-byte load gives, for 4 consecutive k, the 16 rows' bytes side
-// by side: exactly the operand `vpdpbusd` multiplies with 4 activation bytes
-// broadcast to every lane. Each product then yields 16 rows' partial dots at once, with no
-// shuffles and no horizontal sums, for one token (decode) or a tile of tokens (prefill).
+// AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
+// over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
+// per 32-value block a group stores its 16 f16 scales together and its quants so that one
+// 64-byte load gives, for 4 consecutive k, the 16 rows' bytes side by side: exactly the
+// operand `vpdpbusd` multiplies with 4 activation bytes broadcast to every lane. Each product
+// then yields 16 rows' partial dots at once, with no shuffles and no horizontal sums, for one
+// token (decode) or a tile of tokens (prefill).
 //
 // Group layout, nb = cols / 32 blocks:
 //   scales: nb x 16 f16 (row r of block b at [b * 16 + r]), padded to 64 bytes;
@@ -86,7 +86,7 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
                               const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
-PackedGemmFn packed_gemm_avx2(GgmlType t);  // Q4_0, Q4_K and Q6_K (packed_avx2.cpp)
+PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same four types (packed_avx2.cpp)
 // The same tiles built with GFNI (packed_avx512_gfni.cpp); packed_gemm_avx512 picks them where
 // the CPU has GFNI unless a test turned that off.
 PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);

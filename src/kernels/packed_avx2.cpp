@@ -1,10 +1,10 @@
-// AVX2 (+FMA, F16C) tiles over the packed Q4_0, Q4_K and Q6_K layouts (kernels/packed.h), for CPUs
-// without AVX-512. A group's 64-byte operands are taken as two 256-bit halves, rows 0-7 and
+// AVX2 (+FMA, F16C) tiles over the packed layouts (kernels/packed.h), for CPUs without
+// AVX-512. A group's 64-byte operands are taken as two 256-bit halves, rows 0-7 and
 // 8-15, one after the other. Without VNNI, unsigned nibbles times signed activation bytes go
 // through vpmaddubsw (adjacent pairs summed to i16) and the i16 sums of up to eight such
 // products are added before one vpmaddwd widens them to i32: |15 * 128 * 2| * 8 = 30720 fits
-// in i16, so no sum saturates (Q6_K's 6-bit values are widened after every two products; Q8_0's
-// unsigned bytes, up to 255, are not here: one pair can pass 32767). Each block's nibbles are unpacked once into a
+// in i16, so no sum saturates (Q6_K's 6-bit values are widened after every two products, Q8_0's
+// bytes, up to 255 unsigned, are signed again and widened after each). Each block's nibbles are unpacked once into a
 // small array the tile's tokens read back from L1.
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -91,6 +91,51 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                     p = _mm256_add_epi16(p, _mm256_maddubs_epi16(hi[c], bcast4(q + 16 + 4 * c)));
                 }
                 const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(p, ones), _mm256_set1_epi32(ai[b * a.stride + t]));
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
+            }
+        }
+        store_half(acc, y, t0, ldy, h, nr);
+    }
+}
+
+// Q8_0: per block, 8 chunks of 64 bytes (values 4c..4c+3 of each row, stored + 128). The bytes
+// go back to signed and through the sign trick: |w| (unsigned) times the activation carrying
+// w's sign, so a pair sums to at most 2 * 128 * 127 and each product is widened at once; the
+// sum therefore starts at 0, not at the -128 * sum(activation) the unsigned form needs.
+template <int T, bool Stream>
+void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+               int64_t nr) {
+    const int64_t nb = cols / 32;
+    const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
+    const uint8_t* quants = grp + packed_scale_bytes(nb);
+    const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
+    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi16(1);
+    for (int h = 0; h < 2 && 8 * h < nr; ++h) {
+        __m256 acc[T];
+        const int8_t* aq[T];
+        for (int t = 0; t < T; ++t) {
+            acc[t] = _mm256_setzero_ps();
+            aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
+        }
+        for (int64_t b = 0; b < nb; ++b) {
+            const uint8_t* qb = quants + static_cast<size_t>(b) * 512;
+            if constexpr (Stream) {
+                if (h == 0) prefetch_range(qb, 512);
+            }
+            __m256i mag[8], sgn[8];
+            for (int c = 0; c < 8; ++c) {
+                sgn[c] = _mm256_xor_si256(load256(qb + 64 * c + 32 * h), flip);
+                mag[c] = _mm256_abs_epi8(sgn[c]);
+            }
+            const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
+            const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;  // past the f16 scale
+            for (int t = 0; t < T; ++t) {
+                const int8_t* q = aq[t] + aoff;
+                __m256i s = _mm256_setzero_si256();
+                for (int c = 0; c < 8; ++c) {
+                    const __m256i p = _mm256_maddubs_epi16(mag[c], _mm256_sign_epi8(bcast4(q + 4 * c), sgn[c]));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(p, ones));
+                }
                 acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
             }
         }
@@ -221,6 +266,14 @@ struct Q4_0Kernel {
         tile_q4_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
     }
 };
+struct Q8_0Kernel {
+    static constexpr GgmlType kType = GgmlType::Q8_0;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q8_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
 struct Q4_KKernel {
     static constexpr GgmlType kType = GgmlType::Q4_K;
     static constexpr int kTile = 4;
@@ -272,6 +325,7 @@ void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t
 PackedGemmFn packed_gemm_avx2(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return gemm<Q4_0Kernel>;
+        case GgmlType::Q8_0: return gemm<Q8_0Kernel>;
         case GgmlType::Q4_K: return gemm<Q4_KKernel>;
         case GgmlType::Q6_K: return gemm<Q6_KKernel>;
         default: return nullptr;

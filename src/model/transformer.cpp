@@ -54,6 +54,13 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     rp.neox = c.rope_neox;
     rp.freq_factors = w.rope_freqs.empty() ? nullptr : static_cast<const float*>(w.rope_freqs.data);
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    // Each token's rotation angles, once for all heads and layers.
+    const int64_t half = rp.n_rot / 2;
+    s.rope_cos.resize(static_cast<size_t>(n * half));
+    s.rope_sin.resize(s.rope_cos.size());
+    for (int64_t t = 0; t < n; ++t) {
+        rope_angles(batch[static_cast<size_t>(t)].pos, rp, &s.rope_cos[t * half], &s.rope_sin[t * half]);
+    }
 
     for (int64_t l = 0; l < c.n_layer; ++l) {
         const LayerWeights& L = w.layers[static_cast<size_t>(l)];
@@ -72,11 +79,11 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             if (!L.bv.empty()) add(v, static_cast<const float*>(L.bv.data), kv_dim);
             for (int64_t h = 0; h < H; ++h) {
                 if (c.qk_norm) rmsnorm(q + h * D, q + h * D, static_cast<const float*>(L.q_norm.data), D, c.norm_eps);
-                rope(q + h * D, bt.pos, rp);
+                rope_apply(q + h * D, &s.rope_cos[t * half], &s.rope_sin[t * half], rp);
             }
             for (int64_t h = 0; h < HKV; ++h) {
                 if (c.qk_norm) rmsnorm(k + h * D, k + h * D, static_cast<const float*>(L.k_norm.data), D, c.norm_eps);
-                rope(k + h * D, bt.pos, rp);
+                rope_apply(k + h * D, &s.rope_cos[t * half], &s.rope_sin[t * half], rp);
             }
             uint16_t* kc = cache.k(l, bt.seq, bt.pos);
             uint16_t* vc = cache.v(l, bt.seq, bt.pos);

@@ -11,6 +11,8 @@
 #include "kernels/matmul.h"
 #include "kernels/packed.h"
 #include "kernels/thread_pool.h"
+#include "quant/blocks.h"
+#include "quant/f16.h"
 #include "quant/types.h"
 
 namespace edgeseek {
@@ -27,8 +29,7 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     const Case cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
     const Case k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23}};
     // Every path with packed tiles this CPU runs: both builds of the AVX-512 tiles (with GFNI
-    // where the CPU has it, and without) and the AVX2 tiles (Q4_0, Q4_K, Q6_K; Q8_0 runs the
-    // per-row kernels there, checked the same way).
+    // where the CPU has it, and without) and the AVX2 tiles.
     const Isa start = active_isa();
     struct Restore {
         Isa isa;
@@ -133,6 +134,55 @@ TEST(PackedMatmul, PromptsSplitIntoTokenChunksMatchToo) {
     }
 }
 
+// Q8_0 bytes at the ends of their range against activations at theirs: every product is
+// 127 * 127 or 128 * 127, so a tile that summed two vpmaddubsw pairs in i16 (AVX2) would
+// saturate. Rows from hand-made blocks (a file may hold -128 although quantizers write -127).
+TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
+    if (!packable(GgmlType::Q8_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+    const int64_t rows = 17, cols = 64, tokens = 5;
+    const size_t rb = row_size(GgmlType::Q8_0, cols);
+    std::vector<uint8_t> wq(rb * rows);
+    for (int64_t r = 0; r < rows; ++r) {
+        auto* blk = reinterpret_cast<BlockQ8_0*>(wq.data() + r * rb);
+        for (int b = 0; b < cols / 32; ++b) {
+            blk[b].d = fp32_to_fp16(0.5f + 0.25f * static_cast<float>(r % 3));
+            for (int k = 0; k < 32; ++k) blk[b].qs[k] = static_cast<int8_t>((r + k / 2) % 3 == 0 ? 127 : -128);
+        }
+    }
+    std::vector<float> x(static_cast<size_t>(tokens * cols));
+    for (int64_t t = 0; t < tokens; ++t) {
+        for (int64_t i = 0; i < cols; ++i) x[t * cols + i] = (t + i / 2) % 2 ? 2.0f : -2.0f;  // quantized to +-127
+    }
+    AnonymousMemory packed(packed_bytes(GgmlType::Q8_0, rows, cols), "test");
+    pack_groups(GgmlType::Q8_0, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
+    const TypeTraits* tr = type_traits(GgmlType::Q8_0);
+    const Isa start = active_isa();
+    struct Restore {
+        Isa isa;
+        ~Restore() { set_active_isa(isa); }
+    } restore{start};
+    ThreadPool pool(2);
+    for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+        if (static_cast<int>(isa) > static_cast<int>(start)) continue;
+        set_active_isa(isa);
+        for (bool at_load : {true, false}) {
+            TensorView W{wq.data(), GgmlType::Q8_0, cols, rows, "w"};
+            W.packed = at_load ? packed.data() : nullptr;
+            std::vector<float> y(static_cast<size_t>(tokens * rows));
+            matmul(W, x.data(), tokens, y.data(), pool);
+            std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
+            for (int64_t t = 0; t < tokens; ++t) {
+                type_traits(tr->vec_dot_type)->from_float(&x[t * cols], aq.data(), cols);
+                for (int64_t r = 0; r < rows; ++r) {
+                    const float ref = tr->vec_dot(cols, wq.data() + r * rb, aq.data());
+                    ASSERT_NEAR(y[t * rows + r], ref, 1e-5 * std::fabs(ref) + 1e-3)
+                        << isa_name(isa) << (at_load ? " packed at load" : " packed on the fly") << " token " << t << " row " << r;
+                }
+            }
+        }
+    }
+}
+
 TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
 #if !defined(__x86_64__)
     GTEST_SKIP() << "the SIMD packer is x86-64 only";
@@ -177,7 +227,7 @@ TEST(PackedMatmul, SizesAreTheFilesOwn) {
 }
 
 TEST(PackedMatmul, OtherPathsDoNotPack) {
-    EXPECT_FALSE(packable(GgmlType::Q8_0, Isa::Avx2));  // unsigned bytes overflow vpmaddubsw's i16 sums
+    EXPECT_TRUE(packable(GgmlType::Q8_0, Isa::Avx2));
     EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Scalar));
     EXPECT_FALSE(packable(GgmlType::Q5_K, active_isa()));
 }
@@ -216,7 +266,7 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
     for (const auto& [name, type] : models) {
         const std::string path = test::fixture(name);
         EDGESEEK_REQUIRE_FIXTURE(path);
-        if (!packable(type)) continue;  // Q8_0 on the AVX2 path
+        if (!packable(type)) continue;  // a path without tiles for this type
         LoadOptions plain_opts;
         plain_opts.repack = false;
         auto packed = Model::load(path);
