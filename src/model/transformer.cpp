@@ -93,25 +93,24 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             }
         }
 
-        // Causal attention costs grow with the position: tokens are handed out one at a time
-        // from a shared counter, latest first, so both threads finish together (a plain split
-        // gave one thread three quarters of the work at 512 tokens).
-        // Query heads kvh * group .. kvh * group + group - 1 share KV head kvh: one call each,
-        // so the group reads the cached keys and values once.
+        // Causal attention costs grow with the position: work items, (token, KV head), are
+        // handed out one at a time from a shared counter, latest token first, so both threads
+        // finish together (a plain split gave one thread three quarters of the work at 512
+        // tokens), and a single decoded token's heads are shared out too (as one item per
+        // token, one thread read the whole cache while the other waited). Query heads
+        // kvh * group .. kvh * group + group - 1 share KV head kvh: one call each, so the group
+        // reads the cached keys and values once.
         const AttendGroupFn attend_heads = attend_heads_kernel();
-        std::atomic<int64_t> next_token{0};
+        std::atomic<int64_t> next_item{0};
         pool.parallel_for(pool.size(), [&](int64_t, int64_t, int thread) {
             float* scores = &s.scores[static_cast<size_t>(thread * group * cache.n_ctx())];
-            for (int64_t i = next_token.fetch_add(1, std::memory_order_relaxed); i < n;
-                 i = next_token.fetch_add(1, std::memory_order_relaxed)) {
-                const int64_t t = n - 1 - i;
+            for (int64_t i = next_item.fetch_add(1, std::memory_order_relaxed); i < n * HKV;
+                 i = next_item.fetch_add(1, std::memory_order_relaxed)) {
+                const int64_t t = n - 1 - i / HKV, kvh = i % HKV;
                 const BatchToken& bt = batch[static_cast<size_t>(t)];
-                for (int64_t kvh = 0; kvh < HKV; ++kvh) {
-                    const int64_t h0 = kvh * group;
-                    attend_heads(&s.q[t * q_dim + h0 * D], group, cache.k(l, bt.seq, 0) + kvh * D,
-                                 cache.v(l, bt.seq, 0) + kvh * D, kv_dim, bt.pos + 1, D, scale, scores,
-                                 &s.attn[t * q_dim + h0 * D]);
-                }
+                const int64_t h0 = kvh * group;
+                attend_heads(&s.q[t * q_dim + h0 * D], group, cache.k(l, bt.seq, 0) + kvh * D, cache.v(l, bt.seq, 0) + kvh * D,
+                             kv_dim, bt.pos + 1, D, scale, scores, &s.attn[t * q_dim + h0 * D]);
             }
         });
 
