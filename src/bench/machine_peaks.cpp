@@ -72,12 +72,14 @@ double measure_compute(ThreadPool& pool, Loop loop) {
 // (2: sixteen multiply chains instead of eight, which had measured the latency).
 constexpr int kPeakMethod = 2;  // also: AVX2 loops (the AVX2 path had been measured with the scalar ones)
 
+// One file per path and thread count: a run forced onto another path (EDGESEEK_ISA) measures
+// its own peaks and leaves the others' in place.
 std::string cache_path(int threads) {
     std::string dir;
     if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = std::string(x) + "/edgeseek";
     else if (const char* h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/edgeseek";
     else dir = "/tmp/edgeseek";
-    return dir + "/machine-t" + std::to_string(threads) + ".json";
+    return dir + "/machine-" + isa_name(active_isa()) + "-t" + std::to_string(threads) + ".json";
 }
 
 }  // namespace

@@ -31,10 +31,11 @@ private:
     bool had_ = false;
 };
 
-TEST(MachinePeaks, CacheFromAnOlderLoopIsMeasuredAgainAndOneFromThisLoopIsKept) {
+TEST(MachinePeaks, CacheFromAnOlderLoopIsMeasuredAgainAndOneFromThisLoopIsKeptPerPath) {
     const test::TempDir dir;
     const ScopedCacheHome home(dir.path());
-    const std::filesystem::path file = std::filesystem::path(dir.path()) / "edgeseek" / "machine-t1.json";
+    const std::filesystem::path file =
+        std::filesystem::path(dir.path()) / "edgeseek" / (std::string("machine-") + isa_name(active_isa()) + "-t1.json");
     std::filesystem::create_directories(file.parent_path());
     {
         std::ofstream out(file);
@@ -55,6 +56,18 @@ TEST(MachinePeaks, CacheFromAnOlderLoopIsMeasuredAgainAndOneFromThisLoopIsKept) 
         std::ofstream out(file);
         out << k.dump();
     }
+    EXPECT_EQ(MachinePeaks::cached(1).int8_gops, 12345.0);
+    // Another path (EDGESEEK_ISA) measures and keeps its own figures without touching these.
+    const Isa start = active_isa();
+    if (start == Isa::Scalar) return;
+    struct Restore {
+        Isa isa;
+        ~Restore() { set_active_isa(isa); }
+    } restore{start};
+    set_active_isa(Isa::Scalar);
+    EXPECT_NE(MachinePeaks::cached(1).int8_gops, 12345.0);
+    EXPECT_TRUE(std::filesystem::exists(file.parent_path() / "machine-scalar-t1.json"));
+    set_active_isa(start);
     EXPECT_EQ(MachinePeaks::cached(1).int8_gops, 12345.0);
 }
 
