@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "kernels/packed.h"
+#include "kernels/packed_gemm.h"
 #include "quant/blocks.h"
 
 namespace edgeseek {
@@ -292,42 +293,14 @@ struct Q6_KKernel {
     }
 };
 
-template <typename K, bool Stream, int... R>
-void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, const uint8_t* grp, const PackedActs& a,
-               int64_t t0, float* y, int64_t ldy, int64_t nr) {
-    ((left == R + 1 ? K::template tile<R + 1, Stream>(cols, grp, a, t0, y, ldy, nr) : void()), ...);
-}
-
-// Groups [g0, g1) x all tokens; a group's first tile streams its weights from memory.
-template <typename K>
-void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
-          int64_t n_tokens, float* y, int64_t ldy) {
-    const size_t gbytes = packed_group_bytes(K::kType, cols);
-    constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
-    for (int64_t g = g0; g < g1; ++g) {
-        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
-        const int64_t r0 = g * kPackRows;
-        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
-        float* yg = y + r0;
-        if (n_tokens < K::kTile) {
-            last_tile<K, true>(n_tokens, kShorter, cols, grp, a, 0, yg, ldy, nr);
-            continue;
-        }
-        K::template tile<K::kTile, true>(cols, grp, a, 0, yg, ldy, nr);
-        int64_t t = K::kTile;
-        for (; t + K::kTile <= n_tokens; t += K::kTile) K::template tile<K::kTile, false>(cols, grp, a, t, yg, ldy, nr);
-        last_tile<K, false>(n_tokens - t, kShorter, cols, grp, a, t, yg, ldy, nr);
-    }
-}
-
 }  // namespace
 
 PackedGemmFn packed_gemm_avx2(GgmlType t) {
     switch (t) {
-        case GgmlType::Q4_0: return gemm<Q4_0Kernel>;
-        case GgmlType::Q8_0: return gemm<Q8_0Kernel>;
-        case GgmlType::Q4_K: return gemm<Q4_KKernel>;
-        case GgmlType::Q6_K: return gemm<Q6_KKernel>;
+        case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
+        case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
+        case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
+        case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         default: return nullptr;
     }
 }

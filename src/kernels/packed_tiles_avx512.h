@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "kernels/packed.h"
+#include "kernels/packed_gemm.h"
 #include "kernels/simd.h"
 #include "quant/blocks.h"
 
@@ -281,79 +282,51 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 }
 
 
+// The lanes of a group's nr (1..16) rows.
+inline __mmask16 rows_mask(int64_t nr) { return static_cast<__mmask16>((1u << nr) - 1u); }
+
 // Each packed type's kernel: its tile over one group x T tokens and the tile width that fits
 // its accumulators in the 32 vector registers.
 struct Q4_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q4_0;
     static constexpr int kTile = 8;
     template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q4_0_q8_0<Q4, T, Stream>(cols, grp, a, t0, y, ldy, m);
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_0_q8_0<Q4, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kTile = 8;
     template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q4_0_q8_0<Q8, T, Stream>(cols, grp, a, t0, y, ldy, m);
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_0_q8_0<Q8, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 struct Q4_KKernel {
     static constexpr GgmlType kType = GgmlType::Q4_K;
     static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
     template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q4_k<T, Stream>(cols, grp, a, t0, y, ldy, m);
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_k<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 struct Q6_KKernel {
     static constexpr GgmlType kType = GgmlType::Q6_K;
     static constexpr int kTile = 12;  // 2 accumulators per token
     template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-        tile_q6_k<T, Stream>(cols, grp, a, t0, y, ldy, m);
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q6_k<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
-
-// The last tokens, fewer than a tile: one call of the tile for exactly that many.
-template <typename K, bool Stream, int... R>
-void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, const uint8_t* grp, const PackedActs& a,
-               int64_t t0, float* y, int64_t ldy, __mmask16 m) {
-    ((left == R + 1 ? K::template tile<R + 1, Stream>(cols, grp, a, t0, y, ldy, m) : void()), ...);
-}
-
-template <typename K>
-void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
-          int64_t n_tokens, float* y, int64_t ldy) {
-    const size_t gbytes = packed_group_bytes(K::kType, cols);
-    for (int64_t g = g0; g < g1; ++g) {
-        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
-        const int64_t r0 = g * kPackRows;
-        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
-        const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1u);
-        float* yg = y + r0;
-        constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
-        // The group's first tile streams its weights from memory and prefetches ahead (into
-        // the next group, next in memory); later tiles find them in the L1/L2.
-        if (n_tokens < K::kTile) {
-            last_tile<K, true>(n_tokens, kShorter, cols, grp, a, 0, yg, ldy, mask);
-            continue;
-        }
-        K::template tile<K::kTile, true>(cols, grp, a, 0, yg, ldy, mask);
-        int64_t t = K::kTile;
-        for (; t + K::kTile <= n_tokens; t += K::kTile) K::template tile<K::kTile, false>(cols, grp, a, t, yg, ldy, mask);
-        last_tile<K, false>(n_tokens - t, kShorter, cols, grp, a, t, yg, ldy, mask);
-    }
-}
 
 // The kernel for packed weight type t, or nullptr.
 PackedGemmFn select_packed_gemm(GgmlType t) {
     switch (t) {
-        case GgmlType::Q4_0: return gemm<Q4_0Kernel>;
-        case GgmlType::Q8_0: return gemm<Q8_0Kernel>;
-        case GgmlType::Q4_K: return gemm<Q4_KKernel>;
-        case GgmlType::Q6_K: return gemm<Q6_KKernel>;
+        case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
+        case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
+        case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
+        case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         default: return nullptr;
     }
 }
