@@ -134,8 +134,10 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                                                                    kTileMultiple * kTileMultiple);
     const int64_t n_tchunks = (n_tokens + max_chunk - 1) / max_chunk;
     const int64_t tchunk = ((n_tokens + n_tchunks - 1) / n_tchunks + kTileMultiple - 1) / kTileMultiple * kTileMultiple;
-    // Work items: (matrix, token chunk, piece of groups); about eight pieces per thread and
-    // matrix, taken from a shared counter.
+    // Work items: (matrix, token chunk, piece of groups), about eight pieces per thread and
+    // matrix, shared out by WorkSplit: each thread reads its own stretch of the weights in
+    // memory order (decode, 1.5B Q4_0 shape: k/v-sized matrices 16.4 -> 20.1 GB/s) and takes
+    // pieces from the other's end when it is done.
     const int threads = pool.size();
     struct Piece {
         int64_t groups, gpiece, n_gpieces, first_item;
@@ -149,11 +151,10 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
         pieces[m] = {groups, gpiece, n_gp, items};
         items += n_tchunks * n_gp;
     }
-    std::atomic<int64_t> next{0};
-    pool.parallel_for(threads, [&](int64_t, int64_t, int) {
-        int m = 0;
-        for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < items;
-             i = next.fetch_add(1, std::memory_order_relaxed)) {
+    WorkSplit split(items, threads);
+    pool.parallel_for(threads, [&](int64_t, int64_t, int thread) {
+        for (int64_t i = split.next(thread); i >= 0; i = split.next(thread)) {
+            int m = 0;
             while (m + 1 < count && i >= pieces[m + 1].first_item) ++m;
             const Piece& pc = pieces[m];
             const TensorView& W = *Ws[m];
@@ -220,9 +221,9 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
     // Prompt batches of the packable types went to the packed tiles above (weights packed as
     // they are read); here: single tokens, types without packed tiles, CPU paths without them.
     // Rows split across threads; for a batch, each weight row is read once and dotted with
-    // every activation row while it is hot in cache. Threads take chunks of rows from a shared
-    // counter rather than one fixed half each, so a thread slowed by something else on the
-    // machine does not hold the other one up at the end of every matmul.
+    // every activation row while it is hot in cache. Threads take chunks of rows (WorkSplit:
+    // their own stretch first, then the other's end) rather than one fixed half each, so a
+    // thread slowed by something else on the machine does not hold the other one up.
     // Software prefetch: decode is bound by how fast weight bytes arrive; ask for the bytes
     // kPrefetchAhead ahead of the rows being dotted (rows are contiguous, so this runs across
     // row ends too). Measured on the 1.5B shape: +10% tg over the hardware prefetcher alone.
@@ -263,10 +264,9 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
     // About eight chunks per thread, a multiple of 4 rows, at least 16.
     const int64_t chunk = std::max<int64_t>(16, (rows / (8 * threads) + 3) / 4 * 4);
     const int64_t n_chunks = (rows + chunk - 1) / chunk;
-    std::atomic<int64_t> next{0};
-    pool.parallel_for(threads, [&](int64_t, int64_t, int) {
-        for (int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < n_chunks;
-             c = next.fetch_add(1, std::memory_order_relaxed)) {
+    WorkSplit split(n_chunks, threads);
+    pool.parallel_for(threads, [&](int64_t, int64_t, int thread) {
+        for (int64_t c = split.next(thread); c >= 0; c = split.next(thread)) {
             run_rows(c * chunk, std::min(rows, (c + 1) * chunk));
         }
     });
@@ -274,8 +274,8 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
 
 void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> products, const float* X, int64_t n_tokens,
                  ThreadPool& pool) {
-    // One shared pass when every matrix is packed, of one type and width (the items are
-    // claimed in order, so a thread that moved to the next matrix never goes back).
+    // One shared pass when every matrix is packed (or packable on the fly), of one type and
+    // width.
     const TensorView* ws[kMaxShared];
     float* ys[kMaxShared];
     int count = 0;

@@ -1,6 +1,7 @@
 #include "kernels/thread_pool.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace edgeseek {
 
@@ -78,6 +79,48 @@ void ThreadPool::worker(int index) {
         run_chunk(*job_, job_n_, index, n_threads_);
         pending_.fetch_sub(1, std::memory_order_release);
     }
+}
+
+}  // namespace edgeseek
+
+namespace edgeseek {
+
+namespace {
+constexpr uint64_t pack_range(uint64_t front, uint64_t back) { return front | (back << 32); }
+}  // namespace
+
+WorkSplit::WorkSplit(int64_t n, int threads) : threads_(std::max(1, threads)) {
+    if (n < 0 || n >= (int64_t{1} << 31)) throw std::length_error("WorkSplit: item count out of range");
+    if (threads_ > kInline) heap_ = std::make_unique<Range[]>(static_cast<size_t>(threads_));
+    ranges_ = heap_ ? heap_.get() : inline_;
+    for (int i = 0; i < threads_; ++i) {
+        const uint64_t begin = static_cast<uint64_t>(n * i / threads_), end = static_cast<uint64_t>(n * (i + 1) / threads_);
+        ranges_[i].front_back.store(pack_range(begin, end), std::memory_order_relaxed);
+    }
+}
+
+int64_t WorkSplit::next(int thread) {
+    // Own range first, from its front.
+    std::atomic<uint64_t>& own = ranges_[thread].front_back;
+    for (uint64_t v = own.load(std::memory_order_relaxed);;) {
+        const uint64_t front = v & 0xffffffffu, back = v >> 32;
+        if (front >= back) break;
+        if (own.compare_exchange_weak(v, pack_range(front + 1, back), std::memory_order_relaxed)) {
+            return static_cast<int64_t>(front);
+        }
+    }
+    // Then the others', from their backs, so an owner keeps reading forward.
+    for (int k = 1; k < threads_; ++k) {
+        std::atomic<uint64_t>& other = ranges_[(thread + k) % threads_].front_back;
+        for (uint64_t v = other.load(std::memory_order_relaxed);;) {
+            const uint64_t front = v & 0xffffffffu, back = v >> 32;
+            if (front >= back) break;
+            if (other.compare_exchange_weak(v, pack_range(front, back - 1), std::memory_order_relaxed)) {
+                return static_cast<int64_t>(back - 1);
+            }
+        }
+    }
+    return -1;
 }
 
 }  // namespace edgeseek

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,6 +37,31 @@ private:
     std::atomic<bool> stop_{false};
     const RangeFn* job_ = nullptr;
     int64_t job_n_ = 0;
+};
+
+// Items [0, n) shared out among a pool's threads: each thread owns one contiguous range and
+// claims it front to back, then takes items from the back ends of the other threads' ranges.
+// Streaming kernels want this over one shared counter: with the items interleaved between the
+// threads, each thread's prefetches ran ahead into the items the other one was reading (a
+// 256 x 1536 Q4_0 matrix, one token, two threads: 16.4 GB/s interleaved, 20.1 in two halves),
+// while the stealing at the end still evens out a thread slowed by something else.
+class WorkSplit {
+public:
+    WorkSplit(int64_t n, int threads);
+    // The next item for `thread` (0 .. threads - 1), or -1 when none is left.
+    int64_t next(int thread);
+
+private:
+    // One range: front (next item to claim) in the low 32 bits, back (one past the last
+    // unclaimed) in the high 32 bits, so owner and thief claim with one compare-and-swap.
+    struct alignas(64) Range {
+        std::atomic<uint64_t> front_back{0};
+    };
+    static constexpr int kInline = 8;
+    int threads_;
+    Range inline_[kInline];
+    std::unique_ptr<Range[]> heap_;
+    Range* ranges_;
 };
 
 }  // namespace edgeseek

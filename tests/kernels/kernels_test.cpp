@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
@@ -27,6 +28,44 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
                 });
             }
             for (auto& h : hits) EXPECT_EQ(h.load(), 3) << "threads " << threads << " n " << n;
+        }
+    }
+}
+
+TEST(WorkSplit, AThreadReadsItsOwnStretchForwardThenTakesTheOthersFromTheBack) {
+    // Thread 1 of 2 never claims: thread 0 gets its half in order, then the rest from the end.
+    WorkSplit split(7, 2);
+    std::vector<int64_t> order;
+    for (int64_t i = split.next(0); i >= 0; i = split.next(0)) order.push_back(i);
+    EXPECT_EQ(order, (std::vector<int64_t>{0, 1, 2, 6, 5, 4, 3}));
+    EXPECT_EQ(split.next(1), -1);
+    // Thread 2 of 3 starts at its own third.
+    WorkSplit thirds(9, 3);
+    EXPECT_EQ(thirds.next(2), 6);
+    EXPECT_EQ(thirds.next(0), 0);
+    EXPECT_EQ(thirds.next(1), 3);
+    // More threads than items: thread 5 owns item 0 and thread 11 item 1; thread 0, whose
+    // range is empty, takes them in that order.
+    WorkSplit few(2, 12);
+    EXPECT_EQ(few.next(0), 0);
+    EXPECT_EQ(few.next(0), 1);
+    EXPECT_EQ(few.next(0), -1);
+    EXPECT_EQ(few.next(11), -1);
+}
+
+TEST(WorkSplit, EveryItemIsClaimedExactlyOnceUnderContention) {
+    for (int threads : {2, 3, 9}) {
+        for (int64_t n : {0, 1, 5, 1000, 100000}) {
+            WorkSplit split(n, threads);
+            std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+            std::vector<std::thread> ts;
+            for (int t = 0; t < threads; ++t) {
+                ts.emplace_back([&, t] {
+                    for (int64_t i = split.next(t); i >= 0; i = split.next(t)) hits[static_cast<size_t>(i)]++;
+                });
+            }
+            for (auto& t : ts) t.join();
+            for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "item " << i << " n " << n;
         }
     }
 }
