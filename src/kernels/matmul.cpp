@@ -134,57 +134,57 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                                                                    kTileMultiple * kTileMultiple);
     const int64_t n_tchunks = (n_tokens + max_chunk - 1) / max_chunk;
     const int64_t tchunk = ((n_tokens + n_tchunks - 1) / n_tchunks + kTileMultiple - 1) / kTileMultiple * kTileMultiple;
-    // Work items: (matrix, token chunk, piece of groups), about eight pieces per thread and
-    // matrix, shared out by WorkSplit: each thread reads its own stretch of the weights in
-    // memory order (decode, 1.5B Q4_0 shape: k/v-sized matrices 16.4 -> 20.1 GB/s) and takes
-    // pieces from the other's end when it is done.
-    const int threads = pool.size();
-    struct Piece {
-        int64_t groups, gpiece, n_gpieces, first_item;
+    // Work items: (matrix, token chunk, group of 16 rows), shared out by WorkSplit: each thread
+    // reads its own stretch of the weights in memory order and takes what is left at the other
+    // one's end when it is done, in runs that shrink to one group, so neither waits long for
+    // the other at the end (decode, 1.5B shape: k/v-sized matrices 16.4 -> 20.1 GB/s).
+    struct Matrix {
+        int64_t groups, first_item;
     };
-    Piece pieces[kMaxShared];
+    Matrix mats[kMaxShared];
     int64_t items = 0;
     for (int m = 0; m < count; ++m) {
         const int64_t groups = (Ws[m]->rows + kPackRows - 1) / kPackRows;
-        const int64_t gpiece = std::max<int64_t>(1, groups / (8 * threads));
-        const int64_t n_gp = (groups + gpiece - 1) / gpiece;
-        pieces[m] = {groups, gpiece, n_gp, items};
-        items += n_tchunks * n_gp;
+        mats[m] = {groups, items};
+        items += n_tchunks * groups;
     }
-    WorkSplit split(items, threads);
-    pool.parallel_for(threads, [&](int64_t, int64_t, int thread) {
-        for (int64_t i = split.next(thread); i >= 0; i = split.next(thread)) {
-            int m = 0;
-            while (m + 1 < count && i >= pieces[m + 1].first_item) ++m;
-            const Piece& pc = pieces[m];
-            const TensorView& W = *Ws[m];
-            const int64_t j = i - pc.first_item;
-            const int64_t tc = j / pc.n_gpieces, gp = j % pc.n_gpieces;
-            const int64_t t0 = tc * tchunk;
-            PackedActs a;
-            a.act_row = act_row;
-            a.q8 = act_data + static_cast<size_t>(t0) * act_row;
-            a.stride = n_tokens;
-            a.d = d_data + t0;
-            a.init = q6 || !k_quant ? init_data + t0 : nullptr;
-            a.sums = k_quant ? sums_data + t0 : nullptr;
-            const int64_t g0 = gp * pc.gpiece, g1 = std::min(pc.groups, (gp + 1) * pc.gpiece);
-            const int64_t nt = std::min(tchunk, n_tokens - t0);
-            float* y = Ys[m] + t0 * W.rows;
-            if (W.packed) {
-                gemm(cols, W.packed, W.rows, g0, g1, a, nt, y, W.rows);
-                continue;
-            }
-            // Mapped weights: each group packed as its tiles are about to read it (a partial
-            // last group gets zeroed padding rows, as the load-time copy has).
-            const size_t gbytes = packed_group_bytes(W.type, cols);
-            uint8_t* buf = group_buffer(gbytes);
-            const auto* src = static_cast<const uint8_t*>(W.data);
-            for (int64_t g = g0; g < g1; ++g) {
-                const int64_t r0 = g * kPackRows, left = W.rows - r0;
-                if (left < kPackRows) std::memset(buf, 0, gbytes);
-                pack_groups(W.type, src + static_cast<size_t>(r0) * W.row_bytes(), left, cols, 0, 1, buf);
-                gemm(cols, buf, left, 0, 1, a, nt, y + r0, W.rows);
+    WorkSplit split(items, pool.size());
+    pool.parallel_for(pool.size(), [&](int64_t, int64_t, int thread) {
+        for (WorkSplit::Run run = split.next(thread); !run.empty(); run = split.next(thread)) {
+            for (int64_t i = run.begin; i < run.end;) {
+                // The stretch of the run within one matrix and token chunk: groups g0 .. g1 - 1.
+                int m = 0;
+                while (m + 1 < count && i >= mats[m + 1].first_item) ++m;
+                const TensorView& W = *Ws[m];
+                const int64_t j = i - mats[m].first_item;
+                const int64_t tc = j / mats[m].groups, g0 = j % mats[m].groups;
+                const int64_t g1 = std::min(mats[m].groups, g0 + (run.end - i));
+                i += g1 - g0;
+                const int64_t t0 = tc * tchunk;
+                PackedActs a;
+                a.act_row = act_row;
+                a.q8 = act_data + static_cast<size_t>(t0) * act_row;
+                a.stride = n_tokens;
+                a.d = d_data + t0;
+                a.init = q6 || !k_quant ? init_data + t0 : nullptr;
+                a.sums = k_quant ? sums_data + t0 : nullptr;
+                const int64_t nt = std::min(tchunk, n_tokens - t0);
+                float* y = Ys[m] + t0 * W.rows;
+                if (W.packed) {
+                    gemm(cols, W.packed, W.rows, g0, g1, a, nt, y, W.rows);
+                    continue;
+                }
+                // Mapped weights: each group packed as its tiles are about to read it (a partial
+                // last group gets zeroed padding rows, as the load-time copy has).
+                const size_t gbytes = packed_group_bytes(W.type, cols);
+                uint8_t* buf = group_buffer(gbytes);
+                const auto* src = static_cast<const uint8_t*>(W.data);
+                for (int64_t g = g0; g < g1; ++g) {
+                    const int64_t r0 = g * kPackRows, left = W.rows - r0;
+                    if (left < kPackRows) std::memset(buf, 0, gbytes);
+                    pack_groups(W.type, src + static_cast<size_t>(r0) * W.row_bytes(), left, cols, 0, 1, buf);
+                    gemm(cols, buf, left, 0, 1, a, nt, y + r0, W.rows);
+                }
             }
         }
     });
@@ -261,13 +261,12 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
         run_rows(0, rows);
         return;
     }
-    // About eight chunks per thread, a multiple of 4 rows, at least 16.
-    const int64_t chunk = std::max<int64_t>(16, (rows / (8 * threads) + 3) / 4 * 4);
-    const int64_t n_chunks = (rows + chunk - 1) / chunk;
-    WorkSplit split(n_chunks, threads);
+    // Chunks of 16 rows (a multiple of dot4's 4), shared out by WorkSplit as in matmul_packed.
+    constexpr int64_t kChunk = 16;
+    WorkSplit split((rows + kChunk - 1) / kChunk, threads);
     pool.parallel_for(threads, [&](int64_t, int64_t, int thread) {
-        for (int64_t c = split.next(thread); c >= 0; c = split.next(thread)) {
-            run_rows(c * chunk, std::min(rows, (c + 1) * chunk));
+        for (WorkSplit::Run run = split.next(thread); !run.empty(); run = split.next(thread)) {
+            run_rows(run.begin * kChunk, std::min(rows, run.end * kChunk));
         }
     });
 }

@@ -99,28 +99,23 @@ WorkSplit::WorkSplit(int64_t n, int threads) : threads_(std::max(1, threads)) {
     }
 }
 
-int64_t WorkSplit::next(int thread) {
-    // Own range first, from its front.
-    std::atomic<uint64_t>& own = ranges_[thread].front_back;
-    for (uint64_t v = own.load(std::memory_order_relaxed);;) {
-        const uint64_t front = v & 0xffffffffu, back = v >> 32;
-        if (front >= back) break;
-        if (own.compare_exchange_weak(v, pack_range(front + 1, back), std::memory_order_relaxed)) {
-            return static_cast<int64_t>(front);
-        }
-    }
-    // Then the others', from their backs, so an owner keeps reading forward.
-    for (int k = 1; k < threads_; ++k) {
-        std::atomic<uint64_t>& other = ranges_[(thread + k) % threads_].front_back;
-        for (uint64_t v = other.load(std::memory_order_relaxed);;) {
+WorkSplit::Run WorkSplit::next(int thread) {
+    // Own range first, from its front; then the others', from their backs, so that an owner
+    // keeps reading forward through memory.
+    for (int k = 0; k < threads_; ++k) {
+        std::atomic<uint64_t>& range = ranges_[(thread + k) % threads_].front_back;
+        for (uint64_t v = range.load(std::memory_order_relaxed);;) {
             const uint64_t front = v & 0xffffffffu, back = v >> 32;
             if (front >= back) break;
-            if (other.compare_exchange_weak(v, pack_range(front, back - 1), std::memory_order_relaxed)) {
-                return static_cast<int64_t>(back - 1);
+            const uint64_t take = std::max<uint64_t>(1, (back - front) / 4);
+            const uint64_t claimed = k == 0 ? pack_range(front + take, back) : pack_range(front, back - take);
+            if (range.compare_exchange_weak(v, claimed, std::memory_order_relaxed)) {
+                if (k == 0) return {static_cast<int64_t>(front), static_cast<int64_t>(front + take)};
+                return {static_cast<int64_t>(back - take), static_cast<int64_t>(back)};
             }
         }
     }
-    return -1;
+    return {};
 }
 
 }  // namespace edgeseek

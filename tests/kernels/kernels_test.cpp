@@ -33,24 +33,31 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
 }
 
 TEST(WorkSplit, AThreadReadsItsOwnStretchForwardThenTakesTheOthersFromTheBack) {
-    // Thread 1 of 2 never claims: thread 0 gets its half in order, then the rest from the end.
-    WorkSplit split(7, 2);
-    std::vector<int64_t> order;
-    for (int64_t i = split.next(0); i >= 0; i = split.next(0)) order.push_back(i);
-    EXPECT_EQ(order, (std::vector<int64_t>{0, 1, 2, 6, 5, 4, 3}));
-    EXPECT_EQ(split.next(1), -1);
+    using Run = std::pair<int64_t, int64_t>;
+    auto runs_of = [](WorkSplit& split, int thread) {
+        std::vector<Run> runs;
+        for (WorkSplit::Run r = split.next(thread); !r.empty(); r = split.next(thread)) runs.emplace_back(r.begin, r.end);
+        return runs;
+    };
+    // Thread 1 of 2 never claims: thread 0 takes its half front to back in runs of a quarter of
+    // what is left (at least 1), then the other half from its back end.
+    WorkSplit split(40, 2);
+    // (20 left: 5; 15: 3; 12: 3; 9: 2; then ones.)
+    EXPECT_EQ(runs_of(split, 0), (std::vector<Run>{{0, 5}, {5, 8}, {8, 11}, {11, 13}, {13, 14}, {14, 15}, {15, 16},
+                                                   {16, 17}, {17, 18}, {18, 19}, {19, 20}, {35, 40}, {32, 35},
+                                                   {29, 32}, {27, 29}, {26, 27}, {25, 26}, {24, 25}, {23, 24},
+                                                   {22, 23}, {21, 22}, {20, 21}}));
+    EXPECT_TRUE(split.next(1).empty());
     // Thread 2 of 3 starts at its own third.
     WorkSplit thirds(9, 3);
-    EXPECT_EQ(thirds.next(2), 6);
-    EXPECT_EQ(thirds.next(0), 0);
-    EXPECT_EQ(thirds.next(1), 3);
+    EXPECT_EQ(thirds.next(2).begin, 6);
+    EXPECT_EQ(thirds.next(0).begin, 0);
+    EXPECT_EQ(thirds.next(1).begin, 3);
     // More threads than items: thread 5 owns item 0 and thread 11 item 1; thread 0, whose
     // range is empty, takes them in that order.
     WorkSplit few(2, 12);
-    EXPECT_EQ(few.next(0), 0);
-    EXPECT_EQ(few.next(0), 1);
-    EXPECT_EQ(few.next(0), -1);
-    EXPECT_EQ(few.next(11), -1);
+    EXPECT_EQ(runs_of(few, 0), (std::vector<Run>{{0, 1}, {1, 2}}));
+    EXPECT_TRUE(few.next(11).empty());
 }
 
 TEST(WorkSplit, EveryItemIsClaimedExactlyOnceUnderContention) {
@@ -61,7 +68,9 @@ TEST(WorkSplit, EveryItemIsClaimedExactlyOnceUnderContention) {
             std::vector<std::thread> ts;
             for (int t = 0; t < threads; ++t) {
                 ts.emplace_back([&, t] {
-                    for (int64_t i = split.next(t); i >= 0; i = split.next(t)) hits[static_cast<size_t>(i)]++;
+                    for (WorkSplit::Run r = split.next(t); !r.empty(); r = split.next(t)) {
+                        for (int64_t i = r.begin; i < r.end; ++i) hits[static_cast<size_t>(i)]++;
+                    }
                 });
             }
             for (auto& t : ts) t.join();
