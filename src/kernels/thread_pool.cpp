@@ -81,10 +81,6 @@ void ThreadPool::worker(int index) {
     }
 }
 
-}  // namespace edgeseek
-
-namespace edgeseek {
-
 namespace {
 constexpr uint64_t pack_range(uint64_t front, uint64_t back) { return front | (back << 32); }
 }  // namespace
