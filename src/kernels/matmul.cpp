@@ -84,26 +84,33 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     const FromFloatFn quantize = quantize_act_kernel(act_type);
     const int64_t cols = W0.cols, nb = cols / 32;
     const size_t act_row = row_size(act_type, cols);
-    thread_local std::vector<uint8_t> act;
+    const bool k_quant = act_type == GgmlType::Q8_K, q6 = W0.type == GgmlType::Q6_K;
+    const int64_t kblock = k_quant ? 256 : 32;  // values per entry of PackedActs::q
+    const int64_t blocks = cols / kblock, panels = (n_tokens + kActPanel - 1) / kActPanel;
+    thread_local std::vector<int8_t> act;
     thread_local std::vector<float> act_d, act_sums;
     thread_local std::vector<int32_t> act_init;
-    act.resize(act_row * static_cast<size_t>(n_tokens));
+    act.resize(static_cast<size_t>(cols * panels * kActPanel));
     act_d.resize(static_cast<size_t>(nb * n_tokens));
-    const bool k_quant = act_type == GgmlType::Q8_K, q6 = W0.type == GgmlType::Q6_K;
     if (k_quant) act_sums.resize(static_cast<size_t>(nb * n_tokens));
     act_init.resize(static_cast<size_t>(2 * nb * n_tokens));  // Q8_0: nb per token, Q6_K: 16 per 256 values
     const int bias = packed_bias(W0.type);
-    uint8_t* act_data = act.data();
+    int8_t* q_data = act.data();
     float* d_data = act_d.data();
     float* sums_data = act_sums.data();
     int32_t* init_data = act_init.data();
+    // Each token's row of blocks from the quantizer, taken apart into the panels.
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
+        thread_local std::vector<uint8_t> row;
+        row.resize(act_row);
         for (int64_t t = b; t < e; ++t) {
-            quantize(X + t * cols, act_data + t * act_row, cols);
+            quantize(X + t * cols, row.data(), cols);
+            int8_t* qt = q_data + ((t / kActPanel) * blocks * kActPanel + t % kActPanel) * kblock;
             if (k_quant) {
-                const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(act_data + t * act_row);
+                const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(row.data());
                 const int64_t nsb = cols / 256;
                 for (int64_t s = 0; s < nsb; ++s) {
+                    std::memcpy(qt + s * kActPanel * kblock, blk[s].qs, 256);
                     d_data[s * n_tokens + t] = blk[s].d;
                     for (int j = 0; j < 8; ++j) {
                         sums_data[(s * 8 + j) * n_tokens + t] = static_cast<float>(blk[s].bsums[2 * j] + blk[s].bsums[2 * j + 1]);
@@ -114,10 +121,11 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 }
                 continue;
             }
-            const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(act_data + t * act_row);
+            const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(row.data());
             for (int64_t i = 0; i < nb; ++i) {
                 int32_t sum = 0;
                 for (int k = 0; k < 32; ++k) sum += blk[i].qs[k];
+                std::memcpy(qt + i * kActPanel * kblock, blk[i].qs, 32);
                 d_data[i * n_tokens + t] = fp16_to_fp32(blk[i].d);
                 init_data[i * n_tokens + t] = -bias * sum;
             }
@@ -128,7 +136,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     // so chunks are as large as that allows, of equal size, in whole tiles (24: every tile
     // width). A 256 KiB budget had cut the 7B shape's 18944-wide ffn_down into 8-token chunks:
     // its weights were streamed 16 times for a 128-token prompt.
-    constexpr int64_t kTileMultiple = 24;
+    constexpr int64_t kTileMultiple = kActPanel;
     const int64_t max_chunk = std::max<int64_t>(kTileMultiple, static_cast<int64_t>(act_budget_bytes() / act_row) /
                                                                    kTileMultiple * kTileMultiple);
     const int64_t n_tchunks = (n_tokens + max_chunk - 1) / max_chunk;
@@ -161,8 +169,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 i += g1 - g0;
                 const int64_t t0 = tc * tchunk;
                 PackedActs a;
-                a.act_row = act_row;
-                a.q8 = act_data + static_cast<size_t>(t0) * act_row;
+                a.q = q_data + (t0 / kActPanel) * blocks * kActPanel * kblock;
+                a.blocks = blocks;
                 a.stride = n_tokens;
                 a.d = d_data + t0;
                 a.init = q6 || !k_quant ? init_data + t0 : nullptr;

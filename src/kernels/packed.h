@@ -63,21 +63,31 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
 bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1,
                         uint8_t* dst);
 
-// Activations as the packed kernels read them: rows of the weight type's partner blocks
-// (Q8_0, or Q8_K for Q4_K) from the type's own quantizer, plus tables with one column per
-// token (entry [i * stride + t]), so a tile's tokens sit side by side and it addresses them
-// from one pointer (per-token pointers had spilled from the 15 general registers):
+// Activations as the packed kernels read them: the quants of the weight type's partner blocks
+// (Q8_0, or Q8_K for Q4_K/Q6_K) from the type's own quantizer, and tables with one column per
+// token (entry [i * stride + t]), so a tile's tokens sit side by side and it addresses them all
+// from one pointer per block (per-token pointers had spilled from the 15 general registers):
+//   q: panels of kActPanel tokens, in each block-major: block i (kBlock = 32 values for
+//      Q8_0, 256 for a Q8_K super-block) of the panel's token t at
+//      panel + (i * kActPanel + t) * kBlock, so a tile (of a width dividing kActPanel) reads
+//      its quants in one forward stream;
 //   Q4_0/Q8_0: d[b] the block's f32 scale, init[b] = -bias * sum(qs), b < nb;
 //   Q4_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
 //         (from bsums), as float;
 //   Q6_K: d as for Q4_K, init[16 s + j] = -32 * bsums[j] of super-block s.
+constexpr int64_t kActPanel = 24;
 struct PackedActs {
-    const uint8_t* q8 = nullptr;
-    size_t act_row = 0;
-    int64_t stride = 1;  // entries between one table row and the next (the tokens in the tables)
+    const int8_t* q = nullptr;  // the panel of token 0 (tokens are counted from a panel's start)
+    int64_t blocks = 0;         // blocks (of kBlock values) per token
+    int64_t stride = 1;         // entries between one table row and the next (the tokens in the tables)
     const float* d = nullptr;
     const int32_t* init = nullptr;
     const float* sums = nullptr;
+    // Block 0 of token t0; block i of token t0 + k (same panel) is kActPanel * kBlock * i + kBlock * k further.
+    template <int kBlock>
+    const int8_t* quants(int64_t t0) const {
+        return q + static_cast<size_t>((t0 / kActPanel) * blocks * kActPanel + t0 % kActPanel) * kBlock;
+    }
 };
 
 // Y[t * ldy + r] for rows r in groups [g0, g1) (rows >= `rows` are not written), tokens

@@ -61,17 +61,15 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nb = cols / 32;
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
     const uint8_t* quants = grp + packed_scale_bytes(nb);
-    const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
+    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
+    const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
-        const int8_t* aq[T];
-        for (int t = 0; t < T; ++t) {
-            acc[t] = _mm256_setzero_ps();
-            aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-        }
+        for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < nb; ++b) {
+            const int8_t* qb_act = aq + b * (kActPanel * 32);  // token t at qb_act + 32 * t
             const uint8_t* qb = quants + static_cast<size_t>(b) * 256;
             if constexpr (Stream) {
                 if (h == 0) prefetch_range(qb, 256);
@@ -83,9 +81,8 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 hi[c] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
             }
             const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
-            const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;  // past the f16 scale
             for (int t = 0; t < T; ++t) {
-                const int8_t* q = aq[t] + aoff;
+                const int8_t* q = qb_act + 32 * t;
                 __m256i p = _mm256_setzero_si256();
                 for (int c = 0; c < 4; ++c) {
                     p = _mm256_add_epi16(p, _mm256_maddubs_epi16(lo[c], bcast4(q + 4 * c)));
@@ -109,16 +106,14 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nb = cols / 32;
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
     const uint8_t* quants = grp + packed_scale_bytes(nb);
-    const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
+    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
+    const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi16(1);
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
-        const int8_t* aq[T];
-        for (int t = 0; t < T; ++t) {
-            acc[t] = _mm256_setzero_ps();
-            aq[t] = reinterpret_cast<const int8_t*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-        }
+        for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < nb; ++b) {
+            const int8_t* qb_act = aq + b * (kActPanel * 32);  // token t at qb_act + 32 * t
             const uint8_t* qb = quants + static_cast<size_t>(b) * 512;
             if constexpr (Stream) {
                 if (h == 0) prefetch_range(qb, 512);
@@ -129,9 +124,8 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 mag[c] = _mm256_abs_epi8(sgn[c]);
             }
             const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
-            const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;  // past the f16 scale
             for (int t = 0; t < T; ++t) {
-                const int8_t* q = aq[t] + aoff;
+                const int8_t* q = qb_act + 32 * t;
                 __m256i s = _mm256_setzero_si256();
                 for (int c = 0; c < 8; ++c) {
                     const __m256i p = _mm256_maddubs_epi16(mag[c], _mm256_sign_epi8(bcast4(q + 4 * c), sgn[c]));
@@ -152,17 +146,15 @@ template <int T, bool Stream>
 void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                int64_t nr) {
     const int64_t nsb = cols / 256;
-    const float* ad = a.d + t0;     // super-block s, token t at [s * a.stride + t]
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
-        const BlockQ8_K* ab[T];
-        for (int t = 0; t < T; ++t) {
-            acc[t] = _mm256_setzero_ps();
-            ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-        }
+        for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t s = 0; s < nsb; ++s) {
+            const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
             const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedQ4KSuperBytes;
             if constexpr (Stream) {
                 if (h == 0) prefetch_range(sb, kPackedQ4KSuperBytes);
@@ -184,7 +176,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 const __m256 dlo = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k)));
                 const __m256 dhi = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k + 1)));
                 for (int t = 0; t < T; ++t) {
-                    const int8_t* qa = ab[t][s].qs + 64 * k;
+                    const int8_t* qa = qs + 256 * t + 64 * k;
                     __m256i plo = _mm256_setzero_si256(), phi = _mm256_setzero_si256();
                     for (int c = 0; c < 8; ++c) {
                         plo = _mm256_add_epi16(plo, _mm256_maddubs_epi16(lo[c], bcast4(qa + 4 * c)));
@@ -213,18 +205,16 @@ template <int T, bool Stream>
 void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                int64_t nr) {
     const int64_t nsb = cols / 256;
-    const float* ad = a.d + t0;       // super-block s, token t at [s * a.stride + t]
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30), ones = _mm256_set1_epi16(1);
     auto merge = [&](__m256i low4, __m256i top) { return _mm256_or_si256(low4, _mm256_and_si256(top, m30)); };
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
-        const BlockQ8_K* ab[T];
-        for (int t = 0; t < T; ++t) {
-            acc[t] = _mm256_setzero_ps();
-            ab[t] = reinterpret_cast<const BlockQ8_K*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-        }
+        for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t s = 0; s < nsb; ++s) {
+            const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
             const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedQ6KSuperBytes;
             if constexpr (Stream) {
                 if (h == 0) prefetch_range(sb, kPackedQ6KSuperBytes);
@@ -245,7 +235,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 const __m256 dsc = _mm256_mul_ps(
                     d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
                 for (int t = 0; t < T; ++t) {
-                    const int8_t* qa = ab[t][s].qs + 16 * j;
+                    const int8_t* qa = qs + 256 * t + 16 * j;
                     const __m256i p01 = _mm256_add_epi16(_mm256_maddubs_epi16(q0, bcast4(qa)), _mm256_maddubs_epi16(q1, bcast4(qa + 4)));
                     const __m256i p23 = _mm256_add_epi16(_mm256_maddubs_epi16(q2, bcast4(qa + 8)), _mm256_maddubs_epi16(q3, bcast4(qa + 12)));
                     const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(p01, ones), _mm256_madd_epi16(p23, ones)),

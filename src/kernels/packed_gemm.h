@@ -26,6 +26,7 @@ void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, con
 template <typename K>
 void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
           int64_t n_tokens, float* y, int64_t ldy) {
+    static_assert(kActPanel % K::kTile == 0, "a tile's tokens lie in one activation panel");
     const size_t gbytes = packed_group_bytes(K::kType, cols);
     constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
     for (int64_t g = g0; g < g1; ++g) {

@@ -48,6 +48,16 @@ inline __m512i dpbusd_bcast(__m512i acc, __m512i w, const int8_t* p) {
 #endif
 }
 
+// p, as a value the compiler cannot take apart: a block's activation pointer stays one register
+// and every product addresses it with a constant displacement (GCC otherwise kept base + index
+// and spent an lea, which competes for the vector ports, on each address: Q4_K tiles -6%).
+inline const int8_t* one_register(const int8_t* p) {
+#if defined(__GNUC__)
+    __asm__("" : "+r"(p));
+#endif
+    return p;
+}
+
 // Q4_0: 4 chunks of 64 bytes per block, low nibbles = k-quads 0..3, high nibbles = 4..7.
 struct Q4 {
     static constexpr int kChunks = 4;
@@ -76,14 +86,11 @@ inline void prefetch_lines(const uint8_t* p) {
     for (size_t off = 0; off < Bytes; off += 64) prefetch_line(p + off);
 }
 
-// A tile's start: zeroed accumulators and each token's row of activation blocks (type B).
-template <int T, typename B>
-inline void start_tile(const PackedActs& a, int64_t t0, const B* (&rows)[T], __m512 (&acc)[T]) {
+// A tile's start: zeroed accumulators.
+template <int T>
+inline void start_tile(__m512 (&acc)[T]) {
 #pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) {
-        acc[t] = _mm512_setzero_ps();
-        rows[t] = reinterpret_cast<const B*>(a.q8 + static_cast<size_t>(t0 + t) * a.act_row);
-    }
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
 }
 
 // A tile's end: token t's 16 (or fewer, by the mask) row results at y[(t0 + t) * ldy].
@@ -93,9 +100,14 @@ inline void store_tile(const __m512 (&acc)[T], float* y, int64_t t0, int64_t ldy
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
 }
 
-// Rows of one group x T tokens. Every token gets two independent integer chains, so the
-// dependent vpdpbusd sequence per block is half as long (one chain per token: Q4_0 tiles of 8
-// tokens 311-325 GOPS on one core, two: 341-353; Q8_0 320-323 -> 333-345).
+// Rows of one group x T tokens, one integer chain per token: each product's chain is next
+// touched T products later (the low nibbles for every token, then the high ones), so with 12
+// tokens the 5-cycle vpdpbusd latency is covered without a second chain per token, whose
+// zeroing and merge cost two vector ops per token and block. Every vector op shares the two
+// 512-bit ports with vpdpbusd, so per block and token the 8 products carry 3 more (convert,
+// scale product, FMA) plus the weights' unpacking spread over the tile: one core, 256 tokens x
+// 8960 x 1536: two chains with 8 tokens 392-407 GOPS, one chain with 12: 429-435 (Q4_0 and
+// Q8_0 alike). 12 tokens fit only with the activations in panels (one register per block).
 template <typename F, int T, bool Stream>
 void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
           __mmask16 rows_mask) {
@@ -103,9 +115,9 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
     const uint8_t* quants = grp + packed_scale_bytes(nb);
     __m512 acc[T];
-    const int8_t* aq[T];
-    start_tile(a, t0, aq, acc);
-    const float* ad = a.d + t0;  // block b, token t at [b * a.stride + t]
+    start_tile(acc);
+    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
+    const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     for (int64_t b = 0; b < nb; ++b) {
@@ -120,14 +132,10 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
             }
             if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + b * kPackRows + 512), _MM_HINT_T0);
         }
-        __m512i s0[T], s1[T];
+        __m512i s0[T];
 #pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) {
-            s0[t] = _mm512_set1_epi32(ai[b * a.stride + t]);
-            s1[t] = _mm512_setzero_si512();
-        }
-        // Activation block b of token t: 2-byte f16 scale, then 32 quants.
-        const size_t aoff = static_cast<size_t>(b) * sizeof(BlockQ8_0) + 2;
+        for (int t = 0; t < T; ++t) s0[t] = _mm512_set1_epi32(ai[b * a.stride + t]);
+        const int8_t* qa = one_register(aq + b * (kActPanel * 32));
         if constexpr (F::kChunks == 4) {
 #pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
@@ -135,31 +143,21 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
                 const __m512i lo = _mm512_and_si512(raw, m4);
                 const __m512i hi = high_nibbles(raw, m4);
 #pragma GCC unroll 16
-                for (int t = 0; t < T; ++t) {
-                    const int8_t* q = aq[t] + aoff;
-                    s0[t] = dpbusd_bcast(s0[t], lo, q + 4 * c);
-                    s1[t] = dpbusd_bcast(s1[t], hi, q + 16 + 4 * c);
-                }
+                for (int t = 0; t < T; ++t) s0[t] = dpbusd_bcast(s0[t], lo, qa + 32 * t + 4 * c);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) s0[t] = dpbusd_bcast(s0[t], hi, qa + 32 * t + 16 + 4 * c);
             }
         } else {
 #pragma GCC unroll 8
             for (int c = 0; c < 8; ++c) {
                 const __m512i w = _mm512_load_si512(qb + 64 * c);
 #pragma GCC unroll 16
-                for (int t = 0; t < T; ++t) {
-                    const int8_t* q = aq[t] + aoff + 4 * c;
-                    if (c & 1) {
-                        s1[t] = dpbusd_bcast(s1[t], w, q);
-                    } else {
-                        s0[t] = dpbusd_bcast(s0[t], w, q);
-                    }
-                }
+                for (int t = 0; t < T; ++t) s0[t] = dpbusd_bcast(s0[t], w, qa + 32 * t + 4 * c);
             }
         }
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
-            const __m512i s = _mm512_add_epi32(s0[t], s1[t]);
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[t]), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
     }
     store_tile(acc, y, t0, ldy, rows_mask);
@@ -174,15 +172,16 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     constexpr size_t kSuper = kPackedQ4KSuperBytes;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
-    const BlockQ8_K* ab[T];
-    start_tile(a, t0, ab, acc);
-    const float* ad = a.d + t0;     // super-block s, token t at [s * a.stride + t]
+    start_tile(acc);
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     auto bytes16 = [](const uint8_t* p) {
         return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(p))));
     };
     for (int64_t s = 0; s < nsb; ++s) {
+        const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
         if constexpr (Stream) {
             prefetch_lines<kSuper>(sb);
@@ -205,7 +204,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 const __m512i hi = high_nibbles(raw, m4);
 #pragma GCC unroll 16
                 for (int t = 0; t < T; ++t) {
-                    const int8_t* qa = ab[t][s].qs + 64 * k + 4 * c;
+                    const int8_t* qa = qs + 256 * t + 64 * k + 4 * c;
                     slo[t] = dpbusd_bcast(slo[t], lo, qa);
                     shi[t] = dpbusd_bcast(shi[t], hi, qa + 32);
                 }
@@ -244,14 +243,15 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     constexpr size_t kSuper = kPackedQ6KSuperBytes;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
-    const BlockQ8_K* ab[T];
-    start_tile(a, t0, ab, acc);
-    const float* ad = a.d + t0;       // super-block s, token t at [s * a.stride + t]
+    start_tile(acc);
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
     // a | (b & 0x30): vpternlogd with the truth table of A | (B & C).
     auto merge = [&](__m512i a4, __m512i b) { return _mm512_ternarylogic_epi32(a4, b, m30, 0xF8); };
     for (int64_t s = 0; s < nsb; ++s) {
+        const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
         if constexpr (Stream) {
             prefetch_lines<kSuper>(sb);
@@ -275,7 +275,7 @@ void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
-                const int8_t* qa = ab[t][s].qs + 16 * j;
+                const int8_t* qa = qs + 256 * t + 16 * j;
                 __m512i sum = _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
                 sum = dpbusd_bcast(sum, q0, qa);
                 sum = dpbusd_bcast(sum, q1, qa + 4);
@@ -298,7 +298,7 @@ inline __mmask16 rows_mask(int64_t nr) { return static_cast<__mmask16>((1u << nr
 // its accumulators in the 32 vector registers.
 struct Q4_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q4_0;
-    static constexpr int kTile = 8;
+    static constexpr int kTile = 12;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0_q8_0<Q4, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -306,7 +306,7 @@ struct Q4_0Kernel {
 };
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
-    static constexpr int kTile = 8;
+    static constexpr int kTile = 12;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0_q8_0<Q8, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
