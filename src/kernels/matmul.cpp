@@ -117,6 +117,13 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                     }
                     if (q6) {
                         for (int j = 0; j < 16; ++j) init_data[(s * 16 + j) * n_tokens + t] = -32 * blk[s].bsums[j];
+                    } else {
+                        for (int i = 0; i < 4; ++i) {
+                            const int32_t lo = blk[s].bsums[4 * i] + blk[s].bsums[4 * i + 1];
+                            const int32_t hi = blk[s].bsums[4 * i + 2] + blk[s].bsums[4 * i + 3];
+                            init_data[(s * 4 + i) * n_tokens + t] =
+                                static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) | (static_cast<uint32_t>(lo) & 0xffffu));
+                        }
                     }
                 }
                 continue;
@@ -173,7 +180,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 a.blocks = blocks;
                 a.stride = n_tokens;
                 a.d = d_data + t0;
-                a.init = q6 || !k_quant ? init_data + t0 : nullptr;
+                a.init = init_data + t0;
                 a.sums = k_quant ? sums_data + t0 : nullptr;
                 const int64_t nt = std::min(tchunk, n_tokens - t0);
                 float* y = Ys[m] + t0 * W.rows;

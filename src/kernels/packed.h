@@ -73,7 +73,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //      its quants in one forward stream;
 //   Q4_0/Q8_0: d[b] the block's f32 scale, init[b] = -bias * sum(qs), b < nb;
 //   Q4_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
-//         (from bsums), as float;
+//         (from bsums), as float, and the same sums in pairs, init[4 s + i] = sums 2i (low
+//         16 bits) and 2i + 1 (high 16 bits) as int16 (|sum| <= 32 * 127);
 //   Q6_K: d as for Q4_K, init[16 s + j] = -32 * bsums[j] of super-block s.
 constexpr int64_t kActPanel = 24;
 struct PackedActs {

@@ -58,6 +58,16 @@ inline const int8_t* one_register(const int8_t* p) {
     return p;
 }
 
+// acc + (s16 x s16 pair dot of a's lanes with the 2 int16 at p broadcast), as dpbusd_bcast.
+inline __m512i dpwssd_bcast(__m512i acc, __m512i a, const int32_t* p) {
+#if defined(__GNUC__)
+    __asm__("vpdpwssd %[m]%{1to16%}, %[a], %[acc]" : [acc] "+v"(acc) : [a] "v"(a), [m] "m"(*p));
+    return acc;
+#else
+    return _mm512_dpwssd_epi32(acc, a, _mm512_set1_epi32(*p));
+#endif
+}
+
 // Q4_0: 4 chunks of 64 bytes per block, low nibbles = k-quads 0..3, high nibbles = 4..7.
 struct Q4 {
     static constexpr int kChunks = 4;
@@ -175,8 +185,12 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     start_tile(acc);
     const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
-    const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
+    const int32_t* ai = a.init + t0;  // pair i of s at [(4 s + i) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f);
+    // 32 bytes of mins (sub-block 2i's 16 rows, then 2i + 1's) to int16 pairs per row: 128-bit
+    // lane L gets dwords L and 4 + L (rows 4L..4L+3 of each), then bytes within the lane.
+    const __m512i pair_lanes = _mm512_setr_epi32(0, 4, 0, 0, 1, 5, 0, 0, 2, 6, 0, 0, 3, 7, 0, 0);
+    const __m512i pair_bytes = _mm512_broadcast_i32x4(_mm_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1));
     auto bytes16 = [](const uint8_t* p) {
         return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(p))));
     };
@@ -218,12 +232,21 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(shi[t]), dhi, part[t]);
             }
         }
+        // The mins in int16 pairs, (min 2i, min 2i + 1) per row, times the activation's pairs of
+        // sub-block sums: an exact integer per row and token, then one convert and one FMA.
         const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 32)));
-#pragma GCC unroll 8
-        for (int j = 0; j < 8; ++j) {
-            const __m512 m = _mm512_mul_ps(dmin, bytes16(mn + 16 * j));
+        __m512i mp[4];
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; ++i) {
+            const __m512i raw = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(mn + 32 * i)));
+            mp[i] = _mm512_shuffle_epi8(_mm512_permutexvar_epi32(pair_lanes, raw), pair_bytes);
+        }
 #pragma GCC unroll 16
-            for (int t = 0; t < T; ++t) part[t] = _mm512_fnmadd_ps(m, _mm512_set1_ps(as[(s * 8 + j) * a.stride + t]), part[t]);
+        for (int t = 0; t < T; ++t) {
+            __m512i m = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) m = dpwssd_bcast(m, mp[i], ai + (s * 4 + i) * a.stride + t);
+            part[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(m), dmin, part[t]);
         }
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
