@@ -22,27 +22,6 @@ inline __m512 round_f16(__m512 x) {
     return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
-// r[j] = the sum of a[j]'s 16 values. Vectors are merged pairwise, unpacking 32- then 64-bit
-// halves within each 128-bit lane (16 -> 8 -> 4 vectors: lane L of c[i] then holds lane L's
-// sums of a[4i..4i+3]), then adding 128-bit lanes (4 -> 2 -> 1): 15 adds and 30 shuffles
-// where 16 separate reduce_add would take 64 and 64.
-inline __m512 reduce16(const __m512 (&a)[16]) {
-    __m512 b[8], c[4];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-        b[i] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-        const __m512d x = _mm512_castps_pd(b[2 * i]), y = _mm512_castps_pd(b[2 * i + 1]);
-        c[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
-    }
-    // 0x88 takes lanes 0 and 2 of each operand, 0xdd lanes 1 and 3.
-    const __m512 d0 = _mm512_add_ps(_mm512_shuffle_f32x4(c[0], c[1], 0x88), _mm512_shuffle_f32x4(c[0], c[1], 0xdd));
-    const __m512 d1 = _mm512_add_ps(_mm512_shuffle_f32x4(c[2], c[3], 0x88), _mm512_shuffle_f32x4(c[2], c[3], 0xdd));
-    return _mm512_add_ps(_mm512_shuffle_f32x4(d0, d1, 0x88), _mm512_shuffle_f32x4(d0, d1, 0xdd));
-}
-
 // out[g] = weights[g] x values for NC 16-dim chunks from c0: one accumulator per head and
 // chunk, so each value chunk is converted once for all G heads.
 template <int G, int NC>
@@ -115,7 +94,7 @@ void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_
 #pragma GCC unroll 16
                 for (int j = 0; j < 16; ++j) acc[j] = _mm512_fmadd_ps(qc, _mm512_load_ps(kc + 16 * j), acc[j]);
             }
-            _mm512_mask_storeu_ps(scores + g * n_pos + p0, tail_mask(nk), _mm512_mul_ps(reduce16(acc), _mm512_set1_ps(scale)));
+            _mm512_mask_storeu_ps(scores + g * n_pos + p0, tail_mask(nk), _mm512_mul_ps(reduce16(acc, AddPs{}), _mm512_set1_ps(scale)));
         }
     }
     for (int g = 0; g < G; ++g) {

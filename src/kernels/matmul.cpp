@@ -81,10 +81,9 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     const TensorView& W0 = *Ws[0];
     const PackedGemmFn gemm = packed_gemm_kernel(W0.type);
     const GgmlType act_type = packed_act_type(W0.type);
-    const FromFloatFn quantize = quantize_act_kernel(act_type);
     const int64_t cols = W0.cols, nb = cols / 32;
     const size_t act_row = row_size(act_type, cols);
-    const bool k_quant = act_type == GgmlType::Q8_K, q6 = W0.type == GgmlType::Q6_K;
+    const bool k_quant = act_type == GgmlType::Q8_K;
     const int64_t kblock = k_quant ? 256 : 32;  // values per entry of PackedActs::q
     const int64_t blocks = cols / kblock, panels = (n_tokens + kActPanel - 1) / kActPanel;
     thread_local std::vector<int8_t> act;
@@ -94,48 +93,21 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     act_d.resize(static_cast<size_t>(nb * n_tokens));
     if (k_quant) act_sums.resize(static_cast<size_t>(nb * n_tokens));
     act_init.resize(static_cast<size_t>(2 * nb * n_tokens));  // Q8_0: nb per token, Q6_K: 16 per 256 values
-    const int bias = packed_bias(W0.type);
     int8_t* q_data = act.data();
     float* d_data = act_d.data();
     float* sums_data = act_sums.data();
     int32_t* init_data = act_init.data();
-    // Each token's row of blocks from the quantizer, taken apart into the panels.
+    // Each token's quants into its panel slot, its table entries into its column.
+    const PackActsFn pack_acts = pack_acts_kernel(W0.type);
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-        thread_local std::vector<uint8_t> row;
-        row.resize(act_row);
         for (int64_t t = b; t < e; ++t) {
-            quantize(X + t * cols, row.data(), cols);
-            int8_t* qt = q_data + ((t / kActPanel) * blocks * kActPanel + t % kActPanel) * kblock;
-            if (k_quant) {
-                const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(row.data());
-                const int64_t nsb = cols / 256;
-                for (int64_t s = 0; s < nsb; ++s) {
-                    std::memcpy(qt + s * kActPanel * kblock, blk[s].qs, 256);
-                    d_data[s * n_tokens + t] = blk[s].d;
-                    for (int j = 0; j < 8; ++j) {
-                        sums_data[(s * 8 + j) * n_tokens + t] = static_cast<float>(blk[s].bsums[2 * j] + blk[s].bsums[2 * j + 1]);
-                    }
-                    if (q6) {
-                        for (int j = 0; j < 16; ++j) init_data[(s * 16 + j) * n_tokens + t] = -32 * blk[s].bsums[j];
-                    } else {
-                        for (int i = 0; i < 4; ++i) {
-                            const int32_t lo = blk[s].bsums[4 * i] + blk[s].bsums[4 * i + 1];
-                            const int32_t hi = blk[s].bsums[4 * i + 2] + blk[s].bsums[4 * i + 3];
-                            init_data[(s * 4 + i) * n_tokens + t] =
-                                static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) | (static_cast<uint32_t>(lo) & 0xffffu));
-                        }
-                    }
-                }
-                continue;
-            }
-            const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(row.data());
-            for (int64_t i = 0; i < nb; ++i) {
-                int32_t sum = 0;
-                for (int k = 0; k < 32; ++k) sum += blk[i].qs[k];
-                std::memcpy(qt + i * kActPanel * kblock, blk[i].qs, 32);
-                d_data[i * n_tokens + t] = fp16_to_fp32(blk[i].d);
-                init_data[i * n_tokens + t] = -bias * sum;
-            }
+            ActsSlot slot;
+            slot.q = q_data + ((t / kActPanel) * blocks * kActPanel + t % kActPanel) * kblock;
+            slot.d = d_data + t;
+            slot.init = init_data + t;
+            slot.sums = k_quant ? sums_data + t : nullptr;
+            slot.stride = n_tokens;
+            pack_acts(X + t * cols, cols, slot);
         }
     });
     // Tokens in chunks whose activations stay in half the L2 while every group of the

@@ -4,9 +4,13 @@
 #include <atomic>
 #include <climits>
 #include <cstring>
+#include <vector>
 
 #include "quant/blocks.h"
+#include "kernels/vec_dot.h"
+#include "quant/f16.h"
 #include "quant/k_quants.h"
+#include "quant/types.h"
 
 namespace edgeseek {
 
@@ -180,6 +184,58 @@ std::atomic<bool> g_gfni{true};
 
 bool packed_gfni_enabled() { return g_gfni.load(std::memory_order_relaxed); }
 void set_packed_gfni_enabled(bool on) { g_gfni.store(on, std::memory_order_relaxed); }
+
+namespace {
+
+// The active ISA's row quantizer (byte-identical on every path) into a row of blocks, then the
+// quants and table entries moved to their places.
+template <GgmlType W>
+void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
+    constexpr GgmlType kAct = W == GgmlType::Q4_K || W == GgmlType::Q6_K ? GgmlType::Q8_K : GgmlType::Q8_0;
+    thread_local std::vector<uint8_t> row;
+    row.resize(row_size(kAct, cols));
+    quantize_act_kernel(kAct)(x, row.data(), cols);
+    const int64_t stride = slot.stride;
+    if constexpr (kAct == GgmlType::Q8_K) {
+        const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(row.data());
+        for (int64_t s = 0; s < cols / 256; ++s) {
+            std::memcpy(slot.q + s * kActPanel * 256, blk[s].qs, 256);
+            write_k_tables(W == GgmlType::Q6_K, blk[s].d, blk[s].bsums, s, slot);
+        }
+    } else {
+        const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(row.data());
+        for (int64_t i = 0; i < cols / 32; ++i) {
+            int32_t sum = 0;
+            for (int k = 0; k < 32; ++k) sum += blk[i].qs[k];
+            std::memcpy(slot.q + i * kActPanel * 32, blk[i].qs, 32);
+            slot.d[i * stride] = fp16_to_fp32(blk[i].d);
+            slot.init[i * stride] = -packed_bias(W) * sum;
+        }
+    }
+}
+
+}  // namespace
+
+PackActsFn pack_acts_reference(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_0: return pack_acts_rows<GgmlType::Q4_0>;
+        case GgmlType::Q8_0: return pack_acts_rows<GgmlType::Q8_0>;
+        case GgmlType::Q4_K: return pack_acts_rows<GgmlType::Q4_K>;
+        case GgmlType::Q6_K: return pack_acts_rows<GgmlType::Q6_K>;
+        default: return nullptr;
+    }
+}
+
+PackActsFn pack_acts_kernel(GgmlType t, Isa isa) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) {
+        if (PackActsFn f = pack_acts_avx512(t)) return f;
+    }
+#else
+    (void)isa;
+#endif
+    return pack_acts_reference(t);
+}
 
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa) {
 #if defined(__x86_64__)

@@ -91,6 +91,39 @@ struct PackedActs {
     }
 };
 
+// Where one token's activations go in that layout: block i's quants at q + i * kActPanel *
+// kBlock (the token's slot in its panel), table row r's entry at d/init/sums[r * stride].
+struct ActsSlot {
+    int8_t* q = nullptr;
+    float* d = nullptr;
+    int32_t* init = nullptr;
+    float* sums = nullptr;
+    int64_t stride = 1;
+};
+// Super-block sb's table entries (Q4_K, or Q6_K with q6) from its scale and its 16 sums of 16
+// quants.
+template <typename I>
+inline void write_k_tables(bool q6, float d, const I* bsums, int64_t sb, const ActsSlot& slot) {
+    const int64_t stride = slot.stride;
+    slot.d[sb * stride] = d;
+    if (q6) {
+        for (int j = 0; j < 16; ++j) slot.init[(sb * 16 + j) * stride] = -32 * bsums[j];
+        return;
+    }
+    for (int j = 0; j < 8; ++j) slot.sums[(sb * 8 + j) * stride] = static_cast<float>(bsums[2 * j] + bsums[2 * j + 1]);
+    for (int i = 0; i < 4; ++i) {
+        const int32_t lo = bsums[4 * i] + bsums[4 * i + 1], hi = bsums[4 * i + 2] + bsums[4 * i + 3];
+        slot.init[(sb * 4 + i) * stride] = static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) | (static_cast<uint32_t>(lo) & 0xffffu));
+    }
+}
+
+// Quantizes one token's cols values for weight type t's packed kernel into slot: quants
+// byte-identical to t's activation quantizer (packed_act_type), tables as PackedActs says.
+using PackActsFn = void (*)(const float* x, int64_t cols, const ActsSlot& slot);
+PackActsFn pack_acts_kernel(GgmlType t, Isa isa = active_isa());
+PackActsFn pack_acts_reference(GgmlType t);  // the row quantizer, then the bytes moved (any CPU)
+PackActsFn pack_acts_avx512(GgmlType t);     // one pass per 16 blocks (packed_acts_avx512.cpp)
+
 // Y[t * ldy + r] for rows r in groups [g0, g1) (rows >= `rows` are not written), tokens
 // [0, n_tokens).
 using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1,

@@ -174,8 +174,10 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 }
 
 // Q4_K: rows of one group x T tokens. Per super-block, each sub-block pair's integer sums are
-// scaled by d * scale (per row) into a float partial; the mins come off with the activation's
-// per-32 sums; the partial is scaled by the activation's d once per super-block.
+// scaled by d * scale (per row) into a float partial; the mins come off as one exact integer
+// per row and token (mins times the activation's per-32 sums, in int16 pairs by vpdpwssd:
+// one core, 256 tokens x 8960 x 1536, 376-378 -> 403-408 GOPS against 8 float FMAs per token);
+// the partial is scaled by the activation's d once per super-block.
 template <int T, bool Stream>
 void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                __mmask16 rows_mask) {

@@ -1,11 +1,14 @@
-// AVX-512 activation quantizers: Q8_0, Q8_1 and Q8_K rows, byte-identical to the references
-// (quant/q8_0.cpp, quant/q8_1.cpp, quant/k_quants_quantize.cpp) for every input, NaN and
-// infinity included: the same float operations in the same order per value, the references'
-// rounding modes, and their clamps (vmaxps/vminps return the second operand for a NaN, which
-// reproduces where std::fmax/fmin and the clamps send it).
+// AVX-512 activation quantizers: Q8_0, Q8_1 and Q8_K rows, and the packed kernels' panels
+// (kernels/packed.h), byte-identical to the references (quant/q8_0.cpp, quant/q8_1.cpp,
+// quant/k_quants_quantize.cpp) for every input, NaN and infinity included: the same float
+// operations in the same order per value, the references' rounding modes, and their clamps
+// (vmaxps/vminps return the second operand for a NaN, which reproduces where std::fmax/fmin
+// and the clamps send it).
 #if defined(__x86_64__)
+#include <algorithm>
 #include <cstring>
 
+#include "kernels/packed.h"
 #include "kernels/simd.h"
 #include "kernels/vec_dot.h"
 #include "quant/blocks.h"
@@ -16,11 +19,20 @@ namespace {
 
 inline __m512 abs16(const float* x) { return _mm512_abs_ps(_mm512_loadu_ps(x)); }
 
-// max |x| over 16 * nvec floats, NaN ignored (as std::fmax does).
+// max |x| over 16 * nvec floats, NaN ignored (as std::fmax does: vmaxps returns its second
+// operand, the running maximum, for a NaN). Four running maxima where there are 4k vectors, so
+// the dependent chain is a quarter as long (max is exact: any order gives the same value).
 inline float abs_max(const float* x, int nvec) {
-    __m512 m = _mm512_setzero_ps();
-    for (int j = 0; j < nvec; ++j) m = _mm512_max_ps(abs16(x + 16 * j), m);
-    return _mm512_reduce_max_ps(m);
+    __m512 m[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    if (nvec % 4 == 0) {
+        for (int j = 0; j < nvec; j += 4) {
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) m[k] = _mm512_max_ps(abs16(x + 16 * (j + k)), m[k]);
+        }
+    } else {
+        for (int j = 0; j < nvec; ++j) m[0] = _mm512_max_ps(abs16(x + 16 * j), m[0]);
+    }
+    return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m[0], m[1]), _mm512_max_ps(m[2], m[3])));
 }
 
 // 16 rounded, clamped quants as int32: NaN goes to `nan_to` (the bound the reference's clamps
@@ -105,7 +117,98 @@ void q8_k_row(const float* src, void* dst, int64_t n) {
     }
 }
 
+// Panels for Q4_0 / Q8_0 weights: 16 blocks at a time, their maxima, scales and quant sums
+// reduced side by side (reduce16) instead of one horizontal reduction and scalar division each.
+template <int kBias>
+void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
+    const int64_t nb = cols / 32;
+    for (int64_t i0 = 0; i0 < nb; i0 += 16) {
+        const int n = static_cast<int>(std::min<int64_t>(16, nb - i0));
+        __m512 m[16];
+#pragma GCC unroll 16
+        for (int b = 0; b < 16; ++b) {
+            const float* xb = x + (i0 + b) * 32;
+            // As abs_max: each vector max'd into the running one, NaN ignored.
+            m[b] = b < n ? _mm512_max_ps(abs16(xb + 16), _mm512_max_ps(abs16(xb), _mm512_setzero_ps())) : _mm512_setzero_ps();
+        }
+        const __m512 d = _mm512_div_ps(reduce16(m, MaxPs{}), _mm512_set1_ps(127.0f));
+        const __m512 id = _mm512_maskz_div_ps(_mm512_cmp_ps_mask(d, _mm512_setzero_ps(), _CMP_NEQ_UQ), _mm512_set1_ps(1.0f), d);
+        alignas(64) float ids[16], dh[16];
+        _mm512_store_ps(ids, id);
+        _mm512_store_ps(dh, _mm512_cvtph_ps(_mm512_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
+        __m512 sums[16];
+#pragma GCC unroll 16
+        for (int b = 0; b < 16; ++b) {
+            if (b >= n) {
+                sums[b] = _mm512_setzero_ps();
+                continue;
+            }
+            const float* xb = x + (i0 + b) * 32;
+            const __m512i q0 = quants16(_mm512_mul_ps(_mm512_loadu_ps(xb), _mm512_set1_ps(ids[b])), -127.0f, round_half_even);
+            const __m512i q1 = quants16(_mm512_mul_ps(_mm512_loadu_ps(xb + 16), _mm512_set1_ps(ids[b])), -127.0f, round_half_even);
+            int8_t* q = slot.q + (i0 + b) * kActPanel * 32;
+            store16(q, q0);
+            store16(q + 16, q1);
+            sums[b] = _mm512_castsi512_ps(_mm512_add_epi32(q0, q1));
+        }
+        alignas(64) int32_t s[16];
+        _mm512_store_si512(s, _mm512_castps_si512(reduce16(sums, AddEpi32{})));
+        for (int b = 0; b < n; ++b) {
+            slot.d[(i0 + b) * slot.stride] = dh[b];
+            slot.init[(i0 + b) * slot.stride] = -kBias * s[b];
+        }
+    }
+}
+
+// Panels for Q4_K / Q6_K weights: the row quantizer's steps per super-block, the 16 quant sums
+// reduced side by side.
+template <bool kQ6>
+void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
+    constexpr int kVecs = kQK_K / 16;
+    for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
+        const float* xs = x + sb * kQK_K;
+        int8_t* q = slot.q + sb * kActPanel * kQK_K;
+        const float amax = abs_max(xs, kVecs);
+        alignas(64) int32_t bs[16] = {};
+        float d = 0.0f;
+        if (amax == 0.0f) {
+            std::memset(q, 0, kQK_K);
+        } else {
+            // The scale follows the first value of largest magnitude, with its sign.
+            float max = 0.0f;
+            for (int j = 0; j < kVecs; ++j) {
+                const __mmask16 hit = _mm512_cmp_ps_mask(abs16(xs + 16 * j), _mm512_set1_ps(amax), _CMP_EQ_OQ);
+                if (hit) {
+                    max = xs[16 * j + __builtin_ctz(hit)];
+                    break;
+                }
+            }
+            const float iscale = -127.0f / max;
+            __m512 qv[kVecs];
+#pragma GCC unroll 16
+            for (int j = 0; j < kVecs; ++j) {
+                const __m512i v = quants16(_mm512_mul_ps(_mm512_set1_ps(iscale), _mm512_loadu_ps(xs + 16 * j)), 127.0f, round_half_even);
+                store16(q + 16 * j, v);
+                qv[j] = _mm512_castsi512_ps(v);
+            }
+            _mm512_store_si512(bs, _mm512_castps_si512(reduce16(qv, AddEpi32{})));
+            d = 1.0f / iscale;
+        }
+        write_k_tables(kQ6, d, bs, sb, slot);
+    }
+}
+
 }  // namespace
+
+PackActsFn pack_acts_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_0: return pack_acts_q8_0<8>;
+        case GgmlType::Q8_0: return pack_acts_q8_0<128>;
+        case GgmlType::Q4_K: return pack_acts_q8_k<false>;
+        case GgmlType::Q6_K: return pack_acts_q8_k<true>;
+        default: return nullptr;
+    }
+}
 
 FromFloatFn quantize_act_avx512(GgmlType t) {
     switch (t) {

@@ -11,3 +11,42 @@
 #else
 #include <immintrin.h>
 #endif
+
+#if defined(__AVX512F__)
+namespace edgeseek {
+
+// Lane-wise operations for reduce16.
+struct AddPs {
+    __m512 operator()(__m512 x, __m512 y) const { return _mm512_add_ps(x, y); }
+};
+struct MaxPs {  // of values that are not NaN
+    __m512 operator()(__m512 x, __m512 y) const { return _mm512_max_ps(x, y); }
+};
+struct AddEpi32 {  // int32 lanes carried in __m512
+    __m512 operator()(__m512 x, __m512 y) const {
+        return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(x), _mm512_castps_si512(y)));
+    }
+};
+
+// r[j] = a[j]'s 16 lanes combined by op (associative and commutative). Vectors are merged
+// pairwise, unpacking 32- then 64-bit halves within each 128-bit lane (16 -> 8 -> 4 vectors:
+// lane L of c[i] then holds lane L's results of a[4i..4i+3]), then combining 128-bit lanes
+// (4 -> 2 -> 1): 15 ops and 30 shuffles where 16 separate reductions would take 64 and 64.
+template <typename Op>
+inline __m512 reduce16(const __m512 (&a)[16], Op op) {
+    __m512 b[8], c[4];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) b[i] = op(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+        const __m512d x = _mm512_castps_pd(b[2 * i]), y = _mm512_castps_pd(b[2 * i + 1]);
+        c[i] = op(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+    }
+    // 0x88 takes lanes 0 and 2 of each operand, 0xdd lanes 1 and 3.
+    const __m512 d0 = op(_mm512_shuffle_f32x4(c[0], c[1], 0x88), _mm512_shuffle_f32x4(c[0], c[1], 0xdd));
+    const __m512 d1 = op(_mm512_shuffle_f32x4(c[2], c[3], 0x88), _mm512_shuffle_f32x4(c[2], c[3], 0xdd));
+    return op(_mm512_shuffle_f32x4(d0, d1, 0x88), _mm512_shuffle_f32x4(d0, d1, 0xdd));
+}
+
+}  // namespace edgeseek
+#endif
