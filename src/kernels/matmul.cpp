@@ -112,8 +112,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     });
     // Tokens in chunks whose activations stay in half the L2 while every group of the
     // thread's rows goes over them: each group's weights are read from memory once per chunk,
-    // so chunks are as large as that allows, of equal size, in whole tiles (24: every tile
-    // width). A 256 KiB budget had cut the 7B shape's 18944-wide ffn_down into 8-token chunks:
+    // so chunks are as large as that allows, of equal size, in whole activation panels (a
+    // multiple of every tile width). A 256 KiB budget had cut the 7B shape's 18944-wide ffn_down into 8-token chunks:
     // its weights were streamed 16 times for a 128-token prompt.
     constexpr int64_t kTileMultiple = kActPanel;
     const int64_t max_chunk = std::max<int64_t>(kTileMultiple, static_cast<int64_t>(act_budget_bytes() / act_row) /
