@@ -46,6 +46,30 @@ void attend_heads_scalar(const float* q, int64_t n_heads, const uint16_t* k0, co
     }
 }
 
+void attend_tokens_scalar_order(AttendGroupFn heads, const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads,
+                                const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim,
+                                float scale, float* scores, float* out, int64_t out_stride) {
+    for (int64_t i = 0; i < n_tok; ++i) {
+        heads(q + i * q_stride, n_heads, k0, v0, kv_stride, pos0 + i + 1, head_dim, scale, scores, out + i * out_stride);
+    }
+}
+
+void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
+                          const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores,
+                          float* out, int64_t out_stride) {
+    attend_tokens_scalar_order(attend_heads_scalar, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale,
+                               scores, out, out_stride);
+}
+
+AttendTokensFn attend_tokens_kernel(Isa isa) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return attend_tokens_avx512();
+#else
+    (void)isa;
+#endif
+    return attend_tokens_scalar;
+}
+
 AttendGroupFn attend_heads_kernel(Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return attend_heads_avx512();

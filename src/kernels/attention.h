@@ -27,4 +27,24 @@ void attend_heads_scalar(const float* q, int64_t n_heads, const uint16_t* k0, co
                          int64_t n_pos, int64_t head_dim, float scale, float* scores, float* out);
 AttendGroupFn attend_heads_avx512();  // attention_avx512.cpp
 
+// n_tok consecutive query tokens of one sequence at once (a prompt): positions pos0 .. pos0 +
+// n_tok - 1, each attending to the keys up to its own position, for the n_heads query heads
+// that share one KV head. Token i's heads at q + i * q_stride (its outputs at out + i *
+// out_stride), each as attend_heads lays them out. scores: scratch for n_tok * n_heads *
+// (pos0 + n_tok) floats. The AVX-512 kernel converts each block of 16 cached keys once for
+// all n_tok * n_heads rows; attend_tokens_scalar calls attend_heads_scalar per token.
+constexpr int64_t kAttendTokens = 4;  // tokens per call for a prompt (4 x 6 heads: three 8-row score tiles)
+using AttendTokensFn = void (*)(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
+                                const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale,
+                                float* scores, float* out, int64_t out_stride);
+AttendTokensFn attend_tokens_kernel(Isa isa = active_isa());
+void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
+                          const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores,
+                          float* out, int64_t out_stride);
+AttendTokensFn attend_tokens_avx512();  // attention_avx512.cpp
+// attend_tokens as one `heads` call per token (the scalar path, and the fallback of the others).
+void attend_tokens_scalar_order(AttendGroupFn heads, const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads,
+                                const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim,
+                                float scale, float* scores, float* out, int64_t out_stride);
+
 }  // namespace edgeseek

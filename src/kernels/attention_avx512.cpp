@@ -4,6 +4,7 @@
 // results agree to float rounding.
 #if defined(__x86_64__)
 #include <algorithm>
+#include <vector>
 
 #include "kernels/attention.h"
 #include "kernels/ops.h"
@@ -25,8 +26,8 @@ inline __m512 round_f16(__m512 x) {
 // out[g] = weights[g] x values for NC 16-dim chunks from c0: one accumulator per head and
 // chunk, so each value chunk is converted once for all G heads.
 template <int G, int NC>
-void weighted_values(const float* w, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim, int64_t c0,
-                     float* out) {
+void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
+                     int64_t c0, float* out) {
     __m512 acc[NC][G];
     __mmask16 m[NC];
 #pragma GCC unroll 8
@@ -42,7 +43,7 @@ void weighted_values(const float* w, const uint16_t* v0, int64_t kv_stride, int6
         for (int i = 0; i < NC; ++i) x[i] = load_f16(v + 16 * i, m[i]);
 #pragma GCC unroll 8
         for (int g = 0; g < G; ++g) {
-            const __m512 wg = _mm512_set1_ps(w[g * n_pos + p]);
+            const __m512 wg = _mm512_set1_ps(w[g * w_stride + p]);
 #pragma GCC unroll 8
             for (int i = 0; i < NC; ++i) acc[i][g] = _mm512_fmadd_ps(wg, x[i], acc[i][g]);
         }
@@ -52,6 +53,40 @@ void weighted_values(const float* w, const uint16_t* v0, int64_t kv_stride, int6
 #pragma GCC unroll 8
         for (int g = 0; g < G; ++g) _mm512_mask_storeu_ps(out + g * head_dim + 16 * (c0 + i), m[i], acc[i][g]);
     }
+}
+
+// The softmax of s[0 .. n), its weights then rounded to f16.
+void softmax_f16(float* s, int64_t n) {
+    softmax(s, n);
+    for (int64_t p = 0; p < n; p += 16) {
+        const __mmask16 m = tail_mask(n - p);
+        _mm512_mask_storeu_ps(s + p, m, round_f16(_mm512_maskz_loadu_ps(m, s + p)));
+    }
+}
+
+// out[g] = weights[g] (at w + g * w_stride) x the first n_pos values, for G heads. As many
+// chunks per pass as fit the 32 registers (G * kNc accumulators, kNc values, one weight):
+// fewer passes over the values and more independent accumulator chains.
+template <int G>
+void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
+            float* out) {
+    const int64_t chunks = (head_dim + 15) / 16;
+    constexpr int kNc = (8 * G + 9 <= 32) ? 8 : (4 * G + 5 <= 32) ? 4 : 2;
+    int64_t c = 0;
+    for (; c + kNc <= chunks; c += kNc) weighted_values<G, kNc>(w, w_stride, v0, kv_stride, n_pos, head_dim, c, out);
+    if constexpr (kNc > 4) {
+        if (c + 4 <= chunks) {
+            weighted_values<G, 4>(w, w_stride, v0, kv_stride, n_pos, head_dim, c, out);
+            c += 4;
+        }
+    }
+    if constexpr (kNc > 2) {
+        if (c + 2 <= chunks) {
+            weighted_values<G, 2>(w, w_stride, v0, kv_stride, n_pos, head_dim, c, out);
+            c += 2;
+        }
+    }
+    for (; c < chunks; ++c) weighted_values<G, 1>(w, w_stride, v0, kv_stride, n_pos, head_dim, c, out);
 }
 
 template <int G>
@@ -97,32 +132,8 @@ void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_
             _mm512_mask_storeu_ps(scores + g * n_pos + p0, tail_mask(nk), _mm512_mul_ps(reduce16(acc, AddPs{}), _mm512_set1_ps(scale)));
         }
     }
-    for (int g = 0; g < G; ++g) {
-        float* s = scores + g * n_pos;
-        softmax(s, n_pos);
-        for (int64_t p = 0; p < n_pos; p += 16) {
-            const __mmask16 m = tail_mask(n_pos - p);
-            _mm512_mask_storeu_ps(s + p, m, round_f16(_mm512_maskz_loadu_ps(m, s + p)));
-        }
-    }
-    // As many chunks per pass as fit the 32 registers (G * kNc accumulators, kNc values, one
-    // weight): fewer passes over the values and more independent accumulator chains.
-    constexpr int kNc = (8 * G + 9 <= 32) ? 8 : (4 * G + 5 <= 32) ? 4 : 2;
-    int64_t c = 0;
-    for (; c + kNc <= chunks; c += kNc) weighted_values<G, kNc>(scores, v0, kv_stride, n_pos, head_dim, c, out);
-    if constexpr (kNc > 4) {
-        if (c + 4 <= chunks) {
-            weighted_values<G, 4>(scores, v0, kv_stride, n_pos, head_dim, c, out);
-            c += 4;
-        }
-    }
-    if constexpr (kNc > 2) {
-        if (c + 2 <= chunks) {
-            weighted_values<G, 2>(scores, v0, kv_stride, n_pos, head_dim, c, out);
-            c += 2;
-        }
-    }
-    for (; c < chunks; ++c) weighted_values<G, 1>(scores, v0, kv_stride, n_pos, head_dim, c, out);
+    for (int g = 0; g < G; ++g) softmax_f16(scores + g * n_pos, n_pos);
+    values<G>(scores, n_pos, v0, kv_stride, n_pos, head_dim, out);
 }
 
 // Groups of more than 8 heads would not keep their accumulators in registers: 8 at a time.
@@ -137,9 +148,125 @@ void attend_heads(const float* q, int64_t n_heads, const uint16_t* k0, const uin
     }
 }
 
+// r[j] lane d = r[d] lane j (a 16 x 16 transpose): 32-bit then 64-bit interleaves within
+// 128-bit lanes, then two rounds of 128-bit lane shuffles (64 shuffles).
+inline void transpose16(__m512 (&r)[16]) {
+    __m512 t[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    // After this, lane L of u[4g + k] holds rows 4g..4g+3 of column 4L + k.
+    __m512 u[16];
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; ++g) {
+        const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
+        const __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
+        u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+        const __m512 a0 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x44), a1 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xee);
+        const __m512 b0 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x44), b1 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xee);
+        r[k] = _mm512_shuffle_f32x4(a0, b0, 0x88);
+        r[4 + k] = _mm512_shuffle_f32x4(a0, b0, 0xdd);
+        r[8 + k] = _mm512_shuffle_f32x4(a1, b1, 0x88);
+        r[12 + k] = _mm512_shuffle_f32x4(a1, b1, 0xdd);
+    }
+}
+
+// NR rows' scores against one block of 16 keys held transposed (kt[d] = dimension d of the 16
+// keys): per dimension one load and NR FMAs with the row's value broadcast, no reduction.
+template <int NR>
+void scores_rows(const float* qr, int64_t row, const float* kt, int64_t head_dim, float scale, float* s, int64_t s_stride,
+                 __mmask16 m) {
+    __m512 acc[NR];
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; ++r) acc[r] = _mm512_setzero_ps();
+    for (int64_t d = 0; d < head_dim; ++d) {
+        const __m512 k = _mm512_load_ps(kt + 16 * d);
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(qr[r * row + d]), k, acc[r]);
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; ++r) _mm512_mask_storeu_ps(s + r * s_stride, m, _mm512_mul_ps(acc[r], _mm512_set1_ps(scale)));
+}
+
+// n_tok consecutive tokens x G heads: the keys are converted and transposed once per block of
+// 16 for all n_tok * G rows, whose scores then need no horizontal sums; softmax and values
+// per token as attend_group. Row i * G + g's scores at scores + (i * G + g) * n_max.
+template <int G>
+void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const uint16_t* k0, const uint16_t* v0,
+                         int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
+                         int64_t out_stride) {
+    constexpr int64_t kMaxDim = 512;
+    const int64_t chunks = (head_dim + 15) / 16;
+    const int64_t row = 16 * chunks;
+    const int64_t rows = n_tok * G, n_max = pos0 + n_tok;
+    thread_local std::vector<float> qbuf;
+    qbuf.resize(static_cast<size_t>(rows * row));
+    float* qr = qbuf.data();
+    for (int64_t i = 0; i < n_tok; ++i) {
+        for (int g = 0; g < G; ++g) {
+            for (int64_t c = 0; c < chunks; ++c) {
+                const __mmask16 m = tail_mask(head_dim - 16 * c);
+                _mm512_storeu_ps(qr + (i * G + g) * row + 16 * c,
+                                 round_f16(_mm512_maskz_loadu_ps(m, q + i * q_stride + g * head_dim + 16 * c)));
+            }
+        }
+    }
+    alignas(64) float kt[16 * kMaxDim];
+    for (int64_t p0 = 0; p0 < n_max; p0 += 16) {
+        const int64_t nk = std::min<int64_t>(16, n_max - p0);
+        for (int64_t c = 0; c < chunks; ++c) {
+            const __mmask16 m = tail_mask(head_dim - 16 * c);
+            __m512 r[16];
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; ++j) r[j] = j < nk ? load_f16(k0 + (p0 + j) * kv_stride + 16 * c, m) : _mm512_setzero_ps();
+            transpose16(r);
+#pragma GCC unroll 16
+            for (int d = 0; d < 16; ++d) _mm512_store_ps(kt + 16 * (16 * c + d), r[d]);
+        }
+        const __mmask16 m = tail_mask(nk);
+        int64_t r0 = 0;
+        for (; r0 + 8 <= rows; r0 += 8) scores_rows<8>(qr + r0 * row, row, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
+        using RowsFn = void (*)(const float*, int64_t, const float*, int64_t, float, float*, int64_t, __mmask16);
+        static constexpr RowsFn kRest[] = {nullptr, scores_rows<1>, scores_rows<2>, scores_rows<3>,
+                                           scores_rows<4>, scores_rows<5>, scores_rows<6>, scores_rows<7>};
+        if (r0 < rows) kRest[rows - r0](qr + r0 * row, row, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
+    }
+    for (int64_t i = 0; i < n_tok; ++i) {
+        const int64_t n_pos = pos0 + i + 1;  // causal: token i sees keys 0 .. its position
+        float* w = scores + i * G * n_max;
+        for (int g = 0; g < G; ++g) softmax_f16(w + g * n_max, n_pos);
+        values<G>(w, n_max, v0, kv_stride, n_pos, head_dim, out + i * out_stride);
+    }
+}
+
+void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
+                   int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
+                   int64_t out_stride) {
+    using TokensFn = void (*)(const float*, int64_t, int64_t, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t,
+                              float, float*, float*, int64_t);
+    static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,
+                                            attend_tokens_group<4>, attend_tokens_group<5>, attend_tokens_group<6>,
+                                            attend_tokens_group<7>, attend_tokens_group<8>};
+    if (n_heads > 8 || n_tok * n_heads < 8) {  // a group too large for the registers, or too few rows to pay the transpose
+        attend_tokens_scalar_order(attend_heads, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale, scores,
+                                   out, out_stride);
+        return;
+    }
+    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride);
+}
+
 }  // namespace
 
 AttendGroupFn attend_heads_avx512() { return attend_heads; }
+AttendTokensFn attend_tokens_avx512() { return attend_tokens; }
 
 }  // namespace edgeseek
 #endif

@@ -42,8 +42,28 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     s.gate.resize(static_cast<size_t>(n * c.n_ff));
     s.up.resize(s.gate.size());
     s.hidden.resize(s.gate.size());
-    // Per thread: the scores of one KV head's group of query heads.
-    s.scores.resize(static_cast<size_t>(pool.size() * group * cache.n_ctx()));
+    // Per thread: the scores of one KV head's group of query heads for up to kAttendTokens tokens.
+    s.scores.resize(static_cast<size_t>(pool.size() * kAttendTokens * group * cache.n_ctx()));
+    // Attention blocks: runs of up to kAttendTokens tokens of one sequence at consecutive
+    // positions (a prompt's), attended together so each cached key is converted once for all of
+    // them; a decoded token is a block of its own.
+    struct AttnBlock {
+        int64_t t0, count;
+    };
+    std::vector<AttnBlock> blocks;
+    for (int64_t t = 0; t < n; ++t) {
+        const BatchToken& bt = batch[static_cast<size_t>(t)];
+        if (!blocks.empty()) {
+            AttnBlock& last = blocks.back();
+            const BatchToken& prev = batch[static_cast<size_t>(last.t0 + last.count - 1)];
+            if (last.count < kAttendTokens && prev.seq == bt.seq && prev.pos + 1 == bt.pos) {
+                ++last.count;
+                continue;
+            }
+        }
+        blocks.push_back({t, 1});
+    }
+    const int64_t n_blocks = static_cast<int64_t>(blocks.size());
 
     // The per-token steps between the matmuls (norms, biases, RoPE, the KV store, residual
     // adds, SwiGLU) run on every thread for a prompt; they had taken ~10% of a 512-token
@@ -101,24 +121,26 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             }
         });
 
-        // Causal attention costs grow with the position: work items, (token, KV head), are
-        // handed out one at a time from a shared counter, latest token first, so both threads
+        // Causal attention costs grow with the position: work items, (block, KV head), are
+        // handed out one at a time from a shared counter, latest block first, so both threads
         // finish together (a plain split gave one thread three quarters of the work at 512
         // tokens), and a single decoded token's heads are shared out too (as one item per
         // token, one thread read the whole cache while the other waited). Query heads
         // kvh * group .. kvh * group + group - 1 share KV head kvh: one call each, so the group
-        // reads the cached keys and values once.
-        const AttendGroupFn attend_heads = attend_heads_kernel();
+        // (and the block's tokens) read the cached keys and values once.
+        const AttendTokensFn attend_tokens = attend_tokens_kernel();
         std::atomic<int64_t> next_item{0};
         pool.parallel_for(pool.size(), [&](int64_t, int64_t, int thread) {
-            float* scores = &s.scores[static_cast<size_t>(thread * group * cache.n_ctx())];
-            for (int64_t i = next_item.fetch_add(1, std::memory_order_relaxed); i < n * HKV;
+            float* scores = &s.scores[static_cast<size_t>(thread * kAttendTokens * group * cache.n_ctx())];
+            for (int64_t i = next_item.fetch_add(1, std::memory_order_relaxed); i < n_blocks * HKV;
                  i = next_item.fetch_add(1, std::memory_order_relaxed)) {
-                const int64_t t = n - 1 - i / HKV, kvh = i % HKV;
+                const AttnBlock& blk = blocks[static_cast<size_t>(n_blocks - 1 - i / HKV)];
+                const int64_t kvh = i % HKV, t = blk.t0;
                 const BatchToken& bt = batch[static_cast<size_t>(t)];
                 const int64_t h0 = kvh * group;
-                attend_heads(&s.q[t * q_dim + h0 * D], group, cache.k(l, bt.seq, 0) + kvh * D, cache.v(l, bt.seq, 0) + kvh * D,
-                             kv_dim, bt.pos + 1, D, scale, scores, &s.attn[t * q_dim + h0 * D]);
+                attend_tokens(&s.q[t * q_dim + h0 * D], q_dim, blk.count, group, cache.k(l, bt.seq, 0) + kvh * D,
+                              cache.v(l, bt.seq, 0) + kvh * D, kv_dim, bt.pos, D, scale, scores, &s.attn[t * q_dim + h0 * D],
+                              q_dim);
             }
         });
 

@@ -291,6 +291,46 @@ TEST(Attention, GroupedAvx512MatchesScalarReference) {
     }
 }
 
+// Several consecutive query tokens at once (a prompt's tokens, each attending up to its own
+// position) against the scalar reference run token by token: groups whose rows fill the
+// 8-row score tiles and leave remainders, fewer rows than the transpose pays for (the per-token
+// path), head sizes with a 16-value tail, and first positions on and off a 16-key boundary.
+TEST(Attention, TokenBatchesMatchScalarReference) {
+    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
+    const AttendTokensFn f = attend_tokens_kernel(Isa::Avx512);
+    ASSERT_NE(f, attend_tokens_scalar);
+    std::mt19937 rng(10);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (int64_t G : {1, 3, 6, 7, 8, 11}) {
+        for (int64_t D : {8, 80, 128}) {
+            for (int64_t pos0 : {0, 5, 16, 290}) {
+                for (int64_t n_tok : {1, 2, 4, 5}) {
+                    const int64_t n_max = pos0 + n_tok, stride = 2 * D + 8;
+                    const int64_t q_stride = G * D + 3, out_stride = G * D + 5;  // rows apart, as in the batch
+                    std::vector<uint16_t> k(static_cast<size_t>(n_max * stride)), v(k.size());
+                    for (auto& x : k) x = fp32_to_fp16(nd(rng) * 2.0f);
+                    for (auto& x : v) x = fp32_to_fp16(nd(rng));
+                    std::vector<float> q(static_cast<size_t>(n_tok * q_stride));
+                    for (auto& x : q) x = nd(rng) * 2.0f;
+                    std::vector<float> s1(static_cast<size_t>(n_tok * G * n_max)), s2(s1.size());
+                    std::vector<float> want(static_cast<size_t>(n_tok * out_stride), 7.0f), got(want.size(), 7.0f);
+                    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+                    attend_tokens_scalar(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s1.data(),
+                                         want.data(), out_stride);
+                    f(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s2.data(), got.data(), out_stride);
+                    // A softmax weight whose f32 value differs in its last bit may round to the
+                    // neighbouring f16 (2^-11 relative): over ~300 positions that reaches 3e-4.
+                    for (size_t i = 0; i < want.size(); ++i) {
+                        const float w = want[i];
+                        ASSERT_NEAR(got[i], w, 5e-4f + 1e-3f * std::fabs(w)) << "G=" << G << " D=" << D << " pos0=" << pos0
+                                                                              << " n_tok=" << n_tok << " at " << i;
+                    }
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace edgeseek
 
