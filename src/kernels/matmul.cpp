@@ -102,7 +102,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
         for (int64_t t = b; t < e; ++t) {
             ActsSlot slot;
-            slot.q = q_data + ((t / kActPanel) * blocks * kActPanel + t % kActPanel) * kblock;
+            slot.q = q_data + act_panel_offset(t, blocks, kblock);
             slot.d = d_data + t;
             slot.init = init_data + t;
             slot.sums = k_quant ? sums_data + t : nullptr;
@@ -113,8 +113,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     // Tokens in chunks whose activations stay in half the L2 while every group of the
     // thread's rows goes over them: each group's weights are read from memory once per chunk,
     // so chunks are as large as that allows, of equal size, in whole activation panels (a
-    // multiple of every tile width). A 256 KiB budget had cut the 7B shape's 18944-wide ffn_down into 8-token chunks:
-    // its weights were streamed 16 times for a 128-token prompt.
+    // multiple of every tile width). A 256 KiB budget had cut the 7B shape's 18944-wide
+    // ffn_down into 8-token chunks: its weights were streamed 16 times for a 128-token prompt.
     constexpr int64_t kTileMultiple = kActPanel;
     const int64_t max_chunk = std::max<int64_t>(kTileMultiple, static_cast<int64_t>(act_budget_bytes() / act_row) /
                                                                    kTileMultiple * kTileMultiple);
@@ -148,7 +148,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 i += g1 - g0;
                 const int64_t t0 = tc * tchunk;
                 PackedActs a;
-                a.q = q_data + (t0 / kActPanel) * blocks * kActPanel * kblock;
+                a.q = q_data + act_panel_offset(t0, blocks, kblock);  // t0: a panel's first token
                 a.blocks = blocks;
                 a.stride = n_tokens;
                 a.d = d_data + t0;

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <vector>
 
-#include "quant/blocks.h"
 #include "kernels/vec_dot.h"
+#include "quant/blocks.h"
 #include "quant/f16.h"
 #include "quant/k_quants.h"
 #include "quant/types.h"

@@ -77,6 +77,10 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //         16 bits) and 2i + 1 (high 16 bits) as int16 (|sum| <= 32 * 127);
 //   Q6_K: d as for Q4_K, init[16 s + j] = -32 * bsums[j] of super-block s.
 constexpr int64_t kActPanel = 24;
+// Bytes from the first panel to block 0 of token t, with `blocks` blocks of kblock values.
+inline size_t act_panel_offset(int64_t t, int64_t blocks, int64_t kblock) {
+    return static_cast<size_t>(((t / kActPanel) * blocks * kActPanel + t % kActPanel) * kblock);
+}
 struct PackedActs {
     const int8_t* q = nullptr;  // the panel of token 0 (tokens are counted from a panel's start)
     int64_t blocks = 0;         // blocks (of kBlock values) per token
@@ -87,7 +91,7 @@ struct PackedActs {
     // Block 0 of token t0; block i of token t0 + k (same panel) is kActPanel * kBlock * i + kBlock * k further.
     template <int kBlock>
     const int8_t* quants(int64_t t0) const {
-        return q + static_cast<size_t>((t0 / kActPanel) * blocks * kActPanel + t0 % kActPanel) * kBlock;
+        return q + act_panel_offset(t0, blocks, kBlock);
     }
 };
 
@@ -122,7 +126,7 @@ inline void write_k_tables(bool q6, float d, const I* bsums, int64_t sb, const A
 using PackActsFn = void (*)(const float* x, int64_t cols, const ActsSlot& slot);
 PackActsFn pack_acts_kernel(GgmlType t, Isa isa = active_isa());
 PackActsFn pack_acts_reference(GgmlType t);  // the row quantizer, then the bytes moved (any CPU)
-PackActsFn pack_acts_avx512(GgmlType t);     // one pass per 16 blocks (packed_acts_avx512.cpp)
+PackActsFn pack_acts_avx512(GgmlType t);     // one pass per 16 blocks (quantize_act_avx512.cpp)
 
 // Y[t * ldy + r] for rows r in groups [g0, g1) (rows >= `rows` are not written), tokens
 // [0, n_tokens).
