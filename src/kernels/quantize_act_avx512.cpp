@@ -87,33 +87,45 @@ void q8_1_row(const float* src, void* dst, int64_t n) {
     }
 }
 
+// One Q8_K super-block of 256 values: quants into qs, the sums of each 16 into bsums; returns
+// the scale (0 for an all-zero block, whose quants and sums are then 0).
+float q8_k_super(const float* x, int8_t* qs, int32_t (&bsums)[16]) {
+    constexpr int kVecs = kQK_K / 16;
+    const float amax = abs_max(x, kVecs);
+    if (amax == 0.0f) {
+        std::memset(qs, 0, kQK_K);
+        std::memset(bsums, 0, sizeof bsums);
+        return 0.0f;
+    }
+    // The scale follows the first value of largest magnitude, with its sign.
+    float max = 0.0f;
+    for (int j = 0; j < kVecs; ++j) {
+        const __mmask16 hit = _mm512_cmp_ps_mask(abs16(x + 16 * j), _mm512_set1_ps(amax), _CMP_EQ_OQ);
+        if (hit) {
+            max = x[16 * j + __builtin_ctz(hit)];
+            break;
+        }
+    }
+    const float iscale = -127.0f / max;
+    __m512 qv[kVecs];
+#pragma GCC unroll 16
+    for (int j = 0; j < kVecs; ++j) {
+        const __m512i v = quants16(_mm512_mul_ps(_mm512_set1_ps(iscale), _mm512_loadu_ps(x + 16 * j)), 127.0f, round_half_even);
+        store16(qs + 16 * j, v);
+        qv[j] = _mm512_castsi512_ps(v);
+    }
+    // The 16 sums side by side (reduce16) rather than one horizontal sum each.
+    _mm512_storeu_si512(bsums, _mm512_castps_si512(reduce16(qv, AddEpi32{})));
+    return 1.0f / iscale;
+}
+
 void q8_k_row(const float* src, void* dst, int64_t n) {
     BlockQ8_K* blocks = static_cast<BlockQ8_K*>(dst);
-    constexpr int kVecs = kQK_K / 16;
     for (int64_t i = 0; i < n / kQK_K; ++i) {
-        const float* x = src + i * kQK_K;
         BlockQ8_K& b = blocks[i];
-        const float amax = abs_max(x, kVecs);
-        if (amax == 0.0f) {
-            std::memset(&b, 0, sizeof b);
-            continue;
-        }
-        // The scale follows the first value of largest magnitude, with its sign.
-        float max = 0.0f;
-        for (int j = 0; j < kVecs; ++j) {
-            const __mmask16 hit = _mm512_cmp_ps_mask(abs16(x + 16 * j), _mm512_set1_ps(amax), _CMP_EQ_OQ);
-            if (hit) {
-                max = x[16 * j + __builtin_ctz(hit)];
-                break;
-            }
-        }
-        const float iscale = -127.0f / max;
-        for (int j = 0; j < kVecs; ++j) {
-            const __m512i q = quants16(_mm512_mul_ps(_mm512_set1_ps(iscale), _mm512_loadu_ps(x + 16 * j)), 127.0f, round_half_even);
-            b.bsums[j] = static_cast<int16_t>(_mm512_reduce_add_epi32(q));
-            store16(b.qs + 16 * j, q);
-        }
-        b.d = 1.0f / iscale;
+        int32_t bsums[16];
+        b.d = q8_k_super(src + i * kQK_K, b.qs, bsums);
+        for (int j = 0; j < 16; ++j) b.bsums[j] = static_cast<int16_t>(bsums[j]);
     }
 }
 
@@ -160,41 +172,13 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
     }
 }
 
-// Panels for Q4_K / Q6_K weights: the row quantizer's steps per super-block, the 16 quant sums
-// reduced side by side.
+// Panels for Q4_K / Q6_K weights: the row quantizer's super-blocks straight into the panel slot.
 template <bool kQ6>
 void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
-    constexpr int kVecs = kQK_K / 16;
     for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
-        const float* xs = x + sb * kQK_K;
-        int8_t* q = slot.q + sb * kActPanel * kQK_K;
-        const float amax = abs_max(xs, kVecs);
-        alignas(64) int32_t bs[16] = {};
-        float d = 0.0f;
-        if (amax == 0.0f) {
-            std::memset(q, 0, kQK_K);
-        } else {
-            // The scale follows the first value of largest magnitude, with its sign.
-            float max = 0.0f;
-            for (int j = 0; j < kVecs; ++j) {
-                const __mmask16 hit = _mm512_cmp_ps_mask(abs16(xs + 16 * j), _mm512_set1_ps(amax), _CMP_EQ_OQ);
-                if (hit) {
-                    max = xs[16 * j + __builtin_ctz(hit)];
-                    break;
-                }
-            }
-            const float iscale = -127.0f / max;
-            __m512 qv[kVecs];
-#pragma GCC unroll 16
-            for (int j = 0; j < kVecs; ++j) {
-                const __m512i v = quants16(_mm512_mul_ps(_mm512_set1_ps(iscale), _mm512_loadu_ps(xs + 16 * j)), 127.0f, round_half_even);
-                store16(q + 16 * j, v);
-                qv[j] = _mm512_castsi512_ps(v);
-            }
-            _mm512_store_si512(bs, _mm512_castps_si512(reduce16(qv, AddEpi32{})));
-            d = 1.0f / iscale;
-        }
-        write_k_tables(kQ6, d, bs, sb, slot);
+        int32_t bsums[16];
+        const float d = q8_k_super(x + sb * kQK_K, slot.q + sb * kActPanel * kQK_K, bsums);
+        write_k_tables(kQ6, d, bsums, sb, slot);
     }
 }
 
