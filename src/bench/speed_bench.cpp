@@ -63,18 +63,19 @@ SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int 
     return speed_stat(tps);
 }
 
-void model_costs(const Model& m, double* bytes, double* macs) {
+ModelCosts model_costs(const Model& m) {
     const ModelWeights& w = m.weights();
-    auto add = [&](const TensorView& t) {
+    ModelCosts c;
+    auto add = [&](const TensorView& t, double* macs) {
         if (t.empty()) return;
-        *bytes += static_cast<double>(t.row_bytes()) * static_cast<double>(t.rows);
+        c.weight_bytes += static_cast<double>(t.row_bytes()) * static_cast<double>(t.rows);
         *macs += static_cast<double>(t.cols) * static_cast<double>(t.rows);
     };
-    *bytes = *macs = 0;
-    add(w.output);
+    add(w.output, &c.output_macs);
     for (const auto& L : w.layers) {
-        for (const TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) add(*t);
+        for (const TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) add(*t, &c.layer_macs);
     }
+    return c;
 }
 
 }  // namespace edgeseek

@@ -20,8 +20,18 @@ SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int t
 // n_gen single-token decode steps, `reps` times.
 SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads);
 
-// Weight bytes a decode step reads and multiply-adds a token costs: every matrix the forward
-// pass multiplies by (the embedding table only when it doubles as the output projection).
-void model_costs(const Model& m, double* bytes, double* macs);
+// What the matrix products of a forward pass cost. A decode step reads every matrix once
+// (the embedding table only when it doubles as the output projection). A prompt of n tokens
+// runs the layers' matrices for every token but the output projection only for the last one,
+// whose logits are wanted (as llama-bench's pp test does): 2 x prompt_macs(n) / n ops a token.
+// Attention's score and value products (float, growing with the context) are not counted.
+struct ModelCosts {
+    double weight_bytes = 0;  // bytes a decode step reads
+    double layer_macs = 0;    // multiply-adds per token in the layers' matrices
+    double output_macs = 0;   // multiply-adds of one output projection
+    double decode_macs() const { return layer_macs + output_macs; }
+    double prompt_macs_per_token(int n_prompt) const { return layer_macs + output_macs / n_prompt; }
+};
+ModelCosts model_costs(const Model& m);
 
 }  // namespace edgeseek

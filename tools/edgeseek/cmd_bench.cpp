@@ -57,8 +57,7 @@ CommandRun add_bench_command(CLI::App& app) {
         lo.repack = !o->no_repack;
         auto model = Model::load(o->model, lo);
         const ModelConfig& c = model->config();
-        double bytes = 0, macs = 0;
-        model_costs(*model, &bytes, &macs);
+        const ModelCosts costs = model_costs(*model);
         bool quantized = false;
         for (const auto& L : model->weights().layers) quantized |= type_traits(L.w_gate.type)->quantized;
         const double compute_peak = quantized ? peaks.int8_gops : peaks.fp32_gflops;
@@ -69,17 +68,18 @@ CommandRun add_bench_command(CLI::App& app) {
         };
         if (o->p > 0) {
             const SpeedStat st = measure_prompt_speed(*model, o->p, o->reps, threads);
-            const double ops = 2.0 * macs * st.mean / 1e9;
+            const double ops = 2.0 * costs.prompt_macs_per_token(o->p) * st.mean / 1e9;
             report("pp" + std::to_string(o->p), st, 100.0 * ops / compute_peak, quantized ? "int8 peak" : "fp32 peak");
         }
         if (o->n > 0) {
             const SpeedStat st = measure_generation_speed(*model, o->n, o->reps, threads);
-            const double gbps = bytes * st.mean / 1e9;
+            const double gbps = costs.weight_bytes * st.mean / 1e9;
             report("tg" + std::to_string(o->n), st, 100.0 * gbps / peaks.read_gbps, "read bandwidth");
         }
         std::string type = type_name(model->weights().layers[0].w_gate.type);
         out["model"] = {{"file", o->model}, {"arch", c.arch_name}, {"size_bytes", model->file().file_size()},
-                        {"type", type}, {"weight_bytes_per_token", bytes}, {"macs_per_token", macs}};
+                        {"type", type}, {"weight_bytes_per_token", costs.weight_bytes},
+                        {"layer_macs_per_token", costs.layer_macs}, {"output_macs", costs.output_macs}};
         out["tests"] = tests;
         if (o->json) {
             std::printf("%s\n", out.dump(2).c_str());
