@@ -32,3 +32,30 @@ TempDir::~TempDir() {
 }
 
 }  // namespace edgeseek::test
+
+namespace {
+
+// Every model the tests load (in this process or in the CLI they run) keeps its repacked-weight
+// cache in a directory of the test run's own, not in the user's ~/.cache; later loads of the
+// same fixture then map that cache, so the suite exercises both paths.
+class PackedCacheDirEnvironment : public ::testing::Environment {
+public:
+    void SetUp() override {
+        if (const char* d = std::getenv("EDGESEEK_REPACK_CACHE_DIR"); d && *d) return;  // the caller chose one
+        dir_ = std::make_unique<edgeseek::test::TempDir>();
+        ::setenv("EDGESEEK_REPACK_CACHE_DIR", dir_->path().c_str(), 1);
+    }
+    void TearDown() override {
+        if (!dir_) return;
+        ::unsetenv("EDGESEEK_REPACK_CACHE_DIR");
+        dir_.reset();
+    }
+
+private:
+    std::unique_ptr<edgeseek::test::TempDir> dir_;
+};
+
+[[maybe_unused]] ::testing::Environment* const packed_cache_env =
+    ::testing::AddGlobalTestEnvironment(new PackedCacheDirEnvironment);
+
+}  // namespace

@@ -40,6 +40,9 @@
 namespace edgeseek {
 
 constexpr int kPackRows = 16;
+// Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
+// written with another version are rebuilt rather than read.
+constexpr uint32_t kPackedLayoutVersion = 1;
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).

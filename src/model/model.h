@@ -10,6 +10,7 @@
 #include "kernels/thread_pool.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
+#include "model/packed_cache.h"
 
 namespace edgeseek {
 
@@ -43,7 +44,14 @@ struct LoadOptions {
     // kernels for it (AVX-512 VNNI): same bytes of memory as the file's copy, whose pages are
     // then released; costs one pass over those weights at load. false = plain mapped weights.
     bool repack = true;
+    // Keep the repacked matrices in a cache file (model/packed_cache.h) and map it on later
+    // loads of the same file, instead of repacking into anonymous memory each time.
+    bool repack_cache = true;
+    std::string repack_cache_dir;  // empty: packed_cache_dir()
 };
+
+// Where the repacked matrices of a model live.
+enum class PackedFrom { none, memory, cache_created, cache_mapped };
 
 class Model {
 public:
@@ -53,7 +61,8 @@ public:
     const GgufFile& file() const { return *file_; }
     const ModelWeights& weights() const { return weights_; }
     // Bytes of weights held in the packed layout (0 when nothing was repacked).
-    size_t packed_bytes() const { return packed_.size(); }
+    size_t packed_bytes() const { return packed_bytes_; }
+    PackedFrom packed_from() const { return packed_from_; }
 
     // Runs the batch through the model, writing keys/values into cache, and returns the
     // logits of every token with logits=true, in batch order (n_vocab floats each).
@@ -63,12 +72,15 @@ public:
 private:
     Model() = default;
     void bind_weights();
-    void repack_weights();
+    void repack_weights(const LoadOptions& opts);
     std::unique_ptr<GgufFile> file_;
     ModelConfig config_;
     ModelWeights weights_;
     std::vector<std::vector<float>> owned_;  // 1-D tensors converted to f32 at load
-    AnonymousMemory packed_;                 // repacked matrices (LoadOptions::repack)
+    AnonymousMemory packed_;                 // repacked matrices (LoadOptions::repack), or
+    PackedCacheFile packed_file_;            // them in a cache file (LoadOptions::repack_cache)
+    size_t packed_bytes_ = 0;
+    PackedFrom packed_from_ = PackedFrom::none;
 };
 
 }  // namespace edgeseek

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "kernels/packed.h"
@@ -24,9 +25,32 @@ uint64_t available_memory_bytes() {
     return static_cast<uint64_t>(kb) * 1024;
 }
 
+// The first, middle and last group of every matrix, packed again from the file and compared
+// with the cache's bytes: a cache from a different packer or a damaged copy is not used.
+bool cache_matches(const std::vector<TensorView*>& todo, const std::vector<size_t>& offset, const uint8_t* data,
+                   std::string* why) {
+    std::vector<uint8_t> buf;
+    for (size_t i = 0; i < todo.size(); ++i) {
+        const TensorView& v = *todo[i];
+        const int64_t groups = (v.rows + kPackRows - 1) / kPackRows;
+        const size_t group = packed_group_bytes(v.type, v.cols);
+        buf.resize(group);
+        for (int64_t g : {int64_t{0}, groups / 2, groups - 1}) {
+            std::fill(buf.begin(), buf.end(), uint8_t{0});
+            const auto* src = static_cast<const uint8_t*>(v.data) + static_cast<size_t>(g) * kPackRows * v.row_bytes();
+            pack_groups(v.type, src, v.rows - g * kPackRows, v.cols, 0, 1, buf.data());
+            if (std::memcmp(buf.data(), data + offset[i] + static_cast<size_t>(g) * group, group) != 0) {
+                *why = "group " + std::to_string(g) + " of matrix " + std::to_string(i) + " differs from the file's";
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
-void Model::repack_weights() {
+void Model::repack_weights(const LoadOptions& opts) {
     std::vector<TensorView*> todo;
     auto consider = [&](TensorView& v) {
         if (!v.empty() && !v.packed && packable(v.type) && v.cols % packed_col_multiple(v.type) == 0) todo.push_back(&v);
@@ -37,46 +61,93 @@ void Model::repack_weights() {
     consider(weights_.output);
     if (todo.empty()) return;
     std::vector<size_t> offset(todo.size() + 1, 0);
+    std::vector<PackedMatrixEntry> entries;
     for (size_t i = 0; i < todo.size(); ++i) {
         // Each matrix starts on a 64-byte boundary (the kernels use aligned loads).
         offset[i + 1] = offset[i] + (edgeseek::packed_bytes(todo[i]->type, todo[i]->rows, todo[i]->cols) + 63) / 64 * 64;
+        entries.push_back({todo[i]->type, todo[i]->rows, todo[i]->cols, offset[i]});
     }
-    // The packed copy is anonymous memory (no swap file behind it on phones and small
-    // servers): a model that fits only as a mapped file, paged in and out by the kernel, keeps
-    // its file layout rather than being killed for memory halfway through the load.
-    const uint64_t available = available_memory_bytes();
-    if (available > 0 && offset.back() > available / 10 * 9) {
-        std::fprintf(stderr,
-                     "edgeseek: note: not repacking the weights (%llu MiB) for the AVX-512 kernels: only %llu MiB of "
-                     "memory available; computing from the mapped file instead (slower)\n",
-                     static_cast<unsigned long long>(offset.back() >> 20), static_cast<unsigned long long>(available >> 20));
-        return;
-    }
-    packed_ = AnonymousMemory(offset.back(), file_->path() + ": repacking weights");
+    const uint64_t total = offset.back();
+
     // The file's copy of a packed matrix is never read again (matmul reads the packed one),
     // except token_embd's when the output matrix shares it: its pages go back to the system.
     const bool mapped = file_->is_mapped(), in_memory = file_->is_in_memory();
     const void* embd = weights_.token_embd.data;
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t i = next.fetch_add(1); i < todo.size(); i = next.fetch_add(1)) {
-            TensorView& v = *todo[i];
-            uint8_t* dst = packed_.data() + offset[i];
-            pack_groups(v.type, static_cast<const uint8_t*>(v.data), v.rows, v.cols, 0,
-                        (v.rows + kPackRows - 1) / kPackRows, dst);
-            if (v.data != embd && (mapped || in_memory)) {
-                release_mapped_pages(static_cast<const uint8_t*>(v.data), v.rows * v.row_bytes());
-                // Released anonymous pages read back as zeros: nothing may use the old copy.
-                if (in_memory) v.data = nullptr;
-            }
-            v.packed = dst;
+    auto use = [&](size_t i, uint8_t* dst) {
+        TensorView& v = *todo[i];
+        if (v.data != embd && (mapped || in_memory)) {
+            release_mapped_pages(static_cast<const uint8_t*>(v.data), v.rows * v.row_bytes());
+            // Released anonymous pages read back as zeros: nothing may use the old copy.
+            if (in_memory) v.data = nullptr;
         }
+        v.packed = dst;
     };
-    const unsigned n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < n; ++t) threads.emplace_back(work);
-    work();
-    for (std::thread& t : threads) t.join();
+    auto pack_all = [&](uint8_t* base) {
+        std::atomic<size_t> next{0};
+        auto work = [&] {
+            for (size_t i = next.fetch_add(1); i < todo.size(); i = next.fetch_add(1)) {
+                TensorView& v = *todo[i];
+                pack_groups(v.type, static_cast<const uint8_t*>(v.data), v.rows, v.cols, 0,
+                            (v.rows + kPackRows - 1) / kPackRows, base + offset[i]);
+                use(i, base + offset[i]);
+            }
+        };
+        const unsigned n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+        std::vector<std::thread> threads;
+        for (unsigned t = 1; t < n; ++t) threads.emplace_back(work);
+        work();
+        for (std::thread& t : threads) t.join();
+    };
+
+    SourceIdentity source;
+    const std::string dir = !opts.repack_cache ? std::string() : opts.repack_cache_dir.empty() ? packed_cache_dir() : opts.repack_cache_dir;
+    if (!dir.empty() && PackedCacheFile::identify(file_->path(), &source)) {
+        const std::string path = PackedCacheFile::path_for(dir, file_->path());
+        std::string why;
+        PackedCacheFile cache = PackedCacheFile::open(path, source, entries, total, &why);
+        if (cache.valid() && cache_matches(todo, offset, cache.data(), &why)) {
+            for (size_t i = 0; i < todo.size(); ++i) use(i, cache.data() + offset[i]);
+            packed_file_ = std::move(cache);
+            packed_bytes_ = total;
+            packed_from_ = PackedFrom::cache_mapped;
+            return;
+        }
+        if (!why.empty()) std::fprintf(stderr, "edgeseek: note: not using the repacked-weight cache: %s; rebuilding it\n", why.c_str());
+        cache = PackedCacheFile();  // unmapped before it is replaced
+        cache = PackedCacheFile::create(path, source, entries, total, &why);
+        if (cache.valid()) {
+            pack_all(cache.data());
+            if (cache.publish(&why)) {
+                std::fprintf(stderr,
+                             "edgeseek: note: repacked weights (%llu MiB) cached in %s; later loads of this file map them "
+                             "instead of repacking (--no-repack-cache keeps nothing on disk)\n",
+                             static_cast<unsigned long long>(total >> 20), path.c_str());
+            } else {
+                std::fprintf(stderr, "edgeseek: note: repacked weights not cached: %s\n", why.c_str());
+            }
+            packed_file_ = std::move(cache);
+            packed_bytes_ = total;
+            packed_from_ = PackedFrom::cache_created;
+            return;
+        }
+        std::fprintf(stderr, "edgeseek: note: repacked weights not cached (%s); repacking into memory\n", why.c_str());
+    }
+
+    // The packed copy is anonymous memory (no swap file behind it on phones and small
+    // servers): a model that fits only as a mapped file, paged in and out by the kernel, keeps
+    // its file layout rather than being killed for memory halfway through the load.
+    const uint64_t available = available_memory_bytes();
+    if (available > 0 && total > available / 10 * 9) {
+        std::fprintf(stderr,
+                     "edgeseek: note: not repacking the weights (%llu MiB) for the AVX-512 kernels: only %llu MiB of "
+                     "memory available; computing from the mapped file instead (slower)\n",
+                     static_cast<unsigned long long>(total >> 20), static_cast<unsigned long long>(available >> 20));
+        return;
+    }
+    packed_ = AnonymousMemory(total, file_->path() + ": repacking weights");
+    pack_all(packed_.data());
+    packed_bytes_ = total;
+    packed_from_ = PackedFrom::memory;
 }
 
 }  // namespace edgeseek

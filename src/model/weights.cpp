@@ -74,7 +74,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const LoadOptions& o
     m->file_ = GgufFile::open(path, opts.use_mmap);
     m->config_ = ModelConfig::from_gguf(*m->file_);
     m->bind_weights();
-    if (opts.repack) m->repack_weights();
+    if (opts.repack) m->repack_weights(opts);
     return m;
 }
 

@@ -32,15 +32,6 @@ T get(std::ifstream& in, const std::string& path, const char* what) {
 
 }  // namespace
 
-uint64_t fnv1a64(const void* data, size_t n, uint64_t h) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    for (size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 uint64_t vocab_hash(const Tokenizer& tok) {
     uint64_t h = fnv1a64(nullptr, 0);
     const char zero = 0;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hash.h"
 #include "model/config.h"
 #include "quality/kl_divergence.h"
 
@@ -33,7 +34,6 @@ struct KldHeader {
     uint64_t record_bytes() const { return 8ull * top_k + 8; }
 };
 
-uint64_t fnv1a64(const void* data, size_t n, uint64_t h = 14695981039346656037ull);
 uint64_t vocab_hash(const Tokenizer& tok);
 uint64_t tokens_hash(const std::vector<int32_t>& tokens);
 // "llama, 4 layers, n_embd 64, 4/4 heads, n_ff 172, vocab 512": what a quantization keeps.

@@ -44,4 +44,22 @@ int default_threads() {
     return n ? static_cast<int>(n) : 1;
 }
 
+LoadOptions ModelLoadFlags::options() const {
+    LoadOptions lo;
+    lo.use_mmap = !no_mmap;
+    lo.repack = !no_repack;
+    lo.repack_cache = !no_repack_cache;
+    return lo;
+}
+
+void add_model_load_flags(CLI::App* sub, ModelLoadFlags* f) {
+    sub->add_flag("--no-mmap", f->no_mmap, "read the model into memory instead of mapping it");
+    sub->add_flag("--no-repack", f->no_repack,
+                  "keep weights in the file's layout (no interleaved copy at load: faster first load, less memory, "
+                  "slower prompts and decode)");
+    sub->add_flag("--no-repack-cache", f->no_repack_cache,
+                  "repack into memory at every load instead of keeping the interleaved copy in a cache file "
+                  "($EDGESEEK_REPACK_CACHE_DIR, else ~/.cache/edgeseek/packed) mapped by later loads");
+}
+
 }  // namespace edgeseek::cli

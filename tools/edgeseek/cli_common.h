@@ -1,6 +1,9 @@
 // Small pieces the subcommands share.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <string>
+
+#include "model/model.h"
 
 namespace edgeseek::cli {
 
@@ -10,5 +13,12 @@ std::string prompt_text(const std::string& prompt, const std::string& file);
 std::string json_quote(const std::string& s);
 // Physical cores (the default thread count).
 int default_threads();
+
+// --no-mmap, --no-repack and --no-repack-cache, for every command that loads a model.
+struct ModelLoadFlags {
+    bool no_mmap = false, no_repack = false, no_repack_cache = false;
+    LoadOptions options() const;
+};
+void add_model_load_flags(CLI::App* sub, ModelLoadFlags* f);
 
 }  // namespace edgeseek::cli

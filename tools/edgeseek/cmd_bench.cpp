@@ -19,7 +19,8 @@ namespace {
 struct Opts {
     std::string model;
     int p = 512, n = 128, threads = 0, reps = 3;
-    bool json = false, machine = false, remeasure = false, no_mmap = false, no_repack = false;
+    bool json = false, machine = false, remeasure = false;
+    ModelLoadFlags load;
 };
 
 }  // namespace
@@ -35,8 +36,7 @@ CommandRun add_bench_command(CLI::App& app) {
     sub->add_flag("--json", o->json, "print JSON");
     sub->add_flag("--machine", o->machine, "measure (or show cached) machine peaks: read bandwidth, int8 and fp32 throughput");
     sub->add_flag("--remeasure", o->remeasure, "ignore cached machine peaks");
-    sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory");
-    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
+    add_model_load_flags(sub, &o->load);
     return [o]() -> int {
         const int threads = o->threads > 0 ? o->threads : default_threads();
         const MachinePeaks peaks = MachinePeaks::cached(threads, o->remeasure);
@@ -52,9 +52,7 @@ CommandRun add_bench_command(CLI::App& app) {
             }
             if (o->model.empty()) return 0;
         }
-        LoadOptions lo;
-        lo.use_mmap = !o->no_mmap;
-        lo.repack = !o->no_repack;
+        const LoadOptions lo = o->load.options();
         auto model = Model::load(o->model, lo);
         const ModelConfig& c = model->config();
         const ModelCosts costs = model_costs(*model);

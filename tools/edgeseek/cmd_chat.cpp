@@ -180,7 +180,8 @@ struct Opts {
     std::string model, reasoning = "dim", chat_template, system;
     int64_t n_predict = -1, ctx = 0, think_budget = -1;
     int threads = 0;
-    bool no_mmap = false, no_repack = false, no_context_shift = false;
+    bool no_context_shift = false;
+    ModelLoadFlags load;
     std::vector<std::string> vars;
     SamplingParams sp;
 };
@@ -365,8 +366,7 @@ CommandRun add_chat_command(CLI::App& app) {
     sub->add_option("--presence-penalty,--presence_penalty", o->sp.presence_penalty, "presence penalty")->default_val(0.0f);
     sub->add_option("--frequency-penalty,--frequency_penalty", o->sp.frequency_penalty, "frequency penalty")->default_val(0.0f);
     sub->add_option("-s,--seed", o->sp.seed, "random seed (default: random)");
-    sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
+    add_model_load_flags(sub, &o->load);
     return [o]() -> int {
         // Line editing needs the terminal's character set (UTF-8 input); C.UTF-8 when unset.
         if (!std::setlocale(LC_CTYPE, "") || MB_CUR_MAX == 1) std::setlocale(LC_CTYPE, "C.UTF-8");
@@ -379,9 +379,7 @@ CommandRun add_chat_command(CLI::App& app) {
         const std::string tmpl = read_template(o->chat_template);
 
         std::fprintf(stderr, "loading %s ...\n", o->model.c_str());
-        LoadOptions lo;
-        lo.use_mmap = !o->no_mmap;
-        lo.repack = !o->no_repack;
+        const LoadOptions lo = o->load.options();
         auto model = Model::load(o->model, lo);
         auto tok = Tokenizer::from_gguf(model->file());
         const int64_t ctx = o->ctx > 0 ? o->ctx : std::min<int64_t>(4096, model->config().n_ctx_train);

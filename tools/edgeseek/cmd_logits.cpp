@@ -17,7 +17,8 @@ namespace edgeseek::cli {
 namespace {
 struct Opts {
     std::string model, prompt, file;
-    bool no_bos = false, no_mmap = false, no_repack = false;
+    bool no_bos = false;
+    ModelLoadFlags load;
     int top = 8, greedy = 32, threads = 0;
     int64_t ctx = 0;
 };
@@ -49,13 +50,10 @@ CommandRun add_logits_command(CLI::App& app) {
     sub->add_option("--greedy", o->greedy, "greedy continuation tokens")->default_val(32)->check(CLI::Range(0, 100000));
     sub->add_option("-t,--threads", o->threads, "threads (default: physical cores)");
     sub->add_option("-c,--ctx-size,--ctx_size", o->ctx, "context size (default: prompt + greedy)");
-    sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
+    add_model_load_flags(sub, &o->load);
     return [o]() -> int {
         const std::string text = prompt_text(o->prompt, o->file);
-        LoadOptions lo;
-        lo.use_mmap = !o->no_mmap;
-        lo.repack = !o->no_repack;
+        const LoadOptions lo = o->load.options();
         auto model = Model::load(o->model, lo);
         auto tok = Tokenizer::from_gguf(model->file());
         const std::vector<int32_t> ids = tok->encode(text, !o->no_bos, true);

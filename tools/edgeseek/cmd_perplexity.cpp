@@ -23,7 +23,8 @@ struct Opts {
     std::string model, file, kld_base, kld_compare;
     int64_t ctx = 512, chunks = -1, batch = 512;
     int threads = 0, top_k = 256;
-    bool force = false, no_mmap = false, no_repack = false;
+    bool force = false;
+    ModelLoadFlags load;
 };
 
 std::string read_text_file(const std::string& path) {
@@ -219,12 +220,9 @@ CommandRun add_perplexity_command(CLI::App& app) {
         ->default_val(256)
         ->check(CLI::Range(1, 1 << 24));
     sub->add_flag("--force", o->force, "replace the --kl-divergence-base file if it exists");
-    sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
+    add_model_load_flags(sub, &o->load);
     return [o, ctx, cmp]() -> int {
-        LoadOptions lo;
-        lo.use_mmap = !o->no_mmap;
-        lo.repack = !o->no_repack;
+        const LoadOptions lo = o->load.options();
         const bool compare = cmp->count() > 0;
         std::string compare_path = o->kld_compare;
         if (compare && compare_path.empty()) compare_path = o->kld_base;  // llama.cpp's spelling

@@ -24,7 +24,8 @@ struct Opts {
     std::string model, prompt, file;
     int64_t n_predict = -1, ctx = 0;
     int threads = 0;
-    bool no_mmap = false, no_repack = false, no_display_prompt = false, no_bos = false;
+    bool no_display_prompt = false, no_bos = false;
+    ModelLoadFlags load;
     SamplingParams sp;
     // --chat
     bool chat = false, json = false;
@@ -117,8 +118,7 @@ CommandRun add_run_command(CLI::App& app) {
     sub->add_option("--presence-penalty,--presence_penalty", o->sp.presence_penalty, "presence penalty")->default_val(0.0f);
     sub->add_option("--frequency-penalty,--frequency_penalty", o->sp.frequency_penalty, "frequency penalty")->default_val(0.0f);
     sub->add_option("-s,--seed", o->sp.seed, "random seed (default: random)");
-    sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
+    add_model_load_flags(sub, &o->load);
     sub->add_flag("--no-display-prompt", o->no_display_prompt, "do not echo the prompt");
     sub->add_flag("--no-bos", o->no_bos, "do not add BOS");
     sub->add_flag("--chat", o->chat, "the prompt is one user message, rendered with the model's chat template");
@@ -134,9 +134,7 @@ CommandRun add_run_command(CLI::App& app) {
         if (o->json && !o->chat) throw Error("--json needs --chat", "run", "add --chat");
         const std::string text = prompt_text(o->prompt, o->file);
         const auto t_load = Clock::now();
-        LoadOptions lo;
-        lo.use_mmap = !o->no_mmap;
-        lo.repack = !o->no_repack;
+        const LoadOptions lo = o->load.options();
         auto model = Model::load(o->model, lo);
         auto tok = Tokenizer::from_gguf(model->file());
         const ModelConfig& cfg = model->config();

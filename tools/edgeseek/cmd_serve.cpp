@@ -34,7 +34,8 @@ struct Opts {
     int timeout = 60;
     double grace = 10.0;
     size_t max_body = 8u << 20;
-    bool no_mmap = false, no_repack = false, quiet = false;
+    bool quiet = false;
+    ModelLoadFlags load;
     SamplingParams sp;
 };
 
@@ -170,9 +171,7 @@ int serve(const Opts& o) {
     }
 
     const auto t_load = Clock::now();
-    LoadOptions lo;
-    lo.use_mmap = !o.no_mmap;
-    lo.repack = !o.no_repack;
+    const LoadOptions lo = o.load.options();
     std::unique_ptr<Model> model;
     std::unique_ptr<Tokenizer> tok;
     std::unique_ptr<ChatFormat> format;
@@ -248,8 +247,7 @@ CommandRun add_serve_command(CLI::App& app) {
     sub->add_option("--top-p,--top_p", o->sp.top_p, "default top-p (1: off)")->default_val(0.95f);
     sub->add_option("--min-p,--min_p", o->sp.min_p, "default min-p (0: off)")->default_val(0.05f);
     sub->add_option("--repeat-penalty,--repeat_penalty", o->sp.repeat_penalty, "default repetition penalty")->default_val(1.0f);
-    sub->add_flag("--no-mmap", o->no_mmap, "read the model into memory instead of mapping it");
-    sub->add_flag("--no-repack", o->no_repack, "keep weights in the file's layout (no interleaved copy at load: faster load, less memory, slower decode)");
+    add_model_load_flags(sub, &o->load);
     sub->add_flag("-q,--quiet", o->quiet, "do not log each request");
     return [o]() -> int { return serve(*o); };
 }

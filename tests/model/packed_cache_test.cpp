@@ -1,0 +1,160 @@
+// The repacked-weight cache (model/packed_cache.h): a first load writes it, a later load maps
+// it, and the logits are the same bits either way and agree with the file's own layout; a
+// changed model file, a damaged or truncated cache and an unwritable cache directory are
+// each detected and never used; the model file itself is never touched.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/file.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "engine/session.h"
+#include "kernels/packed.h"
+#include "model/packed_cache.h"
+#include "test_support.h"
+
+namespace edgeseek {
+namespace {
+
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::vector<float> logits_of(const Model& m) {
+    Session s(m, 64, 2);
+    const std::vector<int32_t> prompt = {1, 45, 300, 7, 99, 12, 260, 3, 18, 501, 77};
+    return s.eval(prompt);
+}
+
+struct Loaded {
+    std::unique_ptr<Model> model;
+    std::vector<float> logits;
+};
+
+Loaded load(const std::string& path, const std::string& cache_dir, bool repack = true, bool cache = true) {
+    LoadOptions lo;
+    lo.repack = repack;
+    lo.repack_cache = cache;
+    lo.repack_cache_dir = cache_dir;
+    Loaded l;
+    l.model = Model::load(path, lo);
+    l.logits = logits_of(*l.model);
+    return l;
+}
+
+TEST(PackedCache, WrittenOnceMappedLaterRebuiltWhenStaleOrDamaged) {
+    const std::string fixture = test::fixture("models/tiny-llama-q8_0.gguf");
+    EDGESEEK_REQUIRE_FIXTURE(fixture);
+    const test::TempDir dir;
+    const std::string model = dir.file("model.gguf"), cache_dir = dir.file("cache");
+    const std::string original = read_bytes(fixture);
+    write_bytes(model, original);
+    const std::string cache_file = PackedCacheFile::path_for(cache_dir, model);
+
+    // The file's own layout with the per-row kernels: the reference every load must agree with.
+    const Loaded plain = load(model, cache_dir, /*repack=*/false);
+    EXPECT_EQ(plain.model->packed_from(), PackedFrom::none);
+    if (!packable(GgmlType::Q8_0)) {
+        // No packed kernels on this CPU path: nothing is repacked, nothing written.
+        EXPECT_EQ(load(model, cache_dir).model->packed_from(), PackedFrom::none);
+        EXPECT_FALSE(std::filesystem::exists(cache_dir));
+        return;
+    }
+    const Loaded memory = load(model, cache_dir, true, /*cache=*/false);
+    EXPECT_EQ(memory.model->packed_from(), PackedFrom::memory);
+    EXPECT_FALSE(std::filesystem::exists(cache_file));
+    ASSERT_EQ(memory.logits.size(), plain.logits.size());
+    for (size_t i = 0; i < plain.logits.size(); ++i) {
+        ASSERT_NEAR(memory.logits[i], plain.logits[i], 2e-3 + 2e-3 * std::fabs(plain.logits[i])) << i;
+    }
+
+    const Loaded created = load(model, cache_dir);
+    EXPECT_EQ(created.model->packed_from(), PackedFrom::cache_created);
+    EXPECT_GT(created.model->packed_bytes(), 0u);
+    ASSERT_TRUE(std::filesystem::exists(cache_file));
+    const uint64_t header = PackedCacheFile::header_bytes(2 * 7 + 1);  // 2 layers x 7 matrices + output
+    EXPECT_EQ(std::filesystem::file_size(cache_file), header + created.model->packed_bytes());
+    EXPECT_EQ(created.logits, memory.logits);  // same bytes, same kernels
+
+    const Loaded mapped = load(model, cache_dir);
+    EXPECT_EQ(mapped.model->packed_from(), PackedFrom::cache_mapped);
+    EXPECT_EQ(mapped.logits, memory.logits);
+    // Only the final file remains (the temporary one was renamed).
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(cache_dir), std::filesystem::directory_iterator()), 1);
+
+    // A damaged byte in the first packed group of the first matrix: found and rebuilt.
+    {
+        std::string bytes = read_bytes(cache_file);
+        bytes[header + 100] ^= 0x5a;
+        write_bytes(cache_file, bytes);
+        const Loaded l = load(model, cache_dir);
+        EXPECT_EQ(l.model->packed_from(), PackedFrom::cache_created);
+        EXPECT_EQ(l.logits, memory.logits);
+        EXPECT_EQ(load(model, cache_dir).model->packed_from(), PackedFrom::cache_mapped);
+    }
+    // A damaged header byte (the checksum covers it), then a truncated file.
+    for (const bool truncate : {false, true}) {
+        std::string bytes = read_bytes(cache_file);
+        if (truncate) bytes.resize(bytes.size() - 4096);
+        else bytes[20] ^= 1;
+        write_bytes(cache_file, bytes);
+        const Loaded l = load(model, cache_dir);
+        EXPECT_EQ(l.model->packed_from(), PackedFrom::cache_created) << truncate;
+        EXPECT_EQ(l.logits, memory.logits);
+    }
+    // The model file rewritten (a new modification time): the cache is rebuilt for it.
+    std::filesystem::last_write_time(model, std::filesystem::last_write_time(model) + std::chrono::seconds(5));
+    EXPECT_EQ(load(model, cache_dir).model->packed_from(), PackedFrom::cache_created);
+    EXPECT_EQ(load(model, cache_dir).model->packed_from(), PackedFrom::cache_mapped);
+
+    // A temporary file left by a killed writer goes when the cache is next written; one whose
+    // writer still holds its lock stays.
+    {
+        const std::string dead = cache_file + ".tmp-dead01", live = cache_file + ".tmp-live01";
+        write_bytes(dead, "partial");
+        write_bytes(live, "partial");
+        const int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+        std::filesystem::last_write_time(model, std::filesystem::last_write_time(model) + std::chrono::seconds(5));
+        EXPECT_EQ(load(model, cache_dir).model->packed_from(), PackedFrom::cache_created);
+        EXPECT_FALSE(std::filesystem::exists(dead));
+        EXPECT_TRUE(std::filesystem::exists(live));
+        ::close(fd);
+        std::filesystem::remove(live);
+    }
+
+    // A cache directory that cannot be created (a file is in its way): repacked in memory.
+    const std::string blocked = dir.file("blocked");
+    write_bytes(blocked, "not a directory");
+    const Loaded fallback = load(model, blocked + "/cache");
+    EXPECT_EQ(fallback.model->packed_from(), PackedFrom::memory);
+    EXPECT_EQ(fallback.logits, memory.logits);
+    EXPECT_EQ(read_bytes(blocked), "not a directory");
+
+    // A cache directory in memory (tmpfs, as /dev/shm is on Linux) is not used.
+    struct statfs fs {};
+    if (::statfs("/dev/shm", &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC) {
+        const std::string shm = "/dev/shm/edgeseek-packed-cache-test-" + std::to_string(::getpid());
+        EXPECT_EQ(load(model, shm).model->packed_from(), PackedFrom::memory);
+        EXPECT_FALSE(std::filesystem::exists(shm + "/" + std::filesystem::path(cache_file).filename().string()));
+        std::filesystem::remove_all(shm);
+    }
+
+    EXPECT_EQ(read_bytes(model), original);  // the model file is never written
+}
+
+}  // namespace
+}  // namespace edgeseek
