@@ -34,9 +34,9 @@ for i in 1 2 3; do
   /usr/bin/time -f "wall %e s" "$E" run -m "$M/qwen7b-q4_k_m.gguf" -p "$P" -n 1 -t 2 2>&1 | grep -E "^load|wall" | sed 's/| generation.*//' | tr '\n' ' '
   echo
 done
-for i in 1 2; do
-  /usr/bin/time -f "wall %e s" "$E" run -m "$M/qwen7b-q4_k_m.gguf" -p "$P" -n 1 -t 2 --no-repack 2>&1 | grep -E "^load|wall" | sed 's/| generation.*//' | tr '\n' ' '
-  echo " (no-repack)"
+for flag in --no-repack-cache --no-repack --no-repack; do
+  /usr/bin/time -f "wall %e s" "$E" run -m "$M/qwen7b-q4_k_m.gguf" -p "$P" -n 1 -t 2 $flag 2>&1 | grep -E "^load|wall" | sed 's/| generation.*//' | tr '\n' ' '
+  echo " ($flag)"
 done
 P19="Explain in two sentences why the sky looks blue during the day and red at sunset."
 for i in 1 2; do

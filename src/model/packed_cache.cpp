@@ -84,7 +84,8 @@ std::string packed_cache_dir() {
 }
 
 uint64_t PackedCacheFile::header_bytes(size_t n_matrices) {
-    return (fields_bytes(n_matrices) + 8 + 4095) / 4096 * 4096;  // + the checksum
+    constexpr uint64_t kHuge = uint64_t{2} << 20;
+    return (fields_bytes(n_matrices) + 8 + kHuge - 1) / kHuge * kHuge;  // + the checksum
 }
 
 std::string PackedCacheFile::path_for(const std::string& dir, const std::string& source_path) {

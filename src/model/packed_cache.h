@@ -6,7 +6,8 @@
 // One file per model path: <dir>/<64-bit hash of the absolute path>.packed, where dir is
 // $EDGESEEK_REPACK_CACHE_DIR, else $XDG_CACHE_HOME/edgeseek/packed, else ~/.cache/edgeseek/packed
 // (none without a home directory; none on tmpfs, where the file would only hold memory).
-//   header, little-endian, padded with zeros to a multiple of 4096 bytes: magic "EDGESEEK-PACKED\0", u32 layout version
+//   header, little-endian, padded with zeros to a multiple of 2 MiB (the data then lies on
+//   the huge pages as the anonymous copy does): magic "EDGESEEK-PACKED\0", u32 layout version
 //     (kPackedLayoutVersion), u32 matrix count, u64 source size, u64 source mtime (ns), u64
 //     source inode, u64 source device, u64 data bytes; per matrix u32 type, u32 zero, i64
 //     rows, i64 cols, u64 offset; then the FNV-1a 64 of the bytes before it.
