@@ -25,9 +25,9 @@ constexpr char kMagic[16] = "EDGESEEK-PACKED";  // and the terminating zero: 16 
 
 constexpr size_t fields_bytes(size_t n_matrices) { return sizeof kMagic + 8 + 5 * 8 + n_matrices * 32; }
 
-// The header bytes this load would write (without the checksum's 8 bytes).
-std::vector<uint8_t> header_fields(const SourceIdentity& src, const std::vector<PackedMatrixEntry>& m, uint64_t data_bytes) {
-    std::vector<uint8_t> h(fields_bytes(m.size()));
+// The header this load writes, and expects to find: the fields, then their FNV-1a 64.
+std::vector<uint8_t> header_image(const SourceIdentity& src, const std::vector<PackedMatrixEntry>& m, uint64_t data_bytes) {
+    std::vector<uint8_t> h(fields_bytes(m.size()) + 8);
     std::memcpy(h.data(), kMagic, sizeof kMagic);
     size_t at = sizeof kMagic;
     auto put = [&h, &at](auto v) {
@@ -44,6 +44,8 @@ std::vector<uint8_t> header_fields(const SourceIdentity& src, const std::vector<
         put(e.cols);
         put(e.offset);
     }
+    const uint64_t sum = fnv1a64(h.data(), at);
+    std::memcpy(h.data() + at, &sum, 8);
     return h;
 }
 
@@ -117,18 +119,14 @@ PackedCacheFile PackedCacheFile::open(const std::string& path, const SourceIdent
         if (errno != ENOENT && errno != ENOTDIR) *why = "cannot open " + path + ": " + errno_text();
         return f;
     }
-    const std::vector<uint8_t> want = header_fields(source, matrices, data_bytes);
+    const std::vector<uint8_t> want = header_image(source, matrices, data_bytes);
     const uint64_t header = header_bytes(matrices.size()), want_size = header + data_bytes;
     struct stat st {};
     if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != want_size) {
         *why = path + " has " + std::to_string(st.st_size) + " bytes, expected " + std::to_string(want_size);
     } else {
-        std::vector<uint8_t> got(want.size() + 8);
-        const ssize_t n = ::pread(fd, got.data(), got.size(), 0);
-        uint64_t sum = 0;
-        if (n == static_cast<ssize_t>(got.size())) std::memcpy(&sum, got.data() + want.size(), 8);
-        if (n != static_cast<ssize_t>(got.size()) || std::memcmp(got.data(), want.data(), want.size()) != 0 ||
-            sum != fnv1a64(want.data(), want.size())) {
+        std::vector<uint8_t> got(want.size());
+        if (::pread(fd, got.data(), got.size(), 0) != static_cast<ssize_t>(got.size()) || got != want) {
             *why = path + " was written for another file, version or layout";
         } else {
             void* p = ::mmap(nullptr, want_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -152,10 +150,7 @@ PackedCacheFile PackedCacheFile::create(const std::string& path, const SourceIde
                                         std::string* why) {
     why->clear();
     PackedCacheFile f;
-    std::vector<uint8_t> header = header_fields(source, matrices, data_bytes);
-    const uint64_t sum = fnv1a64(header.data(), header.size());
-    header.resize(header.size() + 8);
-    std::memcpy(header.data() + header.size() - 8, &sum, 8);
+    const std::vector<uint8_t> header = header_image(source, matrices, data_bytes);
     const uint64_t header_len = header_bytes(matrices.size());
 
     std::error_code ec;

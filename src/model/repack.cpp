@@ -40,7 +40,7 @@ bool cache_matches(const std::vector<TensorView*>& todo, const std::vector<size_
             const auto* src = static_cast<const uint8_t*>(v.data) + static_cast<size_t>(g) * kPackRows * v.row_bytes();
             pack_groups(v.type, src, v.rows - g * kPackRows, v.cols, 0, 1, buf.data());
             if (std::memcmp(buf.data(), data + offset[i] + static_cast<size_t>(g) * group, group) != 0) {
-                *why = "group " + std::to_string(g) + " of matrix " + std::to_string(i) + " differs from the file's";
+                *why = "rows " + std::to_string(g * kPackRows) + ".. of tensor '" + v.name + "' differ from the model file's";
                 return false;
             }
         }
