@@ -23,11 +23,14 @@ namespace {
 
 constexpr char kMagic[16] = "EDGESEEK-PACKED";  // and the terminating zero: 16 bytes
 
-constexpr size_t fields_bytes(size_t n_matrices) { return sizeof kMagic + 8 + 5 * 8 + n_matrices * 32; }
+constexpr size_t kFixedFields = sizeof kMagic + 8 + 5 * 8;  // up to the matrix list
+constexpr size_t fields_bytes(size_t n_matrices, size_t path_bytes) {
+    return kFixedFields + n_matrices * 32 + 4 + path_bytes;
+}
 
 // The header this load writes, and expects to find: the fields, then their FNV-1a 64.
 std::vector<uint8_t> header_image(const SourceIdentity& src, const std::vector<PackedMatrixEntry>& m, uint64_t data_bytes) {
-    std::vector<uint8_t> h(fields_bytes(m.size()) + 8);
+    std::vector<uint8_t> h(fields_bytes(m.size(), src.path.size()) + 8);
     std::memcpy(h.data(), kMagic, sizeof kMagic);
     size_t at = sizeof kMagic;
     auto put = [&h, &at](auto v) {
@@ -44,6 +47,9 @@ std::vector<uint8_t> header_image(const SourceIdentity& src, const std::vector<P
         put(e.cols);
         put(e.offset);
     }
+    put(static_cast<uint32_t>(src.path.size()));
+    std::memcpy(h.data() + at, src.path.data(), src.path.size());
+    at += src.path.size();
     const uint64_t sum = fnv1a64(h.data(), at);
     std::memcpy(h.data() + at, &sum, 8);
     return h;
@@ -76,6 +82,41 @@ void remove_abandoned_temps(const std::string& path) {
     }
 }
 
+// The cache files in dir whose model file no longer exists or has changed since (read from
+// their headers); files this version cannot read are left alone.
+void remove_stale_caches(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        if (e.path().extension() != ".packed") continue;
+        const int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        uint8_t fixed[kFixedFields];
+        uint32_t count = 0, len = 0;
+        std::string path;
+        bool ok = ::pread(fd, fixed, sizeof fixed, 0) == static_cast<ssize_t>(sizeof fixed) &&
+                  std::memcmp(fixed, kMagic, sizeof kMagic) == 0;
+        if (ok) {
+            std::memcpy(&count, fixed + sizeof kMagic + 4, 4);
+            const auto at = static_cast<off_t>(kFixedFields + uint64_t{count} * 32);
+            ok = count < (1u << 20) && ::pread(fd, &len, 4, at) == 4 && len > 0 && len <= 4096;
+            if (ok) {
+                path.resize(len);
+                ok = ::pread(fd, path.data(), len, at + 4) == static_cast<ssize_t>(len);
+            }
+        }
+        ::close(fd);
+        if (!ok) continue;
+        SourceIdentity now;
+        uint64_t then[4];
+        std::memcpy(then, fixed + sizeof kMagic + 8, sizeof then);  // size, mtime, inode, device
+        struct stat st {};
+        const bool gone = ::stat(path.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+        const bool changed = !gone && PackedCacheFile::identify(path, &now) &&
+                             (now.size != then[0] || now.mtime_ns != then[1] || now.inode != then[2] || now.device != then[3]);
+        if (gone || changed) ::unlink(e.path().c_str());
+    }
+}
+
 }  // namespace
 
 std::string packed_cache_dir() {
@@ -85,23 +126,24 @@ std::string packed_cache_dir() {
     return {};  // no home (a service account): no cache rather than one in a shared /tmp
 }
 
-uint64_t PackedCacheFile::header_bytes(size_t n_matrices) {
+uint64_t PackedCacheFile::header_bytes(size_t n_matrices, size_t source_path_bytes) {
     constexpr uint64_t kHuge = uint64_t{2} << 20;
-    return (fields_bytes(n_matrices) + 8 + kHuge - 1) / kHuge * kHuge;  // + the checksum
+    return (fields_bytes(n_matrices, source_path_bytes) + 8 + kHuge - 1) / kHuge * kHuge;  // + the checksum
 }
 
-std::string PackedCacheFile::path_for(const std::string& dir, const std::string& source_path) {
-    std::error_code ec;
-    std::string abs = std::filesystem::absolute(source_path, ec).lexically_normal().string();
-    if (ec) abs = source_path;
+std::string PackedCacheFile::path_for(const std::string& dir, const SourceIdentity& source) {
     char name[32];
-    std::snprintf(name, sizeof name, "%016llx.packed", static_cast<unsigned long long>(fnv1a64(abs.data(), abs.size())));
+    std::snprintf(name, sizeof name, "%016llx.packed",
+                  static_cast<unsigned long long>(fnv1a64(source.path.data(), source.path.size())));
     return dir + "/" + name;
 }
 
 bool PackedCacheFile::identify(const std::string& source_path, SourceIdentity* id) {
     struct stat st {};
     if (source_path.empty() || ::stat(source_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    std::error_code ec;
+    id->path = std::filesystem::absolute(source_path, ec).lexically_normal().string();
+    if (ec) return false;
     id->size = static_cast<uint64_t>(st.st_size);
     id->mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000ull + static_cast<uint64_t>(st.st_mtim.tv_nsec);
     id->inode = static_cast<uint64_t>(st.st_ino);
@@ -120,7 +162,7 @@ PackedCacheFile PackedCacheFile::open(const std::string& path, const SourceIdent
         return f;
     }
     const std::vector<uint8_t> want = header_image(source, matrices, data_bytes);
-    const uint64_t header = header_bytes(matrices.size()), want_size = header + data_bytes;
+    const uint64_t header = header_bytes(matrices.size(), source.path.size()), want_size = header + data_bytes;
     struct stat st {};
     if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != want_size) {
         *why = path + " has " + std::to_string(st.st_size) + " bytes, expected " + std::to_string(want_size);
@@ -151,7 +193,7 @@ PackedCacheFile PackedCacheFile::create(const std::string& path, const SourceIde
     why->clear();
     PackedCacheFile f;
     const std::vector<uint8_t> header = header_image(source, matrices, data_bytes);
-    const uint64_t header_len = header_bytes(matrices.size());
+    const uint64_t header_len = header_bytes(matrices.size(), source.path.size());
 
     std::error_code ec;
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
@@ -161,6 +203,7 @@ PackedCacheFile PackedCacheFile::create(const std::string& path, const SourceIde
         return f;
     }
     remove_abandoned_temps(path);
+    remove_stale_caches(dir.string());
     const uint64_t size = header_len + data_bytes;
     // A cache must not fill the disk: it is skipped unless 1 GiB stays free beside it.
     constexpr uint64_t kKeepFree = uint64_t{1} << 30;

@@ -10,12 +10,16 @@
 //   the huge pages as the anonymous copy does): magic "EDGESEEK-PACKED\0", u32 layout version
 //     (kPackedLayoutVersion), u32 matrix count, u64 source size, u64 source mtime (ns), u64
 //     source inode, u64 source device, u64 data bytes; per matrix u32 type, u32 zero, i64
-//     rows, i64 cols, u64 offset; then the FNV-1a 64 of the bytes before it.
+//     rows, i64 cols, u64 offset; u32 length and bytes of the source's absolute path; then
+//     the FNV-1a 64 of the bytes before it.
 //   then the packed matrices, each at its offset from the header's end.
 // A file is written under a temporary name (space reserved first, so a full disk is an error
 // at creation, not a crash while packing; skipped unless 1 GiB stays free) and renamed into
 // place when complete; readers see the old file or the new one, never half of one. A writer
 // holds a lock on its temporary file, so one left by a killed process is found and removed.
+// Before a cache is written, caches in the directory whose model file is gone or has changed
+// since are deleted (each is as large as its model); a model that comes back (say, on a disk
+// mounted again) gets a new cache at its next load.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -33,6 +37,7 @@ struct PackedMatrixEntry {
 
 // What identifies the file a cache was built from (a changed file gets a new cache).
 struct SourceIdentity {
+    std::string path;  // absolute, normalized
     uint64_t size = 0, mtime_ns = 0, inode = 0, device = 0;
     bool operator==(const SourceIdentity&) const = default;
 };
@@ -49,10 +54,10 @@ public:
     PackedCacheFile(const PackedCacheFile&) = delete;
     PackedCacheFile& operator=(const PackedCacheFile&) = delete;
 
-    // The cache file for source_path in dir, and the identity of source_path (false when it
-    // cannot be stat'ed: no cache then).
-    static std::string path_for(const std::string& dir, const std::string& source_path);
+    // The identity of source_path (false when it cannot be stat'ed: no cache then), and the
+    // cache file for it in dir.
     static bool identify(const std::string& source_path, SourceIdentity* id);
+    static std::string path_for(const std::string& dir, const SourceIdentity& source);
 
     // Maps the cache file at `path` read-only when its header says exactly this source, layout
     // and matrix list; otherwise returns an empty object and says why in *why ("" when the
@@ -69,7 +74,7 @@ public:
     bool publish(std::string* why);
 
     // Bytes of the header of a file with n matrices (where the data starts).
-    static uint64_t header_bytes(size_t n_matrices);
+    static uint64_t header_bytes(size_t n_matrices, size_t source_path_bytes);
 
     bool valid() const { return base_ != nullptr; }
     uint8_t* data() const { return base_ ? base_ + header_ : nullptr; }

@@ -102,7 +102,7 @@ void Model::repack_weights(const LoadOptions& opts) {
     SourceIdentity source;
     const std::string dir = !opts.repack_cache ? std::string() : opts.repack_cache_dir.empty() ? packed_cache_dir() : opts.repack_cache_dir;
     if (!dir.empty() && PackedCacheFile::identify(file_->path(), &source)) {
-        const std::string path = PackedCacheFile::path_for(dir, file_->path());
+        const std::string path = PackedCacheFile::path_for(dir, source);
         std::string why;
         PackedCacheFile cache = PackedCacheFile::open(path, source, entries, total, &why);
         if (cache.valid() && cache_matches(todo, offset, cache.data(), &why)) {

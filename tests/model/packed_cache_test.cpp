@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "engine/session.h"
 #include "kernels/packed.h"
@@ -61,7 +62,10 @@ TEST(PackedCache, WrittenOnceMappedLaterRebuiltWhenStaleOrDamaged) {
     const std::string model = dir.file("model.gguf"), cache_dir = dir.file("cache");
     const std::string original = read_bytes(fixture);
     write_bytes(model, original);
-    const std::string cache_file = PackedCacheFile::path_for(cache_dir, model);
+    SourceIdentity id;
+    ASSERT_TRUE(PackedCacheFile::identify(model, &id));
+    EXPECT_EQ(id.path, std::filesystem::absolute(model).lexically_normal().string());
+    const std::string cache_file = PackedCacheFile::path_for(cache_dir, id);
 
     // The file's own layout with the per-row kernels: the reference every load must agree with.
     const Loaded plain = load(model, cache_dir, /*repack=*/false);
@@ -84,7 +88,7 @@ TEST(PackedCache, WrittenOnceMappedLaterRebuiltWhenStaleOrDamaged) {
     EXPECT_EQ(created.model->packed_from(), PackedFrom::cache_created);
     EXPECT_GT(created.model->packed_bytes(), 0u);
     ASSERT_TRUE(std::filesystem::exists(cache_file));
-    const uint64_t header = PackedCacheFile::header_bytes(2 * 7 + 1);  // 2 layers x 7 matrices + output
+    const uint64_t header = PackedCacheFile::header_bytes(2 * 7 + 1, id.path.size());  // 2 layers x 7 matrices + output
     EXPECT_EQ(std::filesystem::file_size(cache_file), header + created.model->packed_bytes());
     EXPECT_EQ(created.logits, memory.logits);  // same bytes, same kernels
 
@@ -154,6 +158,48 @@ TEST(PackedCache, WrittenOnceMappedLaterRebuiltWhenStaleOrDamaged) {
     }
 
     EXPECT_EQ(read_bytes(model), original);  // the model file is never written
+}
+
+// Before a cache is written, the directory loses the caches whose model file is gone or has
+// changed since; other files, and .packed files it cannot read, stay.
+TEST(PackedCache, CachesOfDeletedOrChangedModelsAreRemovedWhenACacheIsWritten) {
+    const std::string fixture = test::fixture("models/tiny-llama-q8_0.gguf");
+    EDGESEEK_REQUIRE_FIXTURE(fixture);
+    if (!packable(GgmlType::Q8_0)) GTEST_SKIP() << "nothing is repacked on this CPU path";
+    const test::TempDir dir;
+    const std::string cache_dir = dir.file("cache");
+    const std::string bytes = read_bytes(fixture);
+    std::map<std::string, std::string> cache_of;
+    for (const char* name : {"a.gguf", "b.gguf", "c.gguf", "d.gguf"}) {
+        const std::string model = dir.file(name);
+        write_bytes(model, bytes);
+        LoadOptions lo;
+        lo.repack_cache_dir = cache_dir;
+        ASSERT_EQ(Model::load(model, lo)->packed_from(), PackedFrom::cache_created);
+        SourceIdentity id;
+        ASSERT_TRUE(PackedCacheFile::identify(model, &id));
+        cache_of[name] = PackedCacheFile::path_for(cache_dir, id);
+        ASSERT_TRUE(std::filesystem::exists(cache_of[name]));
+    }
+    write_bytes(cache_dir + "/notes.txt", "mine");
+    write_bytes(cache_dir + "/0123456789abcdef.packed", "not a cache this version wrote");
+    std::filesystem::remove(dir.file("b.gguf"));  // deleted
+    const std::string c = dir.file("c.gguf");
+    std::filesystem::last_write_time(c, std::filesystem::last_write_time(c) + std::chrono::seconds(5));  // changed
+    // d's cache is written again (its model changed too): the scan runs first.
+    const std::string d = dir.file("d.gguf");
+    std::filesystem::last_write_time(d, std::filesystem::last_write_time(d) + std::chrono::seconds(5));
+    LoadOptions lo;
+    lo.repack_cache_dir = cache_dir;
+    EXPECT_EQ(Model::load(d, lo)->packed_from(), PackedFrom::cache_created);
+    EXPECT_TRUE(std::filesystem::exists(cache_of["a.gguf"]));
+    EXPECT_FALSE(std::filesystem::exists(cache_of["b.gguf"]));
+    EXPECT_FALSE(std::filesystem::exists(cache_of["c.gguf"]));
+    EXPECT_TRUE(std::filesystem::exists(cache_of["d.gguf"]));
+    EXPECT_EQ(read_bytes(cache_dir + "/notes.txt"), "mine");
+    EXPECT_TRUE(std::filesystem::exists(cache_dir + "/0123456789abcdef.packed"));
+    // a's cache is still the one mapped.
+    EXPECT_EQ(Model::load(dir.file("a.gguf"), lo)->packed_from(), PackedFrom::cache_mapped);
 }
 
 }  // namespace
