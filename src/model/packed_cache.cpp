@@ -23,7 +23,11 @@ namespace {
 
 constexpr char kMagic[16] = "EDGESEEK-PACKED";  // and the terminating zero: 16 bytes
 
-constexpr size_t kFixedFields = sizeof kMagic + 8 + 5 * 8;  // up to the matrix list
+// Where header_image puts its fixed fields (remove_stale_caches reads them back): the magic,
+// u32 version, u32 matrix count, then source size, mtime, inode, device and data bytes.
+constexpr size_t kCountAt = sizeof kMagic + 4;
+constexpr size_t kSourceAt = sizeof kMagic + 8;
+constexpr size_t kFixedFields = kSourceAt + 5 * 8;  // up to the matrix list
 constexpr size_t fields_bytes(size_t n_matrices, size_t path_bytes) {
     return kFixedFields + n_matrices * 32 + 4 + path_bytes;
 }
@@ -38,8 +42,8 @@ std::vector<uint8_t> header_image(const SourceIdentity& src, const std::vector<P
         at += sizeof v;
     };
     put(kPackedLayoutVersion);
-    put(static_cast<uint32_t>(m.size()));
-    for (uint64_t v : {src.size, src.mtime_ns, src.inode, src.device, data_bytes}) put(v);
+    put(static_cast<uint32_t>(m.size()));  // at kCountAt
+    for (uint64_t v : {src.size, src.mtime_ns, src.inode, src.device, data_bytes}) put(v);  // from kSourceAt
     for (const PackedMatrixEntry& e : m) {
         put(static_cast<uint32_t>(e.type));
         put(uint32_t{0});
@@ -96,7 +100,7 @@ void remove_stale_caches(const std::string& dir) {
         bool ok = ::pread(fd, fixed, sizeof fixed, 0) == static_cast<ssize_t>(sizeof fixed) &&
                   std::memcmp(fixed, kMagic, sizeof kMagic) == 0;
         if (ok) {
-            std::memcpy(&count, fixed + sizeof kMagic + 4, 4);
+            std::memcpy(&count, fixed + kCountAt, 4);
             const auto at = static_cast<off_t>(kFixedFields + uint64_t{count} * 32);
             ok = count < (1u << 20) && ::pread(fd, &len, 4, at) == 4 && len > 0 && len <= 4096;
             if (ok) {
@@ -108,7 +112,7 @@ void remove_stale_caches(const std::string& dir) {
         if (!ok) continue;
         SourceIdentity now;
         uint64_t then[4];
-        std::memcpy(then, fixed + sizeof kMagic + 8, sizeof then);  // size, mtime, inode, device
+        std::memcpy(then, fixed + kSourceAt, sizeof then);  // size, mtime, inode, device
         struct stat st {};
         const bool gone = ::stat(path.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
         const bool changed = !gone && PackedCacheFile::identify(path, &now) &&
