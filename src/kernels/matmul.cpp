@@ -45,7 +45,8 @@ size_t act_budget_bytes() {
 // Prompts run plain (mapped) weights through the packed tiles too, packing one group of 16
 // rows at a time into a per-thread buffer just before its tiles read it; the packing is paid
 // once per group and token chunk. Against the per-row dot kernels (two threads, 8960x1536):
-// 2 tokens 1.3-2x faster for Q4_0/Q8_0/Q4_K, 256 tokens 6-7x; Q6_K's packing (6-bit values
+// 2 tokens 1.3-2x faster for Q4_0/Q8_0/Q4_K, 256 tokens 6-7x (Q5_K: pp256 on the 1.5B shape
+// 39 -> 200 t/s with --no-repack); Q6_K's packing (6-bit values
 // rebuilt) costs what ~6 tokens of its dot kernel do, so it is packed from 8 tokens on.
 int64_t pack_on_the_fly_min_tokens(GgmlType t) { return t == GgmlType::Q6_K ? 8 : 2; }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <climits>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/vec_dot.h"
@@ -20,8 +21,11 @@ constexpr int64_t kBlock = 32;
 
 size_t quant_bytes(GgmlType t) { return t == GgmlType::Q4_0 ? 256 : 512; }
 
-// Q4_K: one super-block of a group (layout in packed.h).
+// Q4_K, or Q5_K (kFive): one super-block of a group (layouts in packed.h). Both blocks start
+// with d, dmin and the 12 scale bytes; Q5_K's fifth bits come before its nibbles.
+template <bool kFive>
 void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
+    using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
     uint16_t* d = reinterpret_cast<uint16_t*>(out);
     uint16_t* dmin = d + kPackRows;
     uint8_t* sc = out + 64;
@@ -30,7 +34,7 @@ void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
     for (int r = 0; r < kPackRows; ++r) {
         const int64_t row = g * kPackRows + r;
         if (row >= rows) continue;  // zero scales and mins: padding rows contribute nothing
-        const BlockQ4_K& b = reinterpret_cast<const BlockQ4_K*>(rows_base + static_cast<size_t>(row) * src_row)[s];
+        const Block& b = reinterpret_cast<const Block*>(rows_base + static_cast<size_t>(row) * src_row)[s];
         d[r] = b.d;
         dmin[r] = b.dmin;
         for (int j = 0; j < 8; ++j) {
@@ -40,6 +44,9 @@ void pack_q4_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
         }
         for (int k = 0; k < 4; ++k) {
             for (int c = 0; c < 8; ++c) std::memcpy(q + 512 * k + 64 * c + 4 * r, b.qs + 32 * k + 4 * c, 4);
+        }
+        if constexpr (kFive) {
+            for (int c = 0; c < 8; ++c) std::memcpy(q + 2048 + 64 * c + 4 * r, b.qh + 4 * c, 4);
         }
     }
 }
@@ -82,13 +89,13 @@ void pack_q6_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
-    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0 || t == GgmlType::Q4_K || t == GgmlType::Q6_K) &&
+    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0 || packed_k_quant(t)) &&
            packed_gemm_kernel(t, isa) != nullptr;
 }
 
 int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8_0 ? 128 : 0; }
 
-bool packed_k_quant(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q6_K; }
+bool packed_k_quant(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K; }
 
 GgmlType packed_act_type(GgmlType t) { return packed_k_quant(t) ? GgmlType::Q8_K : GgmlType::Q8_0; }
 
@@ -96,6 +103,7 @@ int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
 size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kPackedQ4KSuperBytes;
+    if (t == GgmlType::Q5_K) return static_cast<size_t>(cols / 256) * kPackedQ5KSuperBytes;
     if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kPackedQ6KSuperBytes;
     const int64_t nb = cols / kBlock;
     return packed_scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
@@ -129,7 +137,11 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
         // Every byte a kernel reads is written below except the padding rows' (zero scales).
         if ((g + 1) * kPackRows > rows) std::memset(out, 0, group);
         if (t == GgmlType::Q4_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super(src, src_row, rows, g, s, out + s * kPackedQ4KSuperBytes);
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super<false>(src, src_row, rows, g, s, out + s * kPackedQ4KSuperBytes);
+            continue;
+        }
+        if (t == GgmlType::Q5_K) {
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super<true>(src, src_row, rows, g, s, out + s * kPackedQ5KSuperBytes);
             continue;
         }
         if (t == GgmlType::Q6_K) {
@@ -191,7 +203,7 @@ namespace {
 // quants and table entries moved to their places.
 template <GgmlType W>
 void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
-    constexpr GgmlType kAct = W == GgmlType::Q4_K || W == GgmlType::Q6_K ? GgmlType::Q8_K : GgmlType::Q8_0;
+    constexpr GgmlType kAct = W == GgmlType::Q4_K || W == GgmlType::Q5_K || W == GgmlType::Q6_K ? GgmlType::Q8_K : GgmlType::Q8_0;
     thread_local std::vector<uint8_t> row;
     row.resize(row_size(kAct, cols));
     quantize_act_kernel(kAct)(x, row.data(), cols);
@@ -221,6 +233,7 @@ PackActsFn pack_acts_reference(GgmlType t) {
         case GgmlType::Q4_0: return pack_acts_rows<GgmlType::Q4_0>;
         case GgmlType::Q8_0: return pack_acts_rows<GgmlType::Q8_0>;
         case GgmlType::Q4_K: return pack_acts_rows<GgmlType::Q4_K>;
+        case GgmlType::Q5_K: return pack_acts_rows<GgmlType::Q5_K>;
         case GgmlType::Q6_K: return pack_acts_rows<GgmlType::Q6_K>;
         default: return nullptr;
     }

@@ -1,4 +1,4 @@
-// Interleaved ("repacked") weights for Q4_0, Q8_0, Q4_K and Q6_K: built once at load for the
+// Interleaved ("repacked") weights for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K: built once at load for the
 // AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
@@ -25,6 +25,12 @@
 // Activations are Q8_K; per 32 values the integer sum of the activation quants gives the
 // min term, so nibbles enter `vpdpbusd` unbiased.
 //
+// Q5_K, per super-block of a group, 2880 bytes (file: 16 x 176 = 2816): Q4_K's 2368 bytes for
+// d, dmin, scales, mins and the low 4 bits, then 8 chunks of 64 bytes of fifth bits: byte
+// 4r+i of chunk c is the row's qh[4c+i], whose bit j is the fifth bit of element 4c+i of
+// sub-block j. So the chunk that pair k's chunk c of nibbles needs is the same for every k:
+// bit 2k goes to the low nibble's value, bit 2k+1 to the high one's (values 0..31).
+//
 // Q6_K, per super-block of a group, 3392 bytes (file: 3360): for each 16-value sub-block j,
 // two 64-byte nibble chunks (2j: quads 0 | 1 << 4, 2j+1: quads 2 | 3 << 4, byte 4r+i = row
 // r's element 16j+4q+i) and, at 2048 + 64j, one chunk of the top 2 bits of quads 0..3 at bits
@@ -42,11 +48,12 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 1;
+constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q5_K packed too
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).
 constexpr size_t kPackedQ4KSuperBytes = 64 + 128 + 128 + 2048;
+constexpr size_t kPackedQ5KSuperBytes = kPackedQ4KSuperBytes + 512;
 constexpr size_t kPackedQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
 constexpr size_t packed_scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
 
@@ -67,7 +74,7 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
                         uint8_t* dst);
 
 // Activations as the packed kernels read them: the quants of the weight type's partner blocks
-// (Q8_0, or Q8_K for Q4_K/Q6_K) from the type's own quantizer, and tables with one column per
+// (Q8_0, or Q8_K for Q4_K/Q5_K/Q6_K) from the type's own quantizer, and tables with one column per
 // token (entry [i * stride + t]), so a tile's tokens sit side by side and it addresses them all
 // from one pointer per block (per-token pointers had spilled from the 15 general registers):
 //   q: panels of kActPanel tokens, in each block-major: block i (kBlock = 32 values for
@@ -75,7 +82,7 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //      panel + (i * kActPanel + t) * kBlock, so a tile (of a width dividing kActPanel) reads
 //      its quants in one forward stream;
 //   Q4_0/Q8_0: d[b] the block's f32 scale, init[b] = -bias * sum(qs), b < nb;
-//   Q4_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
+//   Q4_K and Q5_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
 //         (from bsums), as float, and the same sums in pairs, init[4 s + i] = sums 2i (low
 //         16 bits) and 2i + 1 (high 16 bits) as int16 (|sum| <= 32 * 127);
 //   Q6_K: d as for Q4_K, init[16 s + j] = -32 * bsums[j] of super-block s.
@@ -107,7 +114,7 @@ struct ActsSlot {
     float* sums = nullptr;
     int64_t stride = 1;
 };
-// Super-block sb's table entries (Q4_K, or Q6_K with q6) from its scale and its 16 sums of 16
+// Super-block sb's table entries (Q4_K and Q5_K, or Q6_K with q6) from its scale and its 16 sums of 16
 // quants.
 template <typename I>
 inline void write_k_tables(bool q6, float d, const I* bsums, int64_t sb, const ActsSlot& slot) {
@@ -137,16 +144,16 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
                               const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
-PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same four types (packed_avx2.cpp)
+PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same five types (packed_avx2.cpp)
 // The same tiles built with GFNI (packed_avx512_gfni.cpp); packed_gemm_avx512 picks them where
 // the CPU has GFNI unless a test turned that off.
 PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
 bool packed_gfni_enabled();
 void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on a CPU that has it
 
-// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0, 0 for Q4_K).
+// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0, 0 for the k-quants, whose offsets are in their tables).
 int packed_bias(GgmlType t);
-// Q4_K and Q6_K (Q8_K activations, 256-value super-blocks).
+// Q4_K, Q5_K and Q6_K (Q8_K activations, 256-value super-blocks).
 bool packed_k_quant(GgmlType t);
 // The activation type the packed kernel for t reads (Q8_0, or Q8_K for the k-quants).
 GgmlType packed_act_type(GgmlType t);

@@ -3,7 +3,8 @@
 // 8-15, one after the other. Without VNNI, unsigned nibbles times signed activation bytes go
 // through vpmaddubsw (adjacent pairs summed to i16) and the i16 sums of up to eight such
 // products are added before one vpmaddwd widens them to i32: |15 * 128 * 2| * 8 = 30720 fits
-// in i16, so no sum saturates (Q6_K's 6-bit values are widened after every two products, Q8_0's
+// in i16, so no sum saturates (Q5_K's 5-bit values are widened after every four products,
+// Q6_K's 6-bit values after every two, Q8_0's
 // bytes, up to 255 unsigned, are signed again and widened after each). Each block's nibbles are unpacked once into a
 // small array the tile's tokens read back from L1.
 #if defined(__x86_64__)
@@ -142,9 +143,14 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 // then 4 sub-block pairs x 8 chunks (low nibbles: sub-block 2k, high: 2k+1). Per sub-block the
 // integer sum is scaled by d * scale into a float partial; the mins come off with the
 // activation's per-32 sums; the partial is scaled by the activation's d once per super-block.
-template <int T, bool Stream>
+// Q5_K (kFive): each nibble gets its fifth bit (bit 2k or 2k + 1 of the fifth-bit chunk, moved
+// to bit 4 by a 16-bit shift of at most 4, so within its byte); its 5-bit values make
+// vpmaddubsw pairs of up to 2 * 31 * 128 = 7936, so the i16 sums are widened after every 4
+// products (4 * 7936 fits i16, Q4_K's 8 * 3840 does too).
+template <int T, bool Stream, bool kFive>
 void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                int64_t nr) {
+    constexpr size_t kSuper = kFive ? kPackedQ5KSuperBytes : kPackedQ4KSuperBytes;
     const int64_t nsb = cols / 256;
     const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
@@ -155,9 +161,9 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t s = 0; s < nsb; ++s) {
             const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
-            const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedQ4KSuperBytes;
+            const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(sb, kPackedQ4KSuperBytes);
+                if (h == 0) prefetch_range(sb, kSuper);
             }
             const uint8_t* sc = sb + 64 + 8 * h;
             const uint8_t* mn = sb + 192 + 8 * h;
@@ -172,18 +178,43 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                     const __m256i raw = load256(q + 512 * k + 64 * c);
                     lo[c] = _mm256_and_si256(raw, m4);
                     hi[c] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                    if constexpr (kFive) {
+                        const __m256i hb = load256(q + 2048 + 64 * c);
+                        const __m256i m10 = _mm256_set1_epi8(0x10);
+                        // Bit 2k to bit 4 (shift 4 - 2k), bit 2k + 1 to bit 4 (shift 3 - 2k).
+                        const __m256i flo = k < 2 ? _mm256_slli_epi16(hb, 4 - 2 * k) : k == 2 ? hb : _mm256_srli_epi16(hb, 2);
+                        const __m256i fhi = k < 2 ? _mm256_slli_epi16(hb, 3 - 2 * k) : _mm256_srli_epi16(hb, 2 * k - 3);
+                        lo[c] = _mm256_or_si256(lo[c], _mm256_and_si256(flo, m10));
+                        hi[c] = _mm256_or_si256(hi[c], _mm256_and_si256(fhi, m10));
+                    }
                 }
                 const __m256 dlo = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k)));
                 const __m256 dhi = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k + 1)));
                 for (int t = 0; t < T; ++t) {
                     const int8_t* qa = qs + 256 * t + 64 * k;
-                    __m256i plo = _mm256_setzero_si256(), phi = _mm256_setzero_si256();
-                    for (int c = 0; c < 8; ++c) {
-                        plo = _mm256_add_epi16(plo, _mm256_maddubs_epi16(lo[c], bcast4(qa + 4 * c)));
-                        phi = _mm256_add_epi16(phi, _mm256_maddubs_epi16(hi[c], bcast4(qa + 32 + 4 * c)));
+                    __m256i slo, shi;
+                    if constexpr (kFive) {
+                        __m256i plo[2], phi[2];
+                        for (int half = 0; half < 2; ++half) {
+                            plo[half] = phi[half] = _mm256_setzero_si256();
+                            for (int c = 4 * half; c < 4 * half + 4; ++c) {
+                                plo[half] = _mm256_add_epi16(plo[half], _mm256_maddubs_epi16(lo[c], bcast4(qa + 4 * c)));
+                                phi[half] = _mm256_add_epi16(phi[half], _mm256_maddubs_epi16(hi[c], bcast4(qa + 32 + 4 * c)));
+                            }
+                        }
+                        slo = _mm256_add_epi32(_mm256_madd_epi16(plo[0], ones), _mm256_madd_epi16(plo[1], ones));
+                        shi = _mm256_add_epi32(_mm256_madd_epi16(phi[0], ones), _mm256_madd_epi16(phi[1], ones));
+                    } else {
+                        __m256i plo = _mm256_setzero_si256(), phi = _mm256_setzero_si256();
+                        for (int c = 0; c < 8; ++c) {
+                            plo = _mm256_add_epi16(plo, _mm256_maddubs_epi16(lo[c], bcast4(qa + 4 * c)));
+                            phi = _mm256_add_epi16(phi, _mm256_maddubs_epi16(hi[c], bcast4(qa + 32 + 4 * c)));
+                        }
+                        slo = _mm256_madd_epi16(plo, ones);
+                        shi = _mm256_madd_epi16(phi, ones);
                     }
-                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(plo, ones)), dlo, part[t]);
-                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(phi, ones)), dhi, part[t]);
+                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(slo), dlo, part[t]);
+                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(shi), dhi, part[t]);
                 }
             }
             for (int j = 0; j < 8; ++j) {
@@ -270,7 +301,15 @@ struct Q4_KKernel {
     static constexpr int kTile = 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_k<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+        tile_q4_k<T, Stream, false>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
+struct Q5_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q5_K;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_k<T, Stream, true>(cols, grp, a, t0, y, ldy, nr);
     }
 };
 
@@ -290,6 +329,7 @@ PackedGemmFn packed_gemm_avx2(GgmlType t) {
         case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
         case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
         case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
+        case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         default: return nullptr;
     }

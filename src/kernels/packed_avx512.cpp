@@ -1,6 +1,9 @@
 // AVX-512 VNNI kernels over the packed layouts (kernels/packed.h; the tiles are in
 // packed_tiles_avx512.h) and the load-time packers.
 #if defined(__x86_64__)
+#include <cstddef>
+#include <type_traits>
+
 #include "kernels/packed_tiles_avx512.h"
 
 namespace edgeseek {
@@ -50,15 +53,20 @@ void pack_block_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t
     }
 }
 
+// Q4_K, or Q5_K (kFive: 32 bytes of fifth bits between the scales and the nibbles).
+template <bool kFive>
 void pack_q4_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
+    constexpr size_t kSuper = kFive ? kPackedQ5KSuperBytes : kPackedQ4KSuperBytes;
+    constexpr size_t kNibbles = offsetof(Block, qs);
     const int64_t nsb = cols / 256;
     const __m512i rows = row_offsets(src_row);
     const __m512i m63 = _mm512_set1_epi32(63), m15 = _mm512_set1_epi32(15), m3 = _mm512_set1_epi32(3);
     for (int64_t g = g0; g < g1; ++g) {
         const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
         for (int64_t s = 0; s < nsb; ++s) {
-            const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(BlockQ4_K);
-            uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kPackedQ4KSuperBytes;
+            const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(Block);
+            uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kSuper;
             const __m512i dd = gather4(blk, rows);  // d | dmin << 16
             store_halves(reinterpret_cast<uint16_t*>(out), dd);
             store_halves(reinterpret_cast<uint16_t*>(out) + kPackRows, _mm512_srli_epi32(dd, 16));
@@ -80,7 +88,11 @@ void pack_q4_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t 
             }
             uint8_t* q = mn + 128;
 #pragma GCC unroll 8
-            for (int i = 0; i < 32; ++i) _mm512_storeu_si512(q + 64 * i, gather4(blk + 16 + 4 * i, rows));
+            for (int i = 0; i < 32; ++i) _mm512_storeu_si512(q + 64 * i, gather4(blk + kNibbles + 4 * i, rows));
+            if constexpr (kFive) {
+#pragma GCC unroll 8
+                for (int c = 0; c < 8; ++c) _mm512_storeu_si512(q + 2048 + 64 * c, gather4(blk + offsetof(Block, qh) + 4 * c, rows));
+            }
         }
     }
 }
@@ -142,7 +154,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
     switch (t) {
         case GgmlType::Q4_0: pack_block_groups<GgmlType::Q4_0>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q8_0: pack_block_groups<GgmlType::Q8_0>(src, src_row, cols, g0, g1, dst); return true;
-        case GgmlType::Q4_K: pack_q4_k_groups(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q4_K: pack_q4_k_groups<false>(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q5_K: pack_q4_k_groups<true>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q6_K: pack_q6_k_groups(src, src_row, cols, g0, g1, dst); return true;
         default: return false;
     }

@@ -173,15 +173,36 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     store_tile(acc, y, t0, ldy, rows_mask);
 }
 
+// Q5_K's 5-bit values of one 64-byte chunk for sub-block pair k (kept inline, so k is a
+// constant): raw's low (or high) nibbles with bit 2k (or 2k + 1) of each byte of hb, the
+// chunk's fifth bits, as bit 4. With GFNI an affine map moves that bit alone to bit 4 and one
+// ternary op merges it with the low nibbles; without, a 16-bit shift brings it there (the
+// byte's own bit: shifts by at most 4) and a ternary op masks and merges.
+__attribute__((always_inline)) inline __m512i five_bits(__m512i raw, __m512i hb, int k, bool high, __m512i m4) {
+    const int bit = 2 * k + (high ? 1 : 0);
+#if defined(__GFNI__)
+    // Output bit 4 takes matrix byte 3; its one set bit picks the input bit.
+    const __m512i fifth = _mm512_gf2p8affine_epi64_epi8(hb, _mm512_set1_epi64(static_cast<int64_t>(1u << bit) << 24), 0);
+    if (high) return _mm512_or_si512(high_nibbles(raw, m4), fifth);
+    return _mm512_ternarylogic_epi32(raw, fifth, m4, 0xEC);  // (raw & m4) | fifth
+#else
+    const __m512i fifth = bit < 4 ? _mm512_slli_epi16(hb, 4 - bit) : bit > 4 ? _mm512_srli_epi16(hb, bit - 4) : hb;
+    const __m512i nib = high ? high_nibbles(raw, m4) : _mm512_and_si512(raw, m4);
+    return _mm512_ternarylogic_epi32(nib, fifth, _mm512_set1_epi8(0x10), 0xF8);  // nib | (fifth & 0x10)
+#endif
+}
+
 // Q4_K: rows of one group x T tokens. Per super-block, each sub-block pair's integer sums are
 // scaled by d * scale (per row) into a float partial; the mins come off as one exact integer
 // per row and token (mins times the activation's per-32 sums, in int16 pairs by vpdpwssd:
 // one core, 256 tokens x 8960 x 1536, 376-378 -> 403-408 GOPS against 8 float FMAs per token);
 // the partial is scaled by the activation's d once per super-block.
-template <int T, bool Stream>
+// Q5_K (kFive) is the same tile with each nibble's fifth bit put above it before its products
+// (five_bits): two or three more vector ops per 64-byte operand.
+template <int T, bool Stream, bool kFive>
 void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                __mmask16 rows_mask) {
-    constexpr size_t kSuper = kPackedQ4KSuperBytes;
+    constexpr size_t kSuper = kFive ? kPackedQ5KSuperBytes : kPackedQ4KSuperBytes;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     start_tile(acc);
@@ -216,8 +237,15 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 #pragma GCC unroll 8
             for (int c = 0; c < 8; ++c) {
                 const __m512i raw = _mm512_load_si512(q + 512 * k + 64 * c);
-                const __m512i lo = _mm512_and_si512(raw, m4);
-                const __m512i hi = high_nibbles(raw, m4);
+                __m512i lo, hi;
+                if constexpr (kFive) {
+                    const __m512i hb = _mm512_load_si512(q + 2048 + 64 * c);
+                    lo = five_bits(raw, hb, k, false, m4);
+                    hi = five_bits(raw, hb, k, true, m4);
+                } else {
+                    lo = _mm512_and_si512(raw, m4);
+                    hi = high_nibbles(raw, m4);
+                }
 #pragma GCC unroll 16
                 for (int t = 0; t < T; ++t) {
                     const int8_t* qa = qs + 256 * t + 64 * k + 4 * c;
@@ -342,7 +370,15 @@ struct Q4_KKernel {
     static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_k<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+        tile_q4_k<T, Stream, false>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+    }
+};
+struct Q5_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q5_K;
+    static constexpr int kTile = 6;  // as Q4_K
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_k<T, Stream, true>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 struct Q6_KKernel {
@@ -360,6 +396,7 @@ PackedGemmFn select_packed_gemm(GgmlType t) {
         case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
         case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
         case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
+        case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         default: return nullptr;
     }

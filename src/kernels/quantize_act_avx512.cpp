@@ -172,7 +172,7 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
     }
 }
 
-// Panels for Q4_K / Q6_K weights: the row quantizer's super-blocks straight into the panel slot.
+// Panels for Q4_K / Q5_K / Q6_K weights: the row quantizer's super-blocks straight into the panel slot.
 template <bool kQ6>
 void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
     for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
@@ -188,7 +188,8 @@ PackActsFn pack_acts_avx512(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return pack_acts_q8_0<8>;
         case GgmlType::Q8_0: return pack_acts_q8_0<128>;
-        case GgmlType::Q4_K: return pack_acts_q8_k<false>;
+        case GgmlType::Q4_K:
+        case GgmlType::Q5_K: return pack_acts_q8_k<false>;
         case GgmlType::Q6_K: return pack_acts_q8_k<true>;
         default: return nullptr;
     }

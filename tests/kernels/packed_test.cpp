@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "core/mapped_file.h"
@@ -51,7 +52,7 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
         set_active_isa(path.isa);
         set_packed_gfni_enabled(path.gfni);
         SCOPED_TRACE(path.name);
-        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
             std::vector<Case> shapes(std::begin(cases), std::end(cases));
@@ -108,7 +109,7 @@ TEST(PackedMatmul, PromptsSplitIntoTokenChunksMatchToo) {
     for (auto& v : wf) v = nd(rng);
     for (auto& v : x) v = nd(rng);
     ThreadPool pool(2);
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_K}) {
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q5_K}) {
         const TypeTraits* tr = type_traits(t);
         const TypeTraits* at = type_traits(tr->vec_dot_type);
         const size_t rb = row_size(t, cols);
@@ -183,6 +184,65 @@ TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
     }
 }
 
+// The k-quants at the top of their ranges (Q4_K 15, Q5_K 31, Q6_K 63 before its -32, every
+// scale and min 63 or 127) against activations that all quantize to -127 (Q8_K's end): the
+// largest i16 sums the AVX2 tiles keep before widening (Q5_K four vpmaddubsw pairs of
+// 31 * 127 * 2, Q6_K two of 63 * 127 * 2), so a tile that widened later would saturate.
+TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
+    if (!packable(GgmlType::Q4_K)) GTEST_SKIP() << "no packed kernels on this CPU path";
+    const int64_t rows = 16, cols = 512, tokens = 7;
+    std::vector<float> x(static_cast<size_t>(tokens * cols), -1.0f);
+    const Isa start = active_isa();
+    struct Restore {
+        Isa isa;
+        ~Restore() { set_active_isa(isa); }
+    } restore{start};
+    ThreadPool pool(2);
+    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+        const TypeTraits* tr = type_traits(t);
+        const size_t rb = row_size(t, cols);
+        std::vector<uint8_t> wq(rb * rows, 0xFF);  // all quant, scale and min bits set
+        for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t s = 0; s < cols / 256; ++s) {
+                uint8_t* blk = wq.data() + r * rb + s * tr->type_size;
+                const uint16_t d = fp32_to_fp16(0.001f * static_cast<float>(1 + r % 4));
+                if (t == GgmlType::Q6_K) {
+                    auto* b = reinterpret_cast<BlockQ6_K*>(blk);
+                    b->d = d;
+                    for (int8_t& sc : b->scales) sc = 127;
+                } else {
+                    std::memcpy(blk, &d, 2);  // d, then dmin
+                    const uint16_t dmin = fp32_to_fp16(0.0005f);
+                    std::memcpy(blk + 2, &dmin, 2);
+                }
+            }
+        }
+        std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
+        type_traits(tr->vec_dot_type)->from_float(x.data(), aq.data(), cols);
+        ASSERT_EQ(static_cast<int8_t>(aq[4]), -127) << "Q8_K's first quant (after its f32 scale)";
+        AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
+        pack_groups(t, wq.data(), rows, cols, 0, 1, packed.data());
+        for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+            if (static_cast<int>(isa) > static_cast<int>(start)) continue;
+            set_active_isa(isa);
+            for (bool at_load : {true, false}) {
+                TensorView W{wq.data(), t, cols, rows, "w"};
+                W.packed = at_load ? packed.data() : nullptr;
+                std::vector<float> y(static_cast<size_t>(tokens * rows));
+                matmul(W, x.data(), tokens, y.data(), pool);
+                for (int64_t k = 0; k < tokens; ++k) {
+                    for (int64_t r = 0; r < rows; ++r) {
+                        const float ref = tr->vec_dot(cols, wq.data() + r * rb, aq.data());
+                        ASSERT_NEAR(y[k * rows + r], ref, 1e-5 * std::fabs(ref) + 1e-3)
+                            << tr->name << " " << isa_name(isa) << (at_load ? " packed at load" : " packed on the fly")
+                            << " token " << k << " row " << r;
+                    }
+                }
+            }
+        }
+    }
+}
+
 TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
 #if !defined(__x86_64__)
     GTEST_SKIP() << "the SIMD packer is x86-64 only";
@@ -191,7 +251,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
     // Random bytes in every field (packing only moves bits), rows around whole groups, and a
     // range of groups that starts past 0 as the loader's workers do.
     std::mt19937 rng(5);
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
         const int64_t cols = packed_k_quant(t) ? 768 : 160;
         for (int64_t rows : {16, 47, 48, 64}) {
             const size_t rb = row_size(t, cols);
@@ -211,7 +271,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
                 << type_traits(t)->name << " rows " << rows;
         }
     }
-    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q5_K, nullptr, 0, 256, 0, 0, nullptr));
+    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q3_K, nullptr, 0, 256, 0, 0, nullptr));
 #endif
 }
 
@@ -224,12 +284,15 @@ TEST(PackedMatmul, SizesAreTheFilesOwn) {
     EXPECT_EQ(packed_bytes(GgmlType::Q4_0, 17, 64), 2 * packed_group_bytes(GgmlType::Q4_0, 64));
     // Q4_K: 2368 bytes per 16 rows x 256 values, the file's 2304 plus the unpacked 6-bit scales.
     EXPECT_EQ(packed_bytes(GgmlType::Q4_K, 1536, 8960), 96u * 35u * 2368u);
+    // Q5_K: 2880, the file's 2816 plus the same 64.
+    EXPECT_EQ(packed_bytes(GgmlType::Q5_K, 1536, 8960), 96u * 35u * 2880u);
 }
 
 TEST(PackedMatmul, OtherPathsDoNotPack) {
     EXPECT_TRUE(packable(GgmlType::Q8_0, Isa::Avx2));
     EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Scalar));
-    EXPECT_FALSE(packable(GgmlType::Q5_K, active_isa()));
+    EXPECT_FALSE(packable(GgmlType::Q5_K, Isa::Scalar));
+    EXPECT_FALSE(packable(GgmlType::Q3_K, active_isa()));
 }
 
 }  // namespace
@@ -261,6 +324,7 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
     const std::pair<const char*, GgmlType> models[] = {{"models/tiny-qwen2-q4_0.gguf", GgmlType::Q4_0},
                                                        {"models/tiny-qwen2-q8_0.gguf", GgmlType::Q8_0},
                                                        {"models/tiny-qwen2-q4_k_m.gguf", GgmlType::Q4_K},
+                                                       {"models/tiny-qwen2-q5_k_s.gguf", GgmlType::Q5_K},
                                                        {"models/tiny-llama-q4_k_m.gguf", GgmlType::Q4_K}};
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     for (const auto& [name, type] : models) {
