@@ -86,6 +86,39 @@ void pack_q6_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
     }
 }
 
+// Q3_K: one super-block of a group (layout in packed.h).
+void pack_q3_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
+    uint8_t* lo = out;
+    uint8_t* hi = out + 1024;
+    int8_t* sc = reinterpret_cast<int8_t*>(out + 1536);
+    uint16_t* d = reinterpret_cast<uint16_t*>(out + 1792);
+    std::memset(hi, 0, 512);  // ORed into below, by two sub-blocks per chunk
+    for (int r = 0; r < kPackRows; ++r) {
+        const int64_t row = g * kPackRows + r;
+        if (row >= rows) continue;  // zero scales: padding rows contribute nothing
+        const BlockQ3_K& b = reinterpret_cast<const BlockQ3_K*>(rows_base + static_cast<size_t>(row) * src_row)[s];
+        d[r] = b.d;
+        // ggml's order: value e's low 2 bits at bits 2(e%128/32) of qs[32(e/128) + e%32], its
+        // top bit (set: no -4) at bit e/32 of hmask[e%32].
+        auto value = [&](int e) {
+            return ((b.qs[32 * (e / 128) + e % 32] >> (2 * (e % 128 / 32))) & 3) | ((b.hmask[e % 32] >> (e / 32)) & 1) << 2;
+        };
+        for (int j = 0; j < 16; ++j) {
+            sc[j * kPackRows + r] = static_cast<int8_t>(kquant::unpack_scale_q3_k(b.scales, j));
+            for (int i = 0; i < 4; ++i) {
+                uint8_t low = 0, top = 0;
+                for (int q = 0; q < 4; ++q) {
+                    const int u = value(16 * j + 4 * q + i);
+                    low = static_cast<uint8_t>(low | (u & 3) << (2 * q));
+                    top = static_cast<uint8_t>(top | (u >> 2) << q);
+                }
+                lo[64 * j + 4 * r + i] = low;
+                hi[64 * (j / 2) + 4 * r + i] = static_cast<uint8_t>(hi[64 * (j / 2) + 4 * r + i] | top << (4 * (j % 2)));
+            }
+        }
+    }
+}
+
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
@@ -95,16 +128,13 @@ bool packable(GgmlType t, Isa isa) {
 
 int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8_0 ? 128 : 0; }
 
-bool packed_k_quant(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K; }
-
-GgmlType packed_act_type(GgmlType t) { return packed_k_quant(t) ? GgmlType::Q8_K : GgmlType::Q8_0; }
-
 int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
 size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kPackedQ4KSuperBytes;
     if (t == GgmlType::Q5_K) return static_cast<size_t>(cols / 256) * kPackedQ5KSuperBytes;
     if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kPackedQ6KSuperBytes;
+    if (t == GgmlType::Q3_K) return static_cast<size_t>(cols / 256) * kPackedQ3KSuperBytes;
     const int64_t nb = cols / kBlock;
     return packed_scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
 }
@@ -146,6 +176,10 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
         }
         if (t == GgmlType::Q6_K) {
             for (int64_t s = 0; s < cols / 256; ++s) pack_q6_k_super(src, src_row, rows, g, s, out + s * kPackedQ6KSuperBytes);
+            continue;
+        }
+        if (t == GgmlType::Q3_K) {
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q3_k_super(src, src_row, rows, g, s, out + s * kPackedQ3KSuperBytes);
             continue;
         }
         uint16_t* scales = reinterpret_cast<uint16_t*>(out);
@@ -203,7 +237,7 @@ namespace {
 // quants and table entries moved to their places.
 template <GgmlType W>
 void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
-    constexpr GgmlType kAct = W == GgmlType::Q4_K || W == GgmlType::Q5_K || W == GgmlType::Q6_K ? GgmlType::Q8_K : GgmlType::Q8_0;
+    constexpr GgmlType kAct = packed_act_type(W);
     thread_local std::vector<uint8_t> row;
     row.resize(row_size(kAct, cols));
     quantize_act_kernel(kAct)(x, row.data(), cols);
@@ -212,7 +246,7 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
         const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(row.data());
         for (int64_t s = 0; s < cols / 256; ++s) {
             std::memcpy(slot.q + s * kActPanel * 256, blk[s].qs, 256);
-            write_k_tables(W == GgmlType::Q6_K, blk[s].d, blk[s].bsums, s, slot);
+            write_k_tables(k_table_offset(W), blk[s].d, blk[s].bsums, s, slot);
         }
     } else {
         const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(row.data());
@@ -232,6 +266,7 @@ PackActsFn pack_acts_reference(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return pack_acts_rows<GgmlType::Q4_0>;
         case GgmlType::Q8_0: return pack_acts_rows<GgmlType::Q8_0>;
+        case GgmlType::Q3_K: return pack_acts_rows<GgmlType::Q3_K>;
         case GgmlType::Q4_K: return pack_acts_rows<GgmlType::Q4_K>;
         case GgmlType::Q5_K: return pack_acts_rows<GgmlType::Q5_K>;
         case GgmlType::Q6_K: return pack_acts_rows<GgmlType::Q6_K>;

@@ -1,4 +1,4 @@
-// Interleaved ("repacked") weights for Q4_0, Q8_0, Q4_K, Q5_K and Q6_K: built once at load for the
+// Interleaved ("repacked") weights for Q4_0, Q8_0 and Q3_K..Q6_K: built once at load for the
 // AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
@@ -31,6 +31,13 @@
 // sub-block j. So the chunk that pair k's chunk c of nibbles needs is the same for every k:
 // bit 2k goes to the low nibble's value, bit 2k+1 to the high one's (values 0..31).
 //
+// Q3_K, per super-block of a group, 1856 bytes (file: 16 x 110 = 1760), the values unsigned
+// (q + 4, 0..7): for each 16-value sub-block j one 64-byte chunk of their low 2 bits (byte
+// 4r+i = row r's elements 16j+4q+i for quads q = 0..3 at bits 2q..2q+1); at 1024 + 64m, for
+// sub-blocks 2m and 2m+1, one chunk of their top bits (quad q of 2m at bit q, of 2m+1 at bit
+// 4+q); then scale[16][16] int8 (the 6-bit scale - 32), d[16] f16, 32 bytes of padding. The
+// integer sum of sub-block j starts at -4 * (its activation sum).
+//
 // Q6_K, per super-block of a group, 3392 bytes (file: 3360): for each 16-value sub-block j,
 // two 64-byte nibble chunks (2j: quads 0 | 1 << 4, 2j+1: quads 2 | 3 << 4, byte 4r+i = row
 // r's element 16j+4q+i) and, at 2048 + 64j, one chunk of the top 2 bits of quads 0..3 at bits
@@ -48,13 +55,14 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q5_K packed too
+constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q3_K and Q5_K packed too
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).
 constexpr size_t kPackedQ4KSuperBytes = 64 + 128 + 128 + 2048;
 constexpr size_t kPackedQ5KSuperBytes = kPackedQ4KSuperBytes + 512;
 constexpr size_t kPackedQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
+constexpr size_t kPackedQ3KSuperBytes = 1024 + 512 + 256 + 32 + 32;
 constexpr size_t packed_scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
 
 // True when matmul has a packed kernel for weight type t on isa.
@@ -74,7 +82,7 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
                         uint8_t* dst);
 
 // Activations as the packed kernels read them: the quants of the weight type's partner blocks
-// (Q8_0, or Q8_K for Q4_K/Q5_K/Q6_K) from the type's own quantizer, and tables with one column per
+// (Q8_0, or Q8_K for the k-quants) from the type's own quantizer, and tables with one column per
 // token (entry [i * stride + t]), so a tile's tokens sit side by side and it addresses them all
 // from one pointer per block (per-token pointers had spilled from the 15 general registers):
 //   q: panels of kActPanel tokens, in each block-major: block i (kBlock = 32 values for
@@ -85,7 +93,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //   Q4_K and Q5_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
 //         (from bsums), as float, and the same sums in pairs, init[4 s + i] = sums 2i (low
 //         16 bits) and 2i + 1 (high 16 bits) as int16 (|sum| <= 32 * 127);
-//   Q6_K: d as for Q4_K, init[16 s + j] = -32 * bsums[j] of super-block s.
+//   Q3_K and Q6_K: d as for Q4_K, init[16 s + j] = -offset * bsums[j] of super-block s, where
+//         offset (4 or 32) is what the packed values add to the format's signed ones.
 constexpr int64_t kActPanel = 24;
 // Bytes from the first panel to block 0 of token t, with `blocks` blocks of kblock values.
 inline size_t act_panel_offset(int64_t t, int64_t blocks, int64_t kblock) {
@@ -114,14 +123,18 @@ struct ActsSlot {
     float* sums = nullptr;
     int64_t stride = 1;
 };
-// Super-block sb's table entries (Q4_K and Q5_K, or Q6_K with q6) from its scale and its 16 sums of 16
-// quants.
+// The offset the packed values of k-quant t carry (Q3_K 4, Q6_K 32), 0 for those with mins
+// (Q4_K, Q5_K), whose tables differ.
+constexpr int k_table_offset(GgmlType t) { return t == GgmlType::Q3_K ? 4 : t == GgmlType::Q6_K ? 32 : 0; }
+
+// Super-block sb's table entries, for weights with k_table_offset `offset`, from its scale and
+// its 16 sums of 16 quants.
 template <typename I>
-inline void write_k_tables(bool q6, float d, const I* bsums, int64_t sb, const ActsSlot& slot) {
+inline void write_k_tables(int offset, float d, const I* bsums, int64_t sb, const ActsSlot& slot) {
     const int64_t stride = slot.stride;
     slot.d[sb * stride] = d;
-    if (q6) {
-        for (int j = 0; j < 16; ++j) slot.init[(sb * 16 + j) * stride] = -32 * bsums[j];
+    if (offset != 0) {
+        for (int j = 0; j < 16; ++j) slot.init[(sb * 16 + j) * stride] = -offset * bsums[j];
         return;
     }
     for (int j = 0; j < 8; ++j) slot.sums[(sb * 8 + j) * stride] = static_cast<float>(bsums[2 * j] + bsums[2 * j + 1]);
@@ -144,19 +157,22 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
                               const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
-PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same five types (packed_avx2.cpp)
+PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same types (packed_avx2.cpp)
 // The same tiles built with GFNI (packed_avx512_gfni.cpp); packed_gemm_avx512 picks them where
 // the CPU has GFNI unless a test turned that off.
 PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
 bool packed_gfni_enabled();
 void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on a CPU that has it
 
-// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0, 0 for the k-quants, whose offsets are in their tables).
+// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0; 0 for the k-quants, whose
+// offsets are in their activation tables).
 int packed_bias(GgmlType t);
-// Q4_K, Q5_K and Q6_K (Q8_K activations, 256-value super-blocks).
-bool packed_k_quant(GgmlType t);
+// Q3_K..Q6_K (Q8_K activations, 256-value super-blocks).
+constexpr bool packed_k_quant(GgmlType t) {
+    return t == GgmlType::Q3_K || t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K;
+}
 // The activation type the packed kernel for t reads (Q8_0, or Q8_K for the k-quants).
-GgmlType packed_act_type(GgmlType t);
+constexpr GgmlType packed_act_type(GgmlType t) { return packed_k_quant(t) ? GgmlType::Q8_K : GgmlType::Q8_0; }
 // Columns must be a multiple of this for t to be packed.
 int64_t packed_col_multiple(GgmlType t);
 

@@ -143,6 +143,67 @@ void pack_q6_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t 
     }
 }
 
+// Q3_K (block: hmask[32], qs[64], scales[12], d). Value e = 128n + 32jj + 16hh + l has its low
+// 2 bits at bits 2jj..2jj+1 of qs[32n + 16hh + l] and its top bit at bit 4n + jj of
+// hmask[16hh + l]; sub-block j = e / 16 = 8n + 2jj + hh. One gather per (n, hh, quad) of qs and
+// per (hh, quad) of hmask serves all four jj.
+void pack_q3_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const int64_t nsb = cols / 256;
+    const __m512i rows = row_offsets(src_row);
+    const __m512i m2 = _mm512_set1_epi8(0x03), m1 = _mm512_set1_epi8(0x01), m15 = _mm512_set1_epi32(15),
+                  m3 = _mm512_set1_epi32(3), m32 = _mm512_set1_epi32(32);
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
+        for (int64_t s = 0; s < nsb; ++s) {
+            const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(BlockQ3_K);
+            uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kPackedQ3KSuperBytes;
+            __m512i hm[2][4];
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; ++i) hm[i / 4][i % 4] = gather4(blk + offsetof(BlockQ3_K, hmask) + 4 * i, rows);
+#pragma GCC unroll 1
+            for (int n = 0; n < 2; ++n) {
+                for (int hh = 0; hh < 2; ++hh) {
+                    __m512i qv[4];
+#pragma GCC unroll 4
+                    for (int q = 0; q < 4; ++q) qv[q] = gather4(blk + offsetof(BlockQ3_K, qs) + 32 * n + 16 * hh + 4 * q, rows);
+#pragma GCC unroll 4
+                    for (int jj = 0; jj < 4; ++jj) {
+                        const int j = 8 * n + 2 * jj + hh;
+                        const __m128i shift = _mm_cvtsi32_si128(2 * jj), bit = _mm_cvtsi32_si128(4 * n + jj);
+                        __m512i low = _mm512_setzero_si512(), top = _mm512_setzero_si512();
+#pragma GCC unroll 4
+                        for (int q = 0; q < 4; ++q) {
+                            low = _mm512_or_si512(low, _mm512_sll_epi32(_mm512_and_si512(_mm512_srl_epi32(qv[q], shift), m2),
+                                                                        _mm_cvtsi32_si128(2 * q)));
+                            top = _mm512_or_si512(top, _mm512_sll_epi32(_mm512_and_si512(_mm512_srl_epi32(hm[hh][q], bit), m1),
+                                                                        _mm_cvtsi32_si128(4 * hh + q)));
+                        }
+                        _mm512_storeu_si512(out + 64 * j, low);
+                        uint8_t* tp = out + 1024 + 64 * (j / 2);
+                        _mm512_storeu_si512(tp, hh == 0 ? top : _mm512_or_si512(_mm512_loadu_si512(tp), top));
+                    }
+                }
+            }
+            // Scales: j < 8 low 4 bits in the low nibble of byte j, j >= 8 in the high nibble
+            // of byte j - 8; top 2 bits at bits 2(j / 4) of byte 8 + j % 4.
+            const uint8_t* sp = blk + offsetof(BlockQ3_K, scales);
+            const __m512i s0 = gather4(sp, rows), s1 = gather4(sp + 4, rows), s2 = gather4(sp + 8, rows);
+            int8_t* sc = reinterpret_cast<int8_t*>(out + 1536);
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; ++j) {
+                const __m512i lo_byte = _mm512_srli_epi32(j % 8 < 4 ? s0 : s1, 8 * (j % 4));
+                const __m512i lo4 = _mm512_and_si512(j < 8 ? lo_byte : _mm512_srli_epi32(lo_byte, 4), m15);
+                const __m512i hi2 = _mm512_and_si512(_mm512_srli_epi32(s2, 8 * (j % 4) + 2 * (j / 4)), m3);
+                store16(reinterpret_cast<uint8_t*>(sc) + j * kPackRows,
+                        _mm512_sub_epi32(_mm512_or_si512(lo4, _mm512_slli_epi32(hi2, 4)), m32));
+            }
+            // d is the block's last 2 bytes: read the 4 ending there (nothing past the block).
+            store_halves(reinterpret_cast<uint16_t*>(out + 1792),
+                         _mm512_srli_epi32(gather4(blk + sizeof(BlockQ3_K) - 4, rows), 16));
+        }
+    }
+}
+
 }  // namespace
 
 PackedGemmFn packed_gemm_avx512(GgmlType t) {
@@ -157,6 +218,7 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
         case GgmlType::Q4_K: pack_q4_k_groups<false>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q5_K: pack_q4_k_groups<true>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q6_K: pack_q6_k_groups(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q3_K: pack_q3_k_groups(src, src_row, cols, g0, g1, dst); return true;
         default: return false;
     }
 }

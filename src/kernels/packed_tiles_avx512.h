@@ -285,56 +285,103 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 }
 
 
-// Q6_K: per 16-value sub-block, four 64-byte operands are rebuilt from the nibble and 2-bit
-// chunks (shared by the tile's tokens) and summed from -32 * (activation sum); each sum is
+// Q6_K and Q3_K (kQ3): per 16-value sub-block, four 64-byte operands of unsigned values are
+// rebuilt (shared by the tile's tokens) and summed from -offset * (activation sum); each sum is
 // converted and scaled by d * scale (per row, once per group) into a float partial, which the
 // activation's d scales once per super-block. (Integer scaling with vpmulld, 2 uops per
 // 4 vpdpbusd, ran 222-226 GOPS on one core with 8-token tiles; this, with 12, 259-277.)
-template <int T, bool Stream>
-void tile_q6_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
-               __mmask16 rows_mask) {
-    constexpr size_t kSuper = kPackedQ6KSuperBytes;
+// Q6_K's operands: a nibble chunk's low or high nibbles with 2 bits of the top-bits chunk;
+// Q3_K's: 2 bits of its low-bits chunk with 1 bit of its top-bits chunk (the two moved into
+// place by affine maps with GFNI, by 16-bit shifts of at most 6 within each byte without).
+template <bool kQ3>
+struct SmallKLayout {
+    static constexpr size_t kSuper = kQ3 ? kPackedQ3KSuperBytes : kPackedQ6KSuperBytes;
+    static constexpr size_t kTop = kQ3 ? 1024 : 2048, kScales = kQ3 ? 1536 : 3072, kD = kQ3 ? 1792 : 3328;
+};
+
+// Q3_K's four operands of a sub-block whose top bits are the kHalf-th 4 of each byte of top:
+// operand q is bits 2q..2q+1 of lo with bit 4 kHalf + q of top as bit 2.
+struct Operands {
+    __m512i q[4];
+};
+template <int kHalf>
+__attribute__((always_inline)) inline Operands q3_operands(__m512i lo, __m512i top) {
+    Operands o;
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) {
+        const int bit = 4 * kHalf + q;
+#if defined(__GFNI__)
+        // Output bits 0 and 1 take matrix bytes 7 and 6, output bit 2 byte 5.
+        const int64_t low_map = (int64_t{1} << (2 * q)) << 56 | (int64_t{2} << (2 * q)) << 48;
+        const __m512i two = _mm512_gf2p8affine_epi64_epi8(lo, _mm512_set1_epi64(low_map), 0);
+        const __m512i one = _mm512_gf2p8affine_epi64_epi8(top, _mm512_set1_epi64((int64_t{1} << bit) << 40), 0);
+        o.q[q] = _mm512_or_si512(two, one);
+#else
+        const __m512i two = _mm512_and_si512(q == 0 ? lo : _mm512_srli_epi16(lo, 2 * q), _mm512_set1_epi8(3));
+        const __m512i one = bit < 2 ? _mm512_slli_epi16(top, 2 - bit) : bit > 2 ? _mm512_srli_epi16(top, bit - 2) : top;
+        o.q[q] = _mm512_ternarylogic_epi32(two, one, _mm512_set1_epi8(4), 0xF8);  // two | (one & 4)
+#endif
+    }
+    return o;
+}
+
+// Q6_K's four operands of sub-block j: n0's and n1's nibbles with 2 bits each of top above.
+__attribute__((always_inline)) inline Operands q6_operands(__m512i n0, __m512i n1, __m512i top, __m512i m4) {
+    const __m512i m30 = _mm512_set1_epi8(0x30);
+    // a | (b & 0x30): vpternlogd with the truth table of A | (B & C).
+    auto merge = [&](__m512i a4, __m512i b) { return _mm512_ternarylogic_epi32(a4, b, m30, 0xF8); };
+    return {{merge(_mm512_and_si512(n0, m4), _mm512_slli_epi16(top, 4)), merge(high_nibbles(n0, m4), _mm512_slli_epi16(top, 2)),
+             merge(_mm512_and_si512(n1, m4), top), merge(high_nibbles(n1, m4), _mm512_srli_epi16(top, 2))}};
+}
+
+template <int T, bool Stream, bool kQ3>
+void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+                  __mmask16 rows_mask) {
+    using L = SmallKLayout<kQ3>;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     start_tile(acc);
     const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
-    const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
-    // a | (b & 0x30): vpternlogd with the truth table of A | (B & C).
-    auto merge = [&](__m512i a4, __m512i b) { return _mm512_ternarylogic_epi32(a4, b, m30, 0xF8); };
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
     for (int64_t s = 0; s < nsb; ++s) {
         const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
-        const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
+        const uint8_t* sb = grp + static_cast<size_t>(s) * L::kSuper;
         if constexpr (Stream) {
-            prefetch_lines<kSuper>(sb);
+            prefetch_lines<L::kSuper>(sb);
         }
-        const uint8_t* nib = sb;
-        const uint8_t* top = sb + 2048;
-        const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 3072);
-        const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + 3328)));
+        const uint8_t* top = sb + L::kTop;
+        const int8_t* sc = reinterpret_cast<const int8_t*>(sb + L::kScales);
+        const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + L::kD)));
         __m512 part[T];
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
-        for (int j = 0; j < 16; ++j) {
-            const __m512i n0 = _mm512_load_si512(nib + 128 * j);
-            const __m512i n1 = _mm512_load_si512(nib + 128 * j + 64);
-            const __m512i h = _mm512_load_si512(top + 64 * j);
-            const __m512i q0 = merge(_mm512_and_si512(n0, m4), _mm512_slli_epi16(h, 4));
-            const __m512i q1 = merge(high_nibbles(n0, m4), _mm512_slli_epi16(h, 2));
-            const __m512i q2 = merge(_mm512_and_si512(n1, m4), h);
-            const __m512i q3 = merge(high_nibbles(n1, m4), _mm512_srli_epi16(h, 2));
+        // Sub-block j's products for every token, from its operands.
+        auto sub_block = [&](int j, const Operands& o) __attribute__((always_inline)) {
             const __m512 dsc = _mm512_mul_ps(
                 d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
                 const int8_t* qa = qs + 256 * t + 16 * j;
                 __m512i sum = _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
-                sum = dpbusd_bcast(sum, q0, qa);
-                sum = dpbusd_bcast(sum, q1, qa + 4);
-                sum = dpbusd_bcast(sum, q2, qa + 8);
-                sum = dpbusd_bcast(sum, q3, qa + 12);
+                sum = dpbusd_bcast(sum, o.q[0], qa);
+                sum = dpbusd_bcast(sum, o.q[1], qa + 4);
+                sum = dpbusd_bcast(sum, o.q[2], qa + 8);
+                sum = dpbusd_bcast(sum, o.q[3], qa + 12);
                 part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), dsc, part[t]);
+            }
+        };
+        if constexpr (kQ3) {
+            for (int m = 0; m < 8; ++m) {
+                const __m512i h = _mm512_load_si512(top + 64 * m);
+                sub_block(2 * m, q3_operands<0>(_mm512_load_si512(sb + 128 * m), h));
+                sub_block(2 * m + 1, q3_operands<1>(_mm512_load_si512(sb + 128 * m + 64), h));
+            }
+        } else {
+            for (int j = 0; j < 16; ++j) {
+                sub_block(j, q6_operands(_mm512_load_si512(sb + 128 * j), _mm512_load_si512(sb + 128 * j + 64),
+                                         _mm512_load_si512(top + 64 * j), m4));
             }
         }
 #pragma GCC unroll 16
@@ -386,7 +433,15 @@ struct Q6_KKernel {
     static constexpr int kTile = 12;  // 2 accumulators per token
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q6_k<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+        tile_small_k<T, Stream, false>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+    }
+};
+struct Q3_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q3_K;
+    static constexpr int kTile = 12;  // as Q6_K
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_small_k<T, Stream, true>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 
@@ -395,6 +450,7 @@ PackedGemmFn select_packed_gemm(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
         case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
+        case GgmlType::Q3_K: return packed_loop::gemm<Q3_KKernel>;
         case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
         case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;

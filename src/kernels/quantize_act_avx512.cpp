@@ -172,13 +172,14 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
     }
 }
 
-// Panels for Q4_K / Q5_K / Q6_K weights: the row quantizer's super-blocks straight into the panel slot.
-template <bool kQ6>
+// Panels for k-quant weights of type W: the row quantizer's super-blocks straight into the
+// panel slot.
+template <GgmlType W>
 void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
     for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
         int32_t bsums[16];
         const float d = q8_k_super(x + sb * kQK_K, slot.q + sb * kActPanel * kQK_K, bsums);
-        write_k_tables(kQ6, d, bsums, sb, slot);
+        write_k_tables(k_table_offset(W), d, bsums, sb, slot);
     }
 }
 
@@ -188,9 +189,10 @@ PackActsFn pack_acts_avx512(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return pack_acts_q8_0<8>;
         case GgmlType::Q8_0: return pack_acts_q8_0<128>;
-        case GgmlType::Q4_K:
-        case GgmlType::Q5_K: return pack_acts_q8_k<false>;
-        case GgmlType::Q6_K: return pack_acts_q8_k<true>;
+        case GgmlType::Q3_K: return pack_acts_q8_k<GgmlType::Q3_K>;
+        case GgmlType::Q4_K: return pack_acts_q8_k<GgmlType::Q4_K>;
+        case GgmlType::Q5_K: return pack_acts_q8_k<GgmlType::Q5_K>;
+        case GgmlType::Q6_K: return pack_acts_q8_k<GgmlType::Q6_K>;
         default: return nullptr;
     }
 }

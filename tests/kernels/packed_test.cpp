@@ -52,7 +52,7 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
         set_active_isa(path.isa);
         set_packed_gfni_enabled(path.gfni);
         SCOPED_TRACE(path.name);
-        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
             std::vector<Case> shapes(std::begin(cases), std::end(cases));
@@ -184,7 +184,8 @@ TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
     }
 }
 
-// The k-quants at the top of their ranges (Q4_K 15, Q5_K 31, Q6_K 63 before its -32, every
+// The k-quants at the top of their ranges (Q3_K 7 and Q6_K 63 before their -4 and -32, Q4_K 15,
+// Q5_K 31, every
 // scale and min 63 or 127) against activations that all quantize to -127 (Q8_K's end): the
 // largest i16 sums the AVX2 tiles keep before widening (Q5_K four vpmaddubsw pairs of
 // 31 * 127 * 2, Q6_K two of 63 * 127 * 2), so a tile that widened later would saturate.
@@ -198,7 +199,7 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
         ~Restore() { set_active_isa(isa); }
     } restore{start};
     ThreadPool pool(2);
-    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (GgmlType t : {GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
         const TypeTraits* tr = type_traits(t);
         const size_t rb = row_size(t, cols);
         std::vector<uint8_t> wq(rb * rows, 0xFF);  // all quant, scale and min bits set
@@ -210,6 +211,8 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
                     auto* b = reinterpret_cast<BlockQ6_K*>(blk);
                     b->d = d;
                     for (int8_t& sc : b->scales) sc = 127;
+                } else if (t == GgmlType::Q3_K) {
+                    reinterpret_cast<BlockQ3_K*>(blk)->d = d;  // values 3 (top bit set: no -4), scales 63 - 32
                 } else {
                     std::memcpy(blk, &d, 2);  // d, then dmin
                     const uint16_t dmin = fp32_to_fp16(0.0005f);
@@ -251,7 +254,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
     // Random bytes in every field (packing only moves bits), rows around whole groups, and a
     // range of groups that starts past 0 as the loader's workers do.
     std::mt19937 rng(5);
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
         const int64_t cols = packed_k_quant(t) ? 768 : 160;
         for (int64_t rows : {16, 47, 48, 64}) {
             const size_t rb = row_size(t, cols);
@@ -271,7 +274,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
                 << type_traits(t)->name << " rows " << rows;
         }
     }
-    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q3_K, nullptr, 0, 256, 0, 0, nullptr));
+    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q2_K, nullptr, 0, 256, 0, 0, nullptr));
 #endif
 }
 
@@ -292,7 +295,7 @@ TEST(PackedMatmul, OtherPathsDoNotPack) {
     EXPECT_TRUE(packable(GgmlType::Q8_0, Isa::Avx2));
     EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Scalar));
     EXPECT_FALSE(packable(GgmlType::Q5_K, Isa::Scalar));
-    EXPECT_FALSE(packable(GgmlType::Q3_K, active_isa()));
+    EXPECT_FALSE(packable(GgmlType::Q2_K, active_isa()));
 }
 
 }  // namespace
@@ -325,6 +328,7 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
                                                        {"models/tiny-qwen2-q8_0.gguf", GgmlType::Q8_0},
                                                        {"models/tiny-qwen2-q4_k_m.gguf", GgmlType::Q4_K},
                                                        {"models/tiny-qwen2-q5_k_s.gguf", GgmlType::Q5_K},
+                                                       {"models/tiny-qwen2-q3_k_s.gguf", GgmlType::Q3_K},
                                                        {"models/tiny-llama-q4_k_m.gguf", GgmlType::Q4_K}};
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     for (const auto& [name, type] : models) {
