@@ -119,6 +119,24 @@ void pack_q3_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
     }
 }
 
+// IQ4_XS: one super-block of a group (layout in packed.h).
+void pack_iq4_xs_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
+    uint16_t* d = reinterpret_cast<uint16_t*>(out);
+    int8_t* sc = reinterpret_cast<int8_t*>(out + 64);
+    uint8_t* q = out + 192;
+    for (int r = 0; r < kPackRows; ++r) {
+        const int64_t row = g * kPackRows + r;
+        if (row >= rows) continue;  // zero scales: padding rows contribute nothing
+        const BlockIQ4_XS& b = reinterpret_cast<const BlockIQ4_XS*>(rows_base + static_cast<size_t>(row) * src_row)[s];
+        d[r] = b.d;
+        for (int ib = 0; ib < 8; ++ib) {
+            const int ls = ((b.scales_l[ib / 2] >> (4 * (ib % 2))) & 0x0f) | ((b.scales_h >> (2 * ib)) & 3) << 4;
+            sc[ib * kPackRows + r] = static_cast<int8_t>(ls - 32);
+            for (int c = 0; c < 4; ++c) std::memcpy(q + 256 * ib + 64 * c + 4 * r, b.qs + 16 * ib + 4 * c, 4);
+        }
+    }
+}
+
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
@@ -135,6 +153,7 @@ size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (t == GgmlType::Q5_K) return static_cast<size_t>(cols / 256) * kPackedQ5KSuperBytes;
     if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kPackedQ6KSuperBytes;
     if (t == GgmlType::Q3_K) return static_cast<size_t>(cols / 256) * kPackedQ3KSuperBytes;
+    if (t == GgmlType::IQ4_XS) return static_cast<size_t>(cols / 256) * kPackedIQ4XSSuperBytes;
     const int64_t nb = cols / kBlock;
     return packed_scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
 }
@@ -180,6 +199,10 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
         }
         if (t == GgmlType::Q3_K) {
             for (int64_t s = 0; s < cols / 256; ++s) pack_q3_k_super(src, src_row, rows, g, s, out + s * kPackedQ3KSuperBytes);
+            continue;
+        }
+        if (t == GgmlType::IQ4_XS) {
+            for (int64_t s = 0; s < cols / 256; ++s) pack_iq4_xs_super(src, src_row, rows, g, s, out + s * kPackedIQ4XSSuperBytes);
             continue;
         }
         uint16_t* scales = reinterpret_cast<uint16_t*>(out);
@@ -246,7 +269,7 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
         const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(row.data());
         for (int64_t s = 0; s < cols / 256; ++s) {
             std::memcpy(slot.q + s * kActPanel * 256, blk[s].qs, 256);
-            write_k_tables(k_table_offset(W), blk[s].d, blk[s].bsums, s, slot);
+            write_k_tables<W>(blk[s].d, blk[s].bsums, s, slot);
         }
     } else {
         const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(row.data());
@@ -270,6 +293,7 @@ PackActsFn pack_acts_reference(GgmlType t) {
         case GgmlType::Q4_K: return pack_acts_rows<GgmlType::Q4_K>;
         case GgmlType::Q5_K: return pack_acts_rows<GgmlType::Q5_K>;
         case GgmlType::Q6_K: return pack_acts_rows<GgmlType::Q6_K>;
+        case GgmlType::IQ4_XS: return pack_acts_rows<GgmlType::IQ4_XS>;
         default: return nullptr;
     }
 }

@@ -1,4 +1,4 @@
-// Interleaved ("repacked") weights for Q4_0, Q8_0 and Q3_K..Q6_K: built once at load for the
+// Interleaved ("repacked") weights for Q4_0, Q8_0, Q3_K..Q6_K and IQ4_XS: built once at load for the
 // AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
@@ -38,6 +38,12 @@
 // 4+q); then scale[16][16] int8 (the 6-bit scale - 32), d[16] f16, 32 bytes of padding. The
 // integer sum of sub-block j starts at -4 * (its activation sum).
 //
+// IQ4_XS, per super-block of a group, 2240 bytes (file: 16 x 136 = 2176): d[16] f16, 32 bytes
+// of padding, scale[8][16] int8 (the 6-bit scale - 32), then per 32-value sub-block Q4_0's 4
+// chunks (byte 4r+i of chunk c: row r's qs[16 ib + 4c + i], elements 4c+i and 16+4c+i). The
+// nibbles index the 16 non-linear levels, which a shuffle turns into level + 128 (unsigned);
+// the integer sum of a sub-block starts at -128 * (its activation sum).
+//
 // Q6_K, per super-block of a group, 3392 bytes (file: 3360): for each 16-value sub-block j,
 // two 64-byte nibble chunks (2j: quads 0 | 1 << 4, 2j+1: quads 2 | 3 << 4, byte 4r+i = row
 // r's element 16j+4q+i) and, at 2048 + 64j, one chunk of the top 2 bits of quads 0..3 at bits
@@ -55,7 +61,7 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q3_K and Q5_K packed too
+constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q3_K, Q5_K and IQ4_XS packed too
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).
@@ -63,6 +69,7 @@ constexpr size_t kPackedQ4KSuperBytes = 64 + 128 + 128 + 2048;
 constexpr size_t kPackedQ5KSuperBytes = kPackedQ4KSuperBytes + 512;
 constexpr size_t kPackedQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
 constexpr size_t kPackedQ3KSuperBytes = 1024 + 512 + 256 + 32 + 32;
+constexpr size_t kPackedIQ4XSSuperBytes = 64 + 128 + 2048;
 constexpr size_t packed_scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
 
 // True when matmul has a packed kernel for weight type t on isa.
@@ -94,7 +101,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //         (from bsums), as float, and the same sums in pairs, init[4 s + i] = sums 2i (low
 //         16 bits) and 2i + 1 (high 16 bits) as int16 (|sum| <= 32 * 127);
 //   Q3_K and Q6_K: d as for Q4_K, init[16 s + j] = -offset * bsums[j] of super-block s, where
-//         offset (4 or 32) is what the packed values add to the format's signed ones.
+//         offset (4 or 32) is what the packed values add to the format's signed ones;
+//   IQ4_XS: d as for Q4_K, init[8 s + j] = -128 * (sum of the 32 quants of sub-block j).
 constexpr int64_t kActPanel = 24;
 // Bytes from the first panel to block 0 of token t, with `blocks` blocks of kblock values.
 inline size_t act_panel_offset(int64_t t, int64_t blocks, int64_t kblock) {
@@ -123,24 +131,25 @@ struct ActsSlot {
     float* sums = nullptr;
     int64_t stride = 1;
 };
-// The offset the packed values of k-quant t carry (Q3_K 4, Q6_K 32), 0 for those with mins
-// (Q4_K, Q5_K), whose tables differ.
-constexpr int k_table_offset(GgmlType t) { return t == GgmlType::Q3_K ? 4 : t == GgmlType::Q6_K ? 32 : 0; }
-
-// Super-block sb's table entries, for weights with k_table_offset `offset`, from its scale and
-// its 16 sums of 16 quants.
-template <typename I>
-inline void write_k_tables(int offset, float d, const I* bsums, int64_t sb, const ActsSlot& slot) {
+// Super-block sb's table entries for weights of type W, from its scale and its 16 sums of 16
+// quants: Q3_K and Q6_K one per 16 values (-offset * sum), IQ4_XS one per 32 (-128 * sum),
+// Q4_K and Q5_K the per-32 sums for their mins.
+template <GgmlType W, typename I>
+inline void write_k_tables(float d, const I* bsums, int64_t sb, const ActsSlot& slot) {
     const int64_t stride = slot.stride;
     slot.d[sb * stride] = d;
-    if (offset != 0) {
-        for (int j = 0; j < 16; ++j) slot.init[(sb * 16 + j) * stride] = -offset * bsums[j];
-        return;
-    }
-    for (int j = 0; j < 8; ++j) slot.sums[(sb * 8 + j) * stride] = static_cast<float>(bsums[2 * j] + bsums[2 * j + 1]);
-    for (int i = 0; i < 4; ++i) {
-        const int32_t lo = bsums[4 * i] + bsums[4 * i + 1], hi = bsums[4 * i + 2] + bsums[4 * i + 3];
-        slot.init[(sb * 4 + i) * stride] = static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) | (static_cast<uint32_t>(lo) & 0xffffu));
+    if constexpr (W == GgmlType::Q3_K || W == GgmlType::Q6_K) {
+        constexpr int kOffset = W == GgmlType::Q3_K ? 4 : 32;
+        for (int j = 0; j < 16; ++j) slot.init[(sb * 16 + j) * stride] = -kOffset * bsums[j];
+    } else if constexpr (W == GgmlType::IQ4_XS) {
+        for (int j = 0; j < 8; ++j) slot.init[(sb * 8 + j) * stride] = -128 * (bsums[2 * j] + bsums[2 * j + 1]);
+    } else {
+        static_assert(W == GgmlType::Q4_K || W == GgmlType::Q5_K, "a packed k-quant");
+        for (int j = 0; j < 8; ++j) slot.sums[(sb * 8 + j) * stride] = static_cast<float>(bsums[2 * j] + bsums[2 * j + 1]);
+        for (int i = 0; i < 4; ++i) {
+            const int32_t lo = bsums[4 * i] + bsums[4 * i + 1], hi = bsums[4 * i + 2] + bsums[4 * i + 3];
+            slot.init[(sb * 4 + i) * stride] = static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) | (static_cast<uint32_t>(lo) & 0xffffu));
+        }
     }
 }
 
@@ -167,9 +176,10 @@ void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on 
 // The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0; 0 for the k-quants, whose
 // offsets are in their activation tables).
 int packed_bias(GgmlType t);
-// Q3_K..Q6_K (Q8_K activations, 256-value super-blocks).
+// Q3_K..Q6_K and IQ4_XS (Q8_K activations, 256-value super-blocks).
 constexpr bool packed_k_quant(GgmlType t) {
-    return t == GgmlType::Q3_K || t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K;
+    return t == GgmlType::Q3_K || t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K ||
+           t == GgmlType::IQ4_XS;
 }
 // The activation type the packed kernel for t reads (Q8_0, or Q8_K for the k-quants).
 constexpr GgmlType packed_act_type(GgmlType t) { return packed_k_quant(t) ? GgmlType::Q8_K : GgmlType::Q8_0; }

@@ -204,6 +204,35 @@ void pack_q3_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t 
     }
 }
 
+// IQ4_XS (block: d, scales_h, scales_l[4], qs[128]): quants as Q4_0's, per 32-value sub-block.
+void pack_iq4_xs_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const int64_t nsb = cols / 256;
+    const __m512i rows = row_offsets(src_row);
+    const __m512i m15 = _mm512_set1_epi32(15), m3 = _mm512_set1_epi32(3), m32 = _mm512_set1_epi32(32);
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
+        for (int64_t s = 0; s < nsb; ++s) {
+            const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(BlockIQ4_XS);
+            uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kPackedIQ4XSSuperBytes;
+            const __m512i dh = gather4(blk, rows);  // d | scales_h << 16
+            const __m512i sl = gather4(blk + offsetof(BlockIQ4_XS, scales_l), rows);
+            store_halves(reinterpret_cast<uint16_t*>(out), dh);
+#pragma GCC unroll 8
+            for (int ib = 0; ib < 8; ++ib) {
+                const __m512i lo = _mm512_and_si512(_mm512_srli_epi32(sl, 4 * ib), m15);  // byte ib / 2, nibble ib % 2
+                const __m512i hi = _mm512_and_si512(_mm512_srli_epi32(dh, 16 + 2 * ib), m3);
+                store16(out + 64 + 16 * ib, _mm512_sub_epi32(_mm512_or_si512(lo, _mm512_slli_epi32(hi, 4)), m32));
+            }
+            uint8_t* q = out + 192;
+#pragma GCC unroll 8
+            for (int i = 0; i < 32; ++i) {
+                // Chunk c of sub-block ib (i = 4 ib + c) is qs[16 ib + 4c .. + 3]: qs + 4i.
+                _mm512_storeu_si512(q + 64 * i, gather4(blk + offsetof(BlockIQ4_XS, qs) + 4 * i, rows));
+            }
+        }
+    }
+}
+
 }  // namespace
 
 PackedGemmFn packed_gemm_avx512(GgmlType t) {
@@ -219,6 +248,7 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
         case GgmlType::Q5_K: pack_q4_k_groups<true>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q6_K: pack_q6_k_groups(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q3_K: pack_q3_k_groups(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::IQ4_XS: pack_iq4_xs_groups(src, src_row, cols, g0, g1, dst); return true;
         default: return false;
     }
 }

@@ -18,6 +18,7 @@
 #include "kernels/packed_gemm.h"
 #include "kernels/simd.h"
 #include "quant/blocks.h"
+#include "quant/k_quants.h"
 
 namespace edgeseek {
 namespace {
@@ -168,6 +169,59 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[t]), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
+        }
+    }
+    store_tile(acc, y, t0, ldy, rows_mask);
+}
+
+// IQ4_XS: Q4_0's tile over 32-value sub-blocks of 256-value super-blocks. A shuffle maps each
+// nibble to its level + 128 (the 16 levels in every 128-bit lane), the integer sum starts at
+// -128 * (activation sum), and per sub-block and token one convert, one product of the row
+// scales d * (scale - 32) with the activation's d, and one FMA, as Q4_0 pays per block.
+template <int T, bool Stream>
+void tile_iq4_xs(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+                 __mmask16 rows_mask) {
+    constexpr size_t kSuper = kPackedIQ4XSSuperBytes;
+    const int64_t nsb = cols / 256;
+    __m512 acc[T];
+    start_tile(acc);
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
+    const int32_t* ai = a.init + t0;       // sub-block ib of s at [(8 s + ib) * a.stride + t]
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    // The 16 levels + 128 (flipping the sign bit of a byte adds 128), in every 128-bit lane.
+    const __m512i levels = _mm512_xor_si512(
+        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kquant::kIQ4NLValues))), _mm512_set1_epi8(-128));
+    for (int64_t s = 0; s < nsb; ++s) {
+        const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
+        const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
+        if constexpr (Stream) {
+            prefetch_lines<kSuper>(sb);
+        }
+        const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb)));
+        const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 64);
+        const uint8_t* q = sb + 192;
+#pragma GCC unroll 1
+        for (int ib = 0; ib < 8; ++ib) {
+            const __m512 dsc = _mm512_mul_ps(
+                d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * ib)))));
+            __m512i s0[T];
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) s0[t] = _mm512_set1_epi32(ai[(s * 8 + ib) * a.stride + t]);
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; ++c) {
+                const __m512i raw = _mm512_load_si512(q + 256 * ib + 64 * c);
+                const __m512i lo = _mm512_shuffle_epi8(levels, _mm512_and_si512(raw, m4));
+                const __m512i hi = _mm512_shuffle_epi8(levels, high_nibbles(raw, m4));
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) s0[t] = dpbusd_bcast(s0[t], lo, qs + 256 * t + 32 * ib + 4 * c);
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) s0[t] = dpbusd_bcast(s0[t], hi, qs + 256 * t + 32 * ib + 16 + 4 * c);
+            }
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) {
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[t]), _mm512_mul_ps(dsc, _mm512_set1_ps(ad[s * a.stride + t])), acc[t]);
+            }
         }
     }
     store_tile(acc, y, t0, ldy, rows_mask);
@@ -436,6 +490,14 @@ struct Q6_KKernel {
         tile_small_k<T, Stream, false>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
+struct IQ4_XSKernel {
+    static constexpr GgmlType kType = GgmlType::IQ4_XS;
+    static constexpr int kTile = 12;  // as Q4_0
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_iq4_xs<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+    }
+};
 struct Q3_KKernel {
     static constexpr GgmlType kType = GgmlType::Q3_K;
     static constexpr int kTile = 12;  // as Q6_K
@@ -454,6 +516,7 @@ PackedGemmFn select_packed_gemm(GgmlType t) {
         case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
         case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
+        case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
         default: return nullptr;
     }
 }

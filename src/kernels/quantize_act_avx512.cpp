@@ -179,7 +179,7 @@ void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
     for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
         int32_t bsums[16];
         const float d = q8_k_super(x + sb * kQK_K, slot.q + sb * kActPanel * kQK_K, bsums);
-        write_k_tables(k_table_offset(W), d, bsums, sb, slot);
+        write_k_tables<W>(d, bsums, sb, slot);
     }
 }
 
@@ -193,6 +193,7 @@ PackActsFn pack_acts_avx512(GgmlType t) {
         case GgmlType::Q4_K: return pack_acts_q8_k<GgmlType::Q4_K>;
         case GgmlType::Q5_K: return pack_acts_q8_k<GgmlType::Q5_K>;
         case GgmlType::Q6_K: return pack_acts_q8_k<GgmlType::Q6_K>;
+        case GgmlType::IQ4_XS: return pack_acts_q8_k<GgmlType::IQ4_XS>;
         default: return nullptr;
     }
 }

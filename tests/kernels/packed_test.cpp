@@ -52,7 +52,7 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
         set_active_isa(path.isa);
         set_packed_gfni_enabled(path.gfni);
         SCOPED_TRACE(path.name);
-        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
             std::vector<Case> shapes(std::begin(cases), std::end(cases));
@@ -185,7 +185,7 @@ TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
 }
 
 // The k-quants at the top of their ranges (Q3_K 7 and Q6_K 63 before their -4 and -32, Q4_K 15,
-// Q5_K 31, every
+// Q5_K 31, IQ4_XS's level 113 whose AVX2 sign trick pairs 2 * 127 * 127, every
 // scale and min 63 or 127) against activations that all quantize to -127 (Q8_K's end): the
 // largest i16 sums the AVX2 tiles keep before widening (Q5_K four vpmaddubsw pairs of
 // 31 * 127 * 2, Q6_K two of 63 * 127 * 2), so a tile that widened later would saturate.
@@ -199,7 +199,7 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
         ~Restore() { set_active_isa(isa); }
     } restore{start};
     ThreadPool pool(2);
-    for (GgmlType t : {GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (GgmlType t : {GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
         const TypeTraits* tr = type_traits(t);
         const size_t rb = row_size(t, cols);
         std::vector<uint8_t> wq(rb * rows, 0xFF);  // all quant, scale and min bits set
@@ -213,6 +213,8 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
                     for (int8_t& sc : b->scales) sc = 127;
                 } else if (t == GgmlType::Q3_K) {
                     reinterpret_cast<BlockQ3_K*>(blk)->d = d;  // values 3 (top bit set: no -4), scales 63 - 32
+                } else if (t == GgmlType::IQ4_XS) {
+                    reinterpret_cast<BlockIQ4_XS*>(blk)->d = d;  // level 113, scales 63 - 32
                 } else {
                     std::memcpy(blk, &d, 2);  // d, then dmin
                     const uint16_t dmin = fp32_to_fp16(0.0005f);
@@ -254,7 +256,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
     // Random bytes in every field (packing only moves bits), rows around whole groups, and a
     // range of groups that starts past 0 as the loader's workers do.
     std::mt19937 rng(5);
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
         const int64_t cols = packed_k_quant(t) ? 768 : 160;
         for (int64_t rows : {16, 47, 48, 64}) {
             const size_t rb = row_size(t, cols);
@@ -302,7 +304,10 @@ TEST(PackedMatmul, OtherPathsDoNotPack) {
 }  // namespace edgeseek
 
 #include "engine/session.h"
+#include "gguf/gguf_file.h"
 #include "model/model.h"
+#include "quantize/file_types.h"
+#include "quantize/model_quantizer.h"
 #include "test_support.h"
 
 namespace edgeseek {
@@ -331,8 +336,20 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
                                                        {"models/tiny-qwen2-q3_k_s.gguf", GgmlType::Q3_K},
                                                        {"models/tiny-llama-q4_k_m.gguf", GgmlType::Q4_K}};
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
-    for (const auto& [name, type] : models) {
-        const std::string path = test::fixture(name);
+    // No fixture holds IQ4_XS: the f32 model quantized to it (every matrix) here.
+    const std::string f32 = test::fixture("models/tiny-qwen2-f32.gguf");
+    EDGESEEK_REQUIRE_FIXTURE(f32);
+    test::TempDir tmp;
+    const std::string iq4_xs = tmp.file("tiny-qwen2-iq4_xs.gguf");
+    {
+        auto in = GgufFile::open(f32);
+        ModelQuantizer(*in, *file_type_from_name("iq4_xs"), /*pure=*/true).write(iq4_xs, QuantizeWriteOptions{});
+    }
+    std::vector<std::pair<std::string, GgmlType>> files;
+    for (const auto& [name, type] : models) files.emplace_back(test::fixture(name), type);
+    files.emplace_back(iq4_xs, GgmlType::IQ4_XS);
+    for (const auto& [path, type] : files) {
+        const std::string& name = path;
         EDGESEEK_REQUIRE_FIXTURE(path);
         if (!packable(type)) continue;  // a path without tiles for this type
         LoadOptions plain_opts;
