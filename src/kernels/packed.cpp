@@ -119,6 +119,31 @@ void pack_q3_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
     }
 }
 
+// Q2_K: one super-block of a group (layout in packed.h).
+void pack_q2_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
+    uint8_t* lo = out;
+    uint8_t* sc = out + 1024;
+    uint16_t* d = reinterpret_cast<uint16_t*>(out + 1280);
+    uint16_t* dmin = d + kPackRows;
+    for (int r = 0; r < kPackRows; ++r) {
+        const int64_t row = g * kPackRows + r;
+        if (row >= rows) continue;  // zero scales and mins: padding rows contribute nothing
+        const BlockQ2_K& b = reinterpret_cast<const BlockQ2_K*>(rows_base + static_cast<size_t>(row) * src_row)[s];
+        d[r] = b.d;
+        dmin[r] = b.dmin;
+        // ggml's order, as Q3_K's low bits: value e at bits 2(e%128/32) of qs[32(e/128) + e%32].
+        auto value = [&](int e) { return (b.qs[32 * (e / 128) + e % 32] >> (2 * (e % 128 / 32))) & 3; };
+        for (int j = 0; j < 16; ++j) {
+            sc[j * kPackRows + r] = b.scales[j];
+            for (int i = 0; i < 4; ++i) {
+                uint8_t low = 0;
+                for (int q = 0; q < 4; ++q) low = static_cast<uint8_t>(low | value(16 * j + 4 * q + i) << (2 * q));
+                lo[64 * j + 4 * r + i] = low;
+            }
+        }
+    }
+}
+
 // IQ4_XS: one super-block of a group (layout in packed.h).
 void pack_iq4_xs_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
     uint16_t* d = reinterpret_cast<uint16_t*>(out);
@@ -153,6 +178,7 @@ size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (t == GgmlType::Q5_K) return static_cast<size_t>(cols / 256) * kPackedQ5KSuperBytes;
     if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kPackedQ6KSuperBytes;
     if (t == GgmlType::Q3_K) return static_cast<size_t>(cols / 256) * kPackedQ3KSuperBytes;
+    if (t == GgmlType::Q2_K) return static_cast<size_t>(cols / 256) * kPackedQ2KSuperBytes;
     if (t == GgmlType::IQ4_XS) return static_cast<size_t>(cols / 256) * kPackedIQ4XSSuperBytes;
     const int64_t nb = cols / kBlock;
     return packed_scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
@@ -199,6 +225,10 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
         }
         if (t == GgmlType::Q3_K) {
             for (int64_t s = 0; s < cols / 256; ++s) pack_q3_k_super(src, src_row, rows, g, s, out + s * kPackedQ3KSuperBytes);
+            continue;
+        }
+        if (t == GgmlType::Q2_K) {
+            for (int64_t s = 0; s < cols / 256; ++s) pack_q2_k_super(src, src_row, rows, g, s, out + s * kPackedQ2KSuperBytes);
             continue;
         }
         if (t == GgmlType::IQ4_XS) {
@@ -289,6 +319,7 @@ PackActsFn pack_acts_reference(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return pack_acts_rows<GgmlType::Q4_0>;
         case GgmlType::Q8_0: return pack_acts_rows<GgmlType::Q8_0>;
+        case GgmlType::Q2_K: return pack_acts_rows<GgmlType::Q2_K>;
         case GgmlType::Q3_K: return pack_acts_rows<GgmlType::Q3_K>;
         case GgmlType::Q4_K: return pack_acts_rows<GgmlType::Q4_K>;
         case GgmlType::Q5_K: return pack_acts_rows<GgmlType::Q5_K>;

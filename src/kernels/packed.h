@@ -1,4 +1,4 @@
-// Interleaved ("repacked") weights for Q4_0, Q8_0, Q3_K..Q6_K and IQ4_XS: built once at load for the
+// Interleaved ("repacked") weights for Q4_0, Q8_0, Q2_K..Q6_K and IQ4_XS: built once at load for the
 // AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
@@ -38,6 +38,10 @@
 // 4+q); then scale[16][16] int8 (the 6-bit scale - 32), d[16] f16, 32 bytes of padding. The
 // integer sum of sub-block j starts at -4 * (its activation sum).
 //
+// Q2_K, per super-block of a group, 1344 bytes (the file's 16 x 84): Q3_K's 16 chunks of low
+// 2 bits, here the whole values (0..3); then scale[16][16], the file's bytes (the sub-block's
+// scale in the low nibble, its min in the high one), d[16] and dmin[16] f16.
+//
 // IQ4_XS, per super-block of a group, 2240 bytes (file: 16 x 136 = 2176): d[16] f16, 32 bytes
 // of padding, scale[8][16] int8 (the 6-bit scale - 32), then per 32-value sub-block Q4_0's 4
 // chunks (byte 4r+i of chunk c: row r's qs[16 ib + 4c + i], elements 4c+i and 16+4c+i). The
@@ -61,7 +65,7 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q3_K, Q5_K and IQ4_XS packed too
+constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q2_K, Q3_K, Q5_K and IQ4_XS packed too
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).
@@ -69,6 +73,7 @@ constexpr size_t kPackedQ4KSuperBytes = 64 + 128 + 128 + 2048;
 constexpr size_t kPackedQ5KSuperBytes = kPackedQ4KSuperBytes + 512;
 constexpr size_t kPackedQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
 constexpr size_t kPackedQ3KSuperBytes = 1024 + 512 + 256 + 32 + 32;
+constexpr size_t kPackedQ2KSuperBytes = 1024 + 256 + 32 + 32;
 constexpr size_t kPackedIQ4XSSuperBytes = 64 + 128 + 2048;
 constexpr size_t packed_scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
 
@@ -102,7 +107,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //         16 bits) and 2i + 1 (high 16 bits) as int16 (|sum| <= 32 * 127);
 //   Q3_K and Q6_K: d as for Q4_K, init[16 s + j] = -offset * bsums[j] of super-block s, where
 //         offset (4 or 32) is what the packed values add to the format's signed ones;
-//   IQ4_XS: d as for Q4_K, init[8 s + j] = -128 * (sum of the 32 quants of sub-block j).
+//   IQ4_XS: d as for Q4_K, init[8 s + j] = -128 * (sum of the 32 quants of sub-block j);
+//   Q2_K: d as for Q4_K, init[8 s + i] = bsums[2i] (low 16 bits) and bsums[2i + 1] (high).
 constexpr int64_t kActPanel = 24;
 // Bytes from the first panel to block 0 of token t, with `blocks` blocks of kblock values.
 inline size_t act_panel_offset(int64_t t, int64_t blocks, int64_t kblock) {
@@ -133,7 +139,7 @@ struct ActsSlot {
 };
 // Super-block sb's table entries for weights of type W, from its scale and its 16 sums of 16
 // quants: Q3_K and Q6_K one per 16 values (-offset * sum), IQ4_XS one per 32 (-128 * sum),
-// Q4_K and Q5_K the per-32 sums for their mins.
+// Q4_K and Q5_K the per-32 sums for their mins, Q2_K the per-16 sums for its mins.
 template <GgmlType W, typename I>
 inline void write_k_tables(float d, const I* bsums, int64_t sb, const ActsSlot& slot) {
     const int64_t stride = slot.stride;
@@ -141,6 +147,11 @@ inline void write_k_tables(float d, const I* bsums, int64_t sb, const ActsSlot& 
     if constexpr (W == GgmlType::Q3_K || W == GgmlType::Q6_K) {
         constexpr int kOffset = W == GgmlType::Q3_K ? 4 : 32;
         for (int j = 0; j < 16; ++j) slot.init[(sb * 16 + j) * stride] = -kOffset * bsums[j];
+    } else if constexpr (W == GgmlType::Q2_K) {
+        for (int i = 0; i < 8; ++i) {
+            slot.init[(sb * 8 + i) * stride] =
+                static_cast<int32_t>((static_cast<uint32_t>(bsums[2 * i + 1]) << 16) | (static_cast<uint32_t>(bsums[2 * i]) & 0xffffu));
+        }
     } else if constexpr (W == GgmlType::IQ4_XS) {
         for (int j = 0; j < 8; ++j) slot.init[(sb * 8 + j) * stride] = -128 * (bsums[2 * j] + bsums[2 * j + 1]);
     } else {
@@ -176,9 +187,9 @@ void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on 
 // The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0; 0 for the k-quants, whose
 // offsets are in their activation tables).
 int packed_bias(GgmlType t);
-// Q3_K..Q6_K and IQ4_XS (Q8_K activations, 256-value super-blocks).
+// Q2_K..Q6_K and IQ4_XS (Q8_K activations, 256-value super-blocks).
 constexpr bool packed_k_quant(GgmlType t) {
-    return t == GgmlType::Q3_K || t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K ||
+    return t == GgmlType::Q2_K || t == GgmlType::Q3_K || t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K ||
            t == GgmlType::IQ4_XS;
 }
 // The activation type the packed kernel for t reads (Q8_0, or Q8_K for the k-quants).

@@ -3,7 +3,7 @@
 // 8-15, one after the other. Without VNNI, unsigned nibbles times signed activation bytes go
 // through vpmaddubsw (adjacent pairs summed to i16) and the i16 sums of up to eight such
 // products are added before one vpmaddwd widens them to i32: |15 * 128 * 2| * 8 = 30720 fits
-// in i16, so no sum saturates (Q3_K's 3-bit values are widened after four products, Q5_K's
+// in i16, so no sum saturates (Q2_K's and Q3_K's values are widened after four products, Q5_K's
 // 5-bit values after every four, Q6_K's 6-bit values after every two, Q8_0's
 // bytes, up to 255 unsigned, are signed again and widened after each). Each block's nibbles are unpacked once into a
 // small array the tile's tokens read back from L1.
@@ -280,26 +280,31 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 // one chunk of the quads' top 2 bits rebuild four operands of unsigned 6-bit values (q + 32);
 // their products are widened to i32 after every two vpmaddubsw (2 * 63 * 128 * 2 = 32256 fits
 // i16, three would not), summed from -32 * (activation sum), and scaled by d * scale into a
-// float partial that the activation's d scales once per super-block. Q3_K (kQ3) is the same
-// tile over 3-bit values (q + 4) from a chunk of 2-bit pairs and half a chunk of top bits, its
-// four products summed in i16 (4 * 7 * 128 * 2 = 7168) before one widening.
-template <int T, bool Stream, bool kQ3>
+// float partial that the activation's d scales once per super-block. Q3_K is the same tile
+// over 3-bit values (q + 4) from a chunk of 2-bit pairs and half a chunk of top bits, Q2_K over
+// 2-bit values (summed from 0, its mins taken off per super-block with the activation's
+// sub-block sums), their four products summed in i16 (4 * 7 * 128 * 2 = 7168) before one
+// widening.
+template <int T, bool Stream, GgmlType W>
 void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                   int64_t nr) {
-    constexpr size_t kSuper = kQ3 ? kPackedQ3KSuperBytes : kPackedQ6KSuperBytes;
-    constexpr size_t kTop = kQ3 ? 1024 : 2048, kScales = kQ3 ? 1536 : 3072, kD = kQ3 ? 1792 : 3328;
+    constexpr bool kQ3 = W == GgmlType::Q3_K, kQ2 = W == GgmlType::Q2_K;
+    constexpr size_t kSuper = kQ2 ? kPackedQ2KSuperBytes : kQ3 ? kPackedQ3KSuperBytes : kPackedQ6KSuperBytes;
+    constexpr size_t kTop = kQ3 ? 1024 : 2048;
+    constexpr size_t kScales = kQ2 ? 1024 : kQ3 ? 1536 : 3072, kD = kQ2 ? 1280 : kQ3 ? 1792 : 3328;
     const int64_t nsb = cols / 256;
     const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
-    const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
+    // Q3_K/Q6_K: sub-block j of s at [(16 s + j) * a.stride + t]; Q2_K: pair i at [(8 s + i) * a.stride + t].
+    const int32_t* ai = a.init + t0;
     const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30), ones = _mm256_set1_epi16(1);
     const __m256i m3 = _mm256_set1_epi8(0x03), bit2 = _mm256_set1_epi8(0x04);
     auto merge = [&](__m256i low4, __m256i top) { return _mm256_or_si256(low4, _mm256_and_si256(top, m30)); };
-    // Q3_K: bits 2q..2q+1 of lo, and bit b of top moved to bit 2 (16-bit shifts, each byte's own bits).
+    // Bits 2q..2q+1 of lo, and (Q3_K) bit b of top moved to bit 2 (16-bit shifts, each byte's own bits).
+    auto two_bits = [&](__m256i lo, int q) { return _mm256_and_si256(_mm256_srli_epi16(lo, 2 * q), m3); };
     auto q3 = [&](__m256i lo, __m256i top, int q, int b) {
-        const __m256i two = _mm256_and_si256(_mm256_srli_epi16(lo, 2 * q), m3);
         const __m256i one = b < 2 ? _mm256_slli_epi16(top, 2 - b) : _mm256_srli_epi16(top, b - 2);
-        return _mm256_or_si256(two, _mm256_and_si256(one, bit2));
+        return _mm256_or_si256(two_bits(lo, q), _mm256_and_si256(one, bit2));
     };
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
@@ -312,13 +317,19 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
             }
             const uint8_t* low = sb + 32 * h;
             const uint8_t* top = sb + kTop + 32 * h;
-            const int8_t* sc = reinterpret_cast<const int8_t*>(sb + kScales + 8 * h);
+            const uint8_t* sc = sb + kScales + 8 * h;
             const __m256 d = halves8(reinterpret_cast<const uint16_t*>(sb + kD) + 8 * h);
             __m256 part[T];
             for (int t = 0; t < T; ++t) part[t] = _mm256_setzero_ps();
             for (int j = 0; j < 16; ++j) {
                 __m256i q0, q1, q2, q3v;
-                if constexpr (kQ3) {
+                if constexpr (kQ2) {
+                    const __m256i lo = load256(low + 64 * j);
+                    q0 = two_bits(lo, 0);
+                    q1 = two_bits(lo, 1);
+                    q2 = two_bits(lo, 2);
+                    q3v = two_bits(lo, 3);
+                } else if constexpr (kQ3) {
                     const __m256i lo = load256(low + 64 * j), hb = load256(top + 64 * (j / 2));
                     const int b = 4 * (j % 2);
                     q0 = q3(lo, hb, 0, b);
@@ -333,20 +344,43 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
                     q2 = merge(_mm256_and_si256(n1, m4), hb);
                     q3v = merge(_mm256_and_si256(_mm256_srli_epi16(n1, 4), m4), _mm256_srli_epi16(hb, 2));
                 }
-                const __m256 dsc = _mm256_mul_ps(
-                    d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
+                const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 16 * j));
+                const __m256i scale = kQ2 ? _mm256_and_si256(_mm256_cvtepu8_epi32(bytes), _mm256_set1_epi32(15))
+                                          : _mm256_cvtepi8_epi32(bytes);
+                const __m256 dsc = _mm256_mul_ps(d, _mm256_cvtepi32_ps(scale));
                 for (int t = 0; t < T; ++t) {
                     const int8_t* qa = qs + 256 * t + 16 * j;
                     const __m256i p01 = _mm256_add_epi16(_mm256_maddubs_epi16(q0, bcast4(qa)), _mm256_maddubs_epi16(q1, bcast4(qa + 4)));
                     const __m256i p23 = _mm256_add_epi16(_mm256_maddubs_epi16(q2, bcast4(qa + 8)), _mm256_maddubs_epi16(q3v, bcast4(qa + 12)));
-                    const __m256i init = _mm256_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
                     __m256i sum;
-                    if constexpr (kQ3) {
-                        sum = _mm256_add_epi32(_mm256_madd_epi16(_mm256_add_epi16(p01, p23), ones), init);
+                    if constexpr (kQ2) {
+                        sum = _mm256_madd_epi16(_mm256_add_epi16(p01, p23), ones);
+                    } else if constexpr (kQ3) {
+                        sum = _mm256_add_epi32(_mm256_madd_epi16(_mm256_add_epi16(p01, p23), ones),
+                                               _mm256_set1_epi32(ai[(s * 16 + j) * a.stride + t]));
                     } else {
-                        sum = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(p01, ones), _mm256_madd_epi16(p23, ones)), init);
+                        sum = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(p01, ones), _mm256_madd_epi16(p23, ones)),
+                                               _mm256_set1_epi32(ai[(s * 16 + j) * a.stride + t]));
                     }
                     part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), dsc, part[t]);
+                }
+            }
+            if constexpr (kQ2) {
+                // Mins (high nibbles) of sub-blocks 2i and 2i + 1 as an int16 pair per row, times
+                // the activation's pair of sub-block sums.
+                const __m256 dmin = halves8(reinterpret_cast<const uint16_t*>(sb + kD + 32) + 8 * h);
+                __m256i mp[8];
+                for (int i = 0; i < 8; ++i) {
+                    const __m256i m0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 32 * i)));
+                    const __m256i m1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 32 * i + 16)));
+                    mp[i] = _mm256_or_si256(_mm256_srli_epi32(m0, 4), _mm256_slli_epi32(_mm256_srli_epi32(m1, 4), 16));
+                }
+                for (int t = 0; t < T; ++t) {
+                    __m256i m = _mm256_setzero_si256();
+                    for (int i = 0; i < 8; ++i) {
+                        m = _mm256_add_epi32(m, _mm256_madd_epi16(mp[i], _mm256_set1_epi32(ai[(s * 8 + i) * a.stride + t])));
+                    }
+                    part[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(m), dmin, part[t]);
                 }
             }
             for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(part[t], _mm256_set1_ps(ad[s * a.stride + t]), acc[t]);
@@ -393,7 +427,7 @@ struct Q6_KKernel {
     static constexpr int kTile = 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, false>(cols, grp, a, t0, y, ldy, nr);
+        tile_small_k<T, Stream, GgmlType::Q6_K>(cols, grp, a, t0, y, ldy, nr);
     }
 };
 struct IQ4_XSKernel {
@@ -404,12 +438,20 @@ struct IQ4_XSKernel {
         tile_iq4_xs<T, Stream>(cols, grp, a, t0, y, ldy, nr);
     }
 };
+struct Q2_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q2_K;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_small_k<T, Stream, GgmlType::Q2_K>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
 struct Q3_KKernel {
     static constexpr GgmlType kType = GgmlType::Q3_K;
     static constexpr int kTile = 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, true>(cols, grp, a, t0, y, ldy, nr);
+        tile_small_k<T, Stream, GgmlType::Q3_K>(cols, grp, a, t0, y, ldy, nr);
     }
 };
 
@@ -419,6 +461,7 @@ PackedGemmFn packed_gemm_avx2(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
         case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
+        case GgmlType::Q2_K: return packed_loop::gemm<Q2_KKernel>;
         case GgmlType::Q3_K: return packed_loop::gemm<Q3_KKernel>;
         case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
         case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;

@@ -143,46 +143,83 @@ void pack_q6_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t 
     }
 }
 
-// Q3_K (block: hmask[32], qs[64], scales[12], d). Value e = 128n + 32jj + 16hh + l has its low
-// 2 bits at bits 2jj..2jj+1 of qs[32n + 16hh + l] and its top bit at bit 4n + jj of
-// hmask[16hh + l]; sub-block j = e / 16 = 8n + 2jj + hh. One gather per (n, hh, quad) of qs and
-// per (hh, quad) of hmask serves all four jj.
+// The 16 chunks of 2-bit values of a Q2_K or Q3_K super-block (layouts in packed.h) from its
+// qs[64], at qs: value e = 128n + 32jj + 16hh + l has them at bits 2jj..2jj+1 of
+// qs[32n + 16hh + l], and sub-block j = e / 16 = 8n + 2jj + hh. One gather per (n, hh, quad)
+// serves all four jj.
+inline void pack_two_bit_plane(const uint8_t* qs, __m512i rows, uint8_t* out) {
+    const __m512i m2 = _mm512_set1_epi8(0x03);
+#pragma GCC unroll 1
+    for (int n = 0; n < 2; ++n) {
+        for (int hh = 0; hh < 2; ++hh) {
+            __m512i qv[4];
+#pragma GCC unroll 4
+            for (int q = 0; q < 4; ++q) qv[q] = gather4(qs + 32 * n + 16 * hh + 4 * q, rows);
+#pragma GCC unroll 4
+            for (int jj = 0; jj < 4; ++jj) {
+                __m512i low = _mm512_setzero_si512();
+#pragma GCC unroll 4
+                for (int q = 0; q < 4; ++q) {
+                    low = _mm512_or_si512(low, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(qv[q], 2 * jj), m2), 2 * q));
+                }
+                _mm512_storeu_si512(out + 64 * (8 * n + 2 * jj + hh), low);
+            }
+        }
+    }
+}
+
+// Q2_K (block: scales[16], qs[64], d, dmin).
+void pack_q2_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const int64_t nsb = cols / 256;
+    const __m512i rows = row_offsets(src_row);
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
+        for (int64_t s = 0; s < nsb; ++s) {
+            const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(BlockQ2_K);
+            uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kPackedQ2KSuperBytes;
+            pack_two_bit_plane(blk + offsetof(BlockQ2_K, qs), rows, out);
+#pragma GCC unroll 4
+            for (int m = 0; m < 4; ++m) {
+                const __m512i v = gather4(blk + offsetof(BlockQ2_K, scales) + 4 * m, rows);
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; ++i) store16(out + 1024 + (4 * m + i) * kPackRows, _mm512_srli_epi32(v, 8 * i));
+            }
+            const __m512i dd = gather4(blk + offsetof(BlockQ2_K, d), rows);  // d | dmin << 16
+            store_halves(reinterpret_cast<uint16_t*>(out + 1280), dd);
+            store_halves(reinterpret_cast<uint16_t*>(out + 1280) + kPackRows, _mm512_srli_epi32(dd, 16));
+        }
+    }
+}
+
+// Q3_K (block: hmask[32], qs[64], scales[12], d): the 2-bit plane as Q2_K's; value e's top bit
+// is bit e / 32 = 4n + jj of hmask[16hh + l], one gather per (hh, quad).
 void pack_q3_k_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
     const int64_t nsb = cols / 256;
     const __m512i rows = row_offsets(src_row);
-    const __m512i m2 = _mm512_set1_epi8(0x03), m1 = _mm512_set1_epi8(0x01), m15 = _mm512_set1_epi32(15),
-                  m3 = _mm512_set1_epi32(3), m32 = _mm512_set1_epi32(32);
+    const __m512i m1 = _mm512_set1_epi8(0x01), m15 = _mm512_set1_epi32(15), m3 = _mm512_set1_epi32(3),
+                  m32 = _mm512_set1_epi32(32);
     for (int64_t g = g0; g < g1; ++g) {
         const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
         for (int64_t s = 0; s < nsb; ++s) {
             const uint8_t* blk = in + static_cast<size_t>(s) * sizeof(BlockQ3_K);
             uint8_t* out = dst + static_cast<size_t>(g * nsb + s) * kPackedQ3KSuperBytes;
+            pack_two_bit_plane(blk + offsetof(BlockQ3_K, qs), rows, out);
             __m512i hm[2][4];
 #pragma GCC unroll 8
             for (int i = 0; i < 8; ++i) hm[i / 4][i % 4] = gather4(blk + offsetof(BlockQ3_K, hmask) + 4 * i, rows);
+            // Top chunk m = 4n + jj holds sub-blocks 2m (hh = 0, bits 0-3) and 2m + 1 (hh = 1, bits 4-7).
 #pragma GCC unroll 1
-            for (int n = 0; n < 2; ++n) {
+            for (int m = 0; m < 8; ++m) {
+                __m512i top = _mm512_setzero_si512();
+#pragma GCC unroll 2
                 for (int hh = 0; hh < 2; ++hh) {
-                    __m512i qv[4];
 #pragma GCC unroll 4
-                    for (int q = 0; q < 4; ++q) qv[q] = gather4(blk + offsetof(BlockQ3_K, qs) + 32 * n + 16 * hh + 4 * q, rows);
-#pragma GCC unroll 4
-                    for (int jj = 0; jj < 4; ++jj) {
-                        const int j = 8 * n + 2 * jj + hh;
-                        const __m128i shift = _mm_cvtsi32_si128(2 * jj), bit = _mm_cvtsi32_si128(4 * n + jj);
-                        __m512i low = _mm512_setzero_si512(), top = _mm512_setzero_si512();
-#pragma GCC unroll 4
-                        for (int q = 0; q < 4; ++q) {
-                            low = _mm512_or_si512(low, _mm512_sll_epi32(_mm512_and_si512(_mm512_srl_epi32(qv[q], shift), m2),
-                                                                        _mm_cvtsi32_si128(2 * q)));
-                            top = _mm512_or_si512(top, _mm512_sll_epi32(_mm512_and_si512(_mm512_srl_epi32(hm[hh][q], bit), m1),
-                                                                        _mm_cvtsi32_si128(4 * hh + q)));
-                        }
-                        _mm512_storeu_si512(out + 64 * j, low);
-                        uint8_t* tp = out + 1024 + 64 * (j / 2);
-                        _mm512_storeu_si512(tp, hh == 0 ? top : _mm512_or_si512(_mm512_loadu_si512(tp), top));
+                    for (int q = 0; q < 4; ++q) {
+                        const __m512i bit = _mm512_and_si512(_mm512_srl_epi32(hm[hh][q], _mm_cvtsi32_si128(m)), m1);
+                        top = _mm512_or_si512(top, _mm512_slli_epi32(bit, 4 * hh + q));
                     }
                 }
+                _mm512_storeu_si512(out + 1024 + 64 * m, top);
             }
             // Scales: j < 8 low 4 bits in the low nibble of byte j, j >= 8 in the high nibble
             // of byte j - 8; top 2 bits at bits 2(j / 4) of byte 8 + j % 4.
@@ -247,6 +284,7 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
         case GgmlType::Q4_K: pack_q4_k_groups<false>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q5_K: pack_q4_k_groups<true>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q6_K: pack_q6_k_groups(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q2_K: pack_q2_k_groups(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q3_K: pack_q3_k_groups(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::IQ4_XS: pack_iq4_xs_groups(src, src_row, cols, g0, g1, dst); return true;
         default: return false;

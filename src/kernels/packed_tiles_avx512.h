@@ -339,26 +339,31 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 }
 
 
-// Q6_K and Q3_K (kQ3): per 16-value sub-block, four 64-byte operands of unsigned values are
-// rebuilt (shared by the tile's tokens) and summed from -offset * (activation sum); each sum is
-// converted and scaled by d * scale (per row, once per group) into a float partial, which the
-// activation's d scales once per super-block. (Integer scaling with vpmulld, 2 uops per
-// 4 vpdpbusd, ran 222-226 GOPS on one core with 8-token tiles; this, with 12, 259-277.)
-// Q6_K's operands: a nibble chunk's low or high nibbles with 2 bits of the top-bits chunk;
-// Q3_K's: 2 bits of its low-bits chunk with 1 bit of its top-bits chunk (the two moved into
-// place by affine maps with GFNI, by 16-bit shifts of at most 6 within each byte without).
-template <bool kQ3>
+// Q6_K, Q3_K and Q2_K: per 16-value sub-block, four 64-byte operands of unsigned values are
+// rebuilt (shared by the tile's tokens) and summed from -offset * (activation sum) (Q2_K: from
+// 0); each sum is converted and scaled by d * scale (per row, once per group) into a float
+// partial, which the activation's d scales once per super-block. (Integer scaling with
+// vpmulld, 2 uops per 4 vpdpbusd, ran 222-226 GOPS on one core with 8-token tiles; this, with
+// 12, 259-277.) Q6_K's operands: a nibble chunk's low or high nibbles with 2 bits of the
+// top-bits chunk; Q3_K's: 2 bits of its low-bits chunk with 1 bit of its top-bits chunk (the
+// two moved into place by affine maps with GFNI, by 16-bit shifts of at most 6 within each
+// byte without); Q2_K's: 2 bits of its chunk. Q2_K's mins come off once per super-block as
+// Q4_K's do: mins times the activation's sub-block sums in int16 pairs by vpdpwssd.
+template <GgmlType W>
 struct SmallKLayout {
-    static constexpr size_t kSuper = kQ3 ? kPackedQ3KSuperBytes : kPackedQ6KSuperBytes;
-    static constexpr size_t kTop = kQ3 ? 1024 : 2048, kScales = kQ3 ? 1536 : 3072, kD = kQ3 ? 1792 : 3328;
+    static constexpr bool kQ3 = W == GgmlType::Q3_K, kQ2 = W == GgmlType::Q2_K;
+    static constexpr size_t kSuper = kQ2 ? kPackedQ2KSuperBytes : kQ3 ? kPackedQ3KSuperBytes : kPackedQ6KSuperBytes;
+    static constexpr size_t kTop = kQ3 ? 1024 : 2048;  // Q3_K, Q6_K
+    static constexpr size_t kScales = kQ2 ? 1024 : kQ3 ? 1536 : 3072, kD = kQ2 ? 1280 : kQ3 ? 1792 : 3328;
 };
 
 // Q3_K's four operands of a sub-block whose top bits are the kHalf-th 4 of each byte of top:
-// operand q is bits 2q..2q+1 of lo with bit 4 kHalf + q of top as bit 2.
+// operand q is bits 2q..2q+1 of lo with bit 4 kHalf + q of top as bit 2. Q2_K's (kTop false):
+// bits 2q..2q+1 of lo.
 struct Operands {
     __m512i q[4];
 };
-template <int kHalf>
+template <int kHalf, bool kTop = true>
 __attribute__((always_inline)) inline Operands q3_operands(__m512i lo, __m512i top) {
     Operands o;
 #pragma GCC unroll 4
@@ -368,10 +373,18 @@ __attribute__((always_inline)) inline Operands q3_operands(__m512i lo, __m512i t
         // Output bits 0 and 1 take matrix bytes 7 and 6, output bit 2 byte 5.
         const int64_t low_map = (int64_t{1} << (2 * q)) << 56 | (int64_t{2} << (2 * q)) << 48;
         const __m512i two = _mm512_gf2p8affine_epi64_epi8(lo, _mm512_set1_epi64(low_map), 0);
+        if constexpr (!kTop) {
+            o.q[q] = two;
+            continue;
+        }
         const __m512i one = _mm512_gf2p8affine_epi64_epi8(top, _mm512_set1_epi64((int64_t{1} << bit) << 40), 0);
         o.q[q] = _mm512_or_si512(two, one);
 #else
         const __m512i two = _mm512_and_si512(q == 0 ? lo : _mm512_srli_epi16(lo, 2 * q), _mm512_set1_epi8(3));
+        if constexpr (!kTop) {
+            o.q[q] = two;
+            continue;
+        }
         const __m512i one = bit < 2 ? _mm512_slli_epi16(top, 2 - bit) : bit > 2 ? _mm512_srli_epi16(top, bit - 2) : top;
         o.q[q] = _mm512_ternarylogic_epi32(two, one, _mm512_set1_epi8(4), 0xF8);  // two | (one & 4)
 #endif
@@ -388,16 +401,17 @@ __attribute__((always_inline)) inline Operands q6_operands(__m512i n0, __m512i n
              merge(_mm512_and_si512(n1, m4), top), merge(high_nibbles(n1, m4), _mm512_srli_epi16(top, 2))}};
 }
 
-template <int T, bool Stream, bool kQ3>
+template <int T, bool Stream, GgmlType W>
 void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                   __mmask16 rows_mask) {
-    using L = SmallKLayout<kQ3>;
+    using L = SmallKLayout<W>;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     start_tile(acc);
     const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
-    const int32_t* ai = a.init + t0;  // sub-block j of s at [(16 s + j) * a.stride + t]
+    // Q3_K/Q6_K: sub-block j of s at [(16 s + j) * a.stride + t]; Q2_K: pair i at [(8 s + i) * a.stride + t].
+    const int32_t* ai = a.init + t0;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     for (int64_t s = 0; s < nsb; ++s) {
         const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
@@ -406,19 +420,21 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
             prefetch_lines<L::kSuper>(sb);
         }
         const uint8_t* top = sb + L::kTop;
-        const int8_t* sc = reinterpret_cast<const int8_t*>(sb + L::kScales);
+        const uint8_t* sc = sb + L::kScales;
         const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + L::kD)));
         __m512 part[T];
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
         // Sub-block j's products for every token, from its operands.
         auto sub_block = [&](int j, const Operands& o) __attribute__((always_inline)) {
-            const __m512 dsc = _mm512_mul_ps(
-                d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)))));
+            const __m128i bytes = _mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j));
+            const __m512i scale = L::kQ2 ? _mm512_and_si512(_mm512_cvtepu8_epi32(bytes), _mm512_set1_epi32(15))
+                                         : _mm512_cvtepi8_epi32(bytes);
+            const __m512 dsc = _mm512_mul_ps(d, _mm512_cvtepi32_ps(scale));
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
                 const int8_t* qa = qs + 256 * t + 16 * j;
-                __m512i sum = _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
+                __m512i sum = L::kQ2 ? _mm512_setzero_si512() : _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
                 sum = dpbusd_bcast(sum, o.q[0], qa);
                 sum = dpbusd_bcast(sum, o.q[1], qa + 4);
                 sum = dpbusd_bcast(sum, o.q[2], qa + 8);
@@ -426,7 +442,29 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
                 part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), dsc, part[t]);
             }
         };
-        if constexpr (kQ3) {
+        if constexpr (L::kQ2) {
+            for (int m = 0; m < 8; ++m) {
+                sub_block(2 * m, q3_operands<0, false>(_mm512_load_si512(sb + 128 * m), m4));
+                sub_block(2 * m + 1, q3_operands<0, false>(_mm512_load_si512(sb + 128 * m + 64), m4));
+            }
+            // Mins (the scale bytes' high nibbles) of sub-blocks 2i and 2i + 1 as an int16 pair
+            // per row, times the activation's pair of sub-block sums.
+            const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + L::kD + 32)));
+            __m512i mp[8];
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; ++i) {
+                const __m512i m0 = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 32 * i)));
+                const __m512i m1 = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 32 * i + 16)));
+                mp[i] = _mm512_or_si512(_mm512_srli_epi32(m0, 4), _mm512_slli_epi32(_mm512_srli_epi32(m1, 4), 16));
+            }
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) {
+                __m512i m = _mm512_setzero_si512();
+#pragma GCC unroll 8
+                for (int i = 0; i < 8; ++i) m = dpwssd_bcast(m, mp[i], ai + (s * 8 + i) * a.stride + t);
+                part[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(m), dmin, part[t]);
+            }
+        } else if constexpr (L::kQ3) {
             for (int m = 0; m < 8; ++m) {
                 const __m512i h = _mm512_load_si512(top + 64 * m);
                 sub_block(2 * m, q3_operands<0>(_mm512_load_si512(sb + 128 * m), h));
@@ -487,7 +525,7 @@ struct Q6_KKernel {
     static constexpr int kTile = 12;  // 2 accumulators per token
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, false>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+        tile_small_k<T, Stream, GgmlType::Q6_K>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 struct IQ4_XSKernel {
@@ -498,12 +536,20 @@ struct IQ4_XSKernel {
         tile_iq4_xs<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
+struct Q2_KKernel {
+    static constexpr GgmlType kType = GgmlType::Q2_K;
+    static constexpr int kTile = 12;  // as Q6_K
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_small_k<T, Stream, GgmlType::Q2_K>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+    }
+};
 struct Q3_KKernel {
     static constexpr GgmlType kType = GgmlType::Q3_K;
     static constexpr int kTile = 12;  // as Q6_K
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, true>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+        tile_small_k<T, Stream, GgmlType::Q3_K>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 
@@ -512,6 +558,7 @@ PackedGemmFn select_packed_gemm(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
         case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
+        case GgmlType::Q2_K: return packed_loop::gemm<Q2_KKernel>;
         case GgmlType::Q3_K: return packed_loop::gemm<Q3_KKernel>;
         case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
         case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;

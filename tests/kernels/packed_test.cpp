@@ -52,7 +52,7 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
         set_active_isa(path.isa);
         set_packed_gfni_enabled(path.gfni);
         SCOPED_TRACE(path.name);
-        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
             std::vector<Case> shapes(std::begin(cases), std::end(cases));
@@ -184,7 +184,7 @@ TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
     }
 }
 
-// The k-quants at the top of their ranges (Q3_K 7 and Q6_K 63 before their -4 and -32, Q4_K 15,
+// The k-quants at the top of their ranges (Q2_K 3, Q3_K 7 and Q6_K 63 before their -4 and -32, Q4_K 15,
 // Q5_K 31, IQ4_XS's level 113 whose AVX2 sign trick pairs 2 * 127 * 127, every
 // scale and min 63 or 127) against activations that all quantize to -127 (Q8_K's end): the
 // largest i16 sums the AVX2 tiles keep before widening (Q5_K four vpmaddubsw pairs of
@@ -199,7 +199,7 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
         ~Restore() { set_active_isa(isa); }
     } restore{start};
     ThreadPool pool(2);
-    for (GgmlType t : {GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
+    for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
         const TypeTraits* tr = type_traits(t);
         const size_t rb = row_size(t, cols);
         std::vector<uint8_t> wq(rb * rows, 0xFF);  // all quant, scale and min bits set
@@ -213,6 +213,10 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
                     for (int8_t& sc : b->scales) sc = 127;
                 } else if (t == GgmlType::Q3_K) {
                     reinterpret_cast<BlockQ3_K*>(blk)->d = d;  // values 3 (top bit set: no -4), scales 63 - 32
+                } else if (t == GgmlType::Q2_K) {
+                    auto* b = reinterpret_cast<BlockQ2_K*>(blk);  // values 3, scales and mins 15
+                    b->d = d;
+                    b->dmin = fp32_to_fp16(0.0005f);
                 } else if (t == GgmlType::IQ4_XS) {
                     reinterpret_cast<BlockIQ4_XS*>(blk)->d = d;  // level 113, scales 63 - 32
                 } else {
@@ -256,7 +260,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
     // Random bytes in every field (packing only moves bits), rows around whole groups, and a
     // range of groups that starts past 0 as the loader's workers do.
     std::mt19937 rng(5);
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
         const int64_t cols = packed_k_quant(t) ? 768 : 160;
         for (int64_t rows : {16, 47, 48, 64}) {
             const size_t rb = row_size(t, cols);
@@ -276,7 +280,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
                 << type_traits(t)->name << " rows " << rows;
         }
     }
-    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q2_K, nullptr, 0, 256, 0, 0, nullptr));
+    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q4_1, nullptr, 0, 256, 0, 0, nullptr));
 #endif
 }
 
@@ -297,7 +301,7 @@ TEST(PackedMatmul, OtherPathsDoNotPack) {
     EXPECT_TRUE(packable(GgmlType::Q8_0, Isa::Avx2));
     EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Scalar));
     EXPECT_FALSE(packable(GgmlType::Q5_K, Isa::Scalar));
-    EXPECT_FALSE(packable(GgmlType::Q2_K, active_isa()));
+    EXPECT_FALSE(packable(GgmlType::Q4_1, active_isa()));
 }
 
 }  // namespace
@@ -334,6 +338,7 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
                                                        {"models/tiny-qwen2-q4_k_m.gguf", GgmlType::Q4_K},
                                                        {"models/tiny-qwen2-q5_k_s.gguf", GgmlType::Q5_K},
                                                        {"models/tiny-qwen2-q3_k_s.gguf", GgmlType::Q3_K},
+                                                       {"models/tiny-qwen2-q2_k.gguf", GgmlType::Q2_K},
                                                        {"models/tiny-llama-q4_k_m.gguf", GgmlType::Q4_K}};
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     // No fixture holds IQ4_XS: the f32 model quantized to it (every matrix) here.
