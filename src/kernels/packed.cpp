@@ -19,7 +19,10 @@ namespace {
 
 constexpr int64_t kBlock = 32;
 
-size_t quant_bytes(GgmlType t) { return t == GgmlType::Q4_0 ? 256 : 512; }
+// Q4_0 and IQ4_NL share a block (f16 d, 16 bytes of nibbles) and so the packed layout.
+bool nibble_blocks(GgmlType t) { return t == GgmlType::Q4_0 || t == GgmlType::IQ4_NL; }
+
+size_t quant_bytes(GgmlType t) { return nibble_blocks(t) ? 256 : 512; }
 
 // Q4_K, or Q5_K (kFive): one super-block of a group (layouts in packed.h). Both blocks start
 // with d, dmin and the 12 scale bytes; Q5_K's fifth bits come before its nibbles.
@@ -165,11 +168,11 @@ void pack_iq4_xs_super(const uint8_t* rows_base, size_t src_row, int64_t rows, i
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
-    return (t == GgmlType::Q4_0 || t == GgmlType::Q8_0 || packed_k_quant(t)) &&
+    return (nibble_blocks(t) || t == GgmlType::Q8_0 || packed_k_quant(t)) &&
            packed_gemm_kernel(t, isa) != nullptr;
 }
 
-int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8_0 ? 128 : 0; }
+int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8_0 || t == GgmlType::IQ4_NL ? 128 : 0; }
 
 int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
@@ -244,7 +247,7 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
                 for (int64_t b = 0; b < nb; ++b) {
                     uint8_t* q = quants + static_cast<size_t>(b) * qbytes;
                     for (int k = 0; k < 32; ++k) {
-                        if (t == GgmlType::Q4_0) {
+                        if (nibble_blocks(t)) {
                             q[64 * (k % 16 / 4) + 4 * r + k % 4] |= static_cast<uint8_t>(8 << (k >= 16 ? 4 : 0));
                         } else {
                             q[64 * (k / 4) + 4 * r + k % 4] = 128;
@@ -256,7 +259,8 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
             const uint8_t* in = src + static_cast<size_t>(row) * src_row;
             for (int64_t b = 0; b < nb; ++b) {
                 uint8_t* q = quants + static_cast<size_t>(b) * qbytes;
-                if (t == GgmlType::Q4_0) {
+                if (nibble_blocks(t)) {
+                    static_assert(sizeof(BlockQ4_0) == sizeof(BlockIQ4_NL), "one block layout");
                     const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(in)[b];
                     scales[b * kPackRows + r] = blk.d;
                     // Element j (low nibble of qs[j]) and j + 16 (high nibble) share a byte in
@@ -318,6 +322,7 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
 PackActsFn pack_acts_reference(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return pack_acts_rows<GgmlType::Q4_0>;
+        case GgmlType::IQ4_NL: return pack_acts_rows<GgmlType::IQ4_NL>;
         case GgmlType::Q8_0: return pack_acts_rows<GgmlType::Q8_0>;
         case GgmlType::Q2_K: return pack_acts_rows<GgmlType::Q2_K>;
         case GgmlType::Q3_K: return pack_acts_rows<GgmlType::Q3_K>;

@@ -1,4 +1,4 @@
-// Interleaved ("repacked") weights for Q4_0, Q8_0, Q2_K..Q6_K and IQ4_XS: built once at load for the
+// Interleaved ("repacked") weights for Q4_0, Q8_0, Q2_K..Q6_K, IQ4_NL and IQ4_XS: built once at load for the
 // AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
@@ -13,6 +13,8 @@
 //           element 4c+i in its low nibble and element 16+4c+i in its high nibble (0..15,
 //           value = nibble - 8). Q8_0: 8 chunks; byte 4r+i of chunk c is row r's element
 //           4c+i plus 128 (unsigned), value = byte - 128.
+// IQ4_NL has Q4_0's block and so its layout; its nibbles index the 16 non-linear levels, which
+// the kernels turn into level + 128 (bias 128), as IQ4_XS's below.
 // The unsigned bias (8 or 128) is removed by starting each block's integer sum at
 // -bias * sum(activation quants of the block). Rows past the end are zero (scale 0).
 // The bytes are the format's own: results equal the per-row dot kernels up to float order.
@@ -65,7 +67,7 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q2_K, Q3_K, Q5_K and IQ4_XS packed too
+constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q2_K, Q3_K, Q5_K, IQ4_NL and IQ4_XS packed too
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).
@@ -184,8 +186,8 @@ PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
 bool packed_gfni_enabled();
 void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on a CPU that has it
 
-// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0; 0 for the k-quants, whose
-// offsets are in their activation tables).
+// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0 and IQ4_NL; 0 for the
+// k-quants, whose offsets are in their activation tables).
 int packed_bias(GgmlType t);
 // Q2_K..Q6_K and IQ4_XS (Q8_K activations, 256-value super-blocks).
 constexpr bool packed_k_quant(GgmlType t) {

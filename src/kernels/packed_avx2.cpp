@@ -140,48 +140,66 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     }
 }
 
-// IQ4_XS: per 32-value sub-block, Q4_0's 4 chunks, whose nibbles a shuffle maps to the signed
-// levels; they go through Q8_0's sign trick (|level| <= 127), each product widened at once, so
-// the sum starts at 0 and the -128 * sum(activation) table entry is not used.
-template <int T, bool Stream>
-void tile_iq4_xs(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
-                 int64_t nr) {
-    const int64_t nsb = cols / 256;
-    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
-    const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
+// IQ4_NL (kXs false: Q4_0's blocks) and IQ4_XS (per 32-value sub-block of a super-block):
+// Q4_0's 4 chunks, whose nibbles a shuffle maps to the signed levels; they go through Q8_0's
+// sign trick (|level| <= 127), each product widened at once, so the sum starts at 0 and the
+// -128 * sum(activation) table entry is not used.
+template <int T, bool Stream, bool kXs>
+void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
+              int64_t nr) {
+    const int64_t nb = cols / 32;  // 32-value blocks
+    constexpr int64_t kActBlock = kXs ? 256 : 32;
+    const int8_t* aq = a.quants<kActBlock>(t0);
+    const float* ad = a.d + t0;  // token t's scale of block b at [(kXs ? b / 8 : b) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
     const __m256i levels = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kquant::kIQ4NLValues)));
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
-        for (int64_t s = 0; s < nsb; ++s) {
-            const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
-            const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedIQ4XSSuperBytes;
-            if constexpr (Stream) {
-                if (h == 0) prefetch_range(sb, kPackedIQ4XSSuperBytes);
+        for (int64_t b = 0; b < nb; ++b) {
+            const uint8_t* qb;       // the block's 4 chunks
+            const int8_t* act;       // the block's activation quants; token t at act + act_stride * t
+            int64_t act_stride, ad_row;
+            __m256 dw;
+            if constexpr (kXs) {
+                const int64_t s = b / 8, ib = b % 8;
+                const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedIQ4XSSuperBytes;
+                if constexpr (Stream) {
+                    if (h == 0 && ib == 0) prefetch_range(sb, kPackedIQ4XSSuperBytes);
+                }
+                const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 64 + 8 * h);
+                dw = _mm256_mul_ps(halves8(reinterpret_cast<const uint16_t*>(sb) + 8 * h),
+                                   _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 16 * ib)))));
+                qb = sb + 192 + 256 * ib;
+                act = aq + s * (kActPanel * 256) + 32 * ib;
+                act_stride = 256;
+                ad_row = s;
+            } else {
+                qb = grp + packed_scale_bytes(nb) + static_cast<size_t>(b) * 256;
+                if constexpr (Stream) {
+                    if (h == 0) prefetch_range(qb, 256);
+                }
+                dw = halves8(reinterpret_cast<const uint16_t*>(grp) + b * kPackRows + 8 * h);
+                act = aq + b * (kActPanel * 32);
+                act_stride = 32;
+                ad_row = b;
             }
-            const __m256 d = halves8(reinterpret_cast<const uint16_t*>(sb) + 8 * h);
-            const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 64 + 8 * h);
-            for (int ib = 0; ib < 8; ++ib) {
-                __m256i mag[8], sgn[8];  // operands 0-3: low nibbles of chunks 0-3, 4-7: high nibbles
-                for (int c = 0; c < 4; ++c) {
-                    const __m256i raw = load256(sb + 192 + 256 * ib + 64 * c + 32 * h);
-                    sgn[c] = _mm256_shuffle_epi8(levels, _mm256_and_si256(raw, m4));
-                    sgn[4 + c] = _mm256_shuffle_epi8(levels, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+            __m256i mag[8], sgn[8];  // operands 0-3: low nibbles of chunks 0-3, 4-7: high nibbles
+            for (int c = 0; c < 4; ++c) {
+                const __m256i raw = load256(qb + 64 * c + 32 * h);
+                sgn[c] = _mm256_shuffle_epi8(levels, _mm256_and_si256(raw, m4));
+                sgn[4 + c] = _mm256_shuffle_epi8(levels, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+            }
+            for (int c = 0; c < 8; ++c) mag[c] = _mm256_abs_epi8(sgn[c]);
+            for (int t = 0; t < T; ++t) {
+                const int8_t* q = act + act_stride * t;
+                __m256i sum = _mm256_setzero_si256();
+                for (int c = 0; c < 8; ++c) {
+                    const int8_t* qa = q + (c < 4 ? 4 * c : 16 + 4 * (c - 4));
+                    const __m256i p = _mm256_maddubs_epi16(mag[c], _mm256_sign_epi8(bcast4(qa), sgn[c]));
+                    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, ones));
                 }
-                for (int c = 0; c < 8; ++c) mag[c] = _mm256_abs_epi8(sgn[c]);
-                const __m256 dsc = _mm256_mul_ps(
-                    d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 16 * ib)))));
-                for (int t = 0; t < T; ++t) {
-                    const int8_t* q = qs + 256 * t + 32 * ib;
-                    __m256i sum = _mm256_setzero_si256();
-                    for (int c = 0; c < 8; ++c) {
-                        const int8_t* qa = q + (c < 4 ? 4 * c : 16 + 4 * (c - 4));
-                        const __m256i p = _mm256_maddubs_epi16(mag[c], _mm256_sign_epi8(bcast4(qa), sgn[c]));
-                        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, ones));
-                    }
-                    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dsc, _mm256_set1_ps(ad[s * a.stride + t])), acc[t]);
-                }
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(ad[ad_row * a.stride + t])), acc[t]);
             }
         }
         store_half(acc, y, t0, ldy, h, nr);
@@ -435,7 +453,15 @@ struct IQ4_XSKernel {
     static constexpr int kTile = 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_iq4_xs<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+        tile_iq4<T, Stream, true>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
+struct IQ4_NLKernel {
+    static constexpr GgmlType kType = GgmlType::IQ4_NL;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_iq4<T, Stream, false>(cols, grp, a, t0, y, ldy, nr);
     }
 };
 struct Q2_KKernel {
@@ -467,6 +493,7 @@ PackedGemmFn packed_gemm_avx2(GgmlType t) {
         case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
+        case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4_NLKernel>;
         default: return nullptr;
     }
 }

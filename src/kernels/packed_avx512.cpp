@@ -279,7 +279,8 @@ PackedGemmFn packed_gemm_avx512(GgmlType t) {
 
 bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
     switch (t) {
-        case GgmlType::Q4_0: pack_block_groups<GgmlType::Q4_0>(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::Q4_0:
+        case GgmlType::IQ4_NL: pack_block_groups<GgmlType::Q4_0>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q8_0: pack_block_groups<GgmlType::Q8_0>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q4_K: pack_q4_k_groups<false>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q5_K: pack_q4_k_groups<true>(src, src_row, cols, g0, g1, dst); return true;

@@ -69,10 +69,24 @@ inline __m512i dpwssd_bcast(__m512i acc, __m512i a, const int32_t* p) {
 #endif
 }
 
+// The 16 IQ4 levels + 128 (flipping a byte's sign bit adds 128), in every 128-bit lane: the
+// table a shuffle looks IQ4_NL/IQ4_XS nibbles up in.
+inline __m512i iq4_levels_plus_128() {
+    return _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kquant::kIQ4NLValues))),
+                            _mm512_set1_epi8(-128));
+}
+
 // Q4_0: 4 chunks of 64 bytes per block, low nibbles = k-quads 0..3, high nibbles = 4..7.
 struct Q4 {
     static constexpr int kChunks = 4;
     static constexpr size_t kQuantBytes = 256;
+    static constexpr bool kLevels = false;
+};
+// IQ4_NL: Q4_0's chunks, the nibbles indices into the levels (kLevels: shuffled to level + 128).
+struct IQ4NL {
+    static constexpr int kChunks = 4;
+    static constexpr size_t kQuantBytes = 256;
+    static constexpr bool kLevels = true;
 };
 // Q8_0: 8 chunks, unsigned (value + 128).
 struct Q8 {
@@ -131,6 +145,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
+    [[maybe_unused]] const __m512i levels = iq4_levels_plus_128();
     for (int64_t b = 0; b < nb; ++b) {
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kPackRows)));
         const uint8_t* qb = quants + static_cast<size_t>(b) * F::kQuantBytes;
@@ -151,8 +166,12 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 #pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
                 const __m512i raw = _mm512_load_si512(qb + 64 * c);
-                const __m512i lo = _mm512_and_si512(raw, m4);
-                const __m512i hi = high_nibbles(raw, m4);
+                __m512i lo = _mm512_and_si512(raw, m4);
+                __m512i hi = high_nibbles(raw, m4);
+                if constexpr (F::kLevels) {
+                    lo = _mm512_shuffle_epi8(levels, lo);
+                    hi = _mm512_shuffle_epi8(levels, hi);
+                }
 #pragma GCC unroll 16
                 for (int t = 0; t < T; ++t) s0[t] = dpbusd_bcast(s0[t], lo, qa + 32 * t + 4 * c);
 #pragma GCC unroll 16
@@ -189,9 +208,7 @@ void tile_iq4_xs(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t 
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;       // sub-block ib of s at [(8 s + ib) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f);
-    // The 16 levels + 128 (flipping the sign bit of a byte adds 128), in every 128-bit lane.
-    const __m512i levels = _mm512_xor_si512(
-        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kquant::kIQ4NLValues))), _mm512_set1_epi8(-128));
+    const __m512i levels = iq4_levels_plus_128();
     for (int64_t s = 0; s < nsb; ++s) {
         const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
@@ -496,6 +513,14 @@ struct Q4_0Kernel {
         tile_q4_0_q8_0<Q4, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
+struct IQ4_NLKernel {
+    static constexpr GgmlType kType = GgmlType::IQ4_NL;
+    static constexpr int kTile = 12;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_0_q8_0<IQ4NL, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+    }
+};
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kTile = 12;
@@ -564,6 +589,7 @@ PackedGemmFn select_packed_gemm(GgmlType t) {
         case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
+        case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4_NLKernel>;
         default: return nullptr;
     }
 }

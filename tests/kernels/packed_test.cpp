@@ -52,7 +52,7 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
         set_active_isa(path.isa);
         set_packed_gfni_enabled(path.gfni);
         SCOPED_TRACE(path.name);
-        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
             std::vector<Case> shapes(std::begin(cases), std::end(cases));
@@ -185,11 +185,11 @@ TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
 }
 
 // The k-quants at the top of their ranges (Q2_K 3, Q3_K 7 and Q6_K 63 before their -4 and -32, Q4_K 15,
-// Q5_K 31, IQ4_XS's level 113 whose AVX2 sign trick pairs 2 * 127 * 127, every
-// scale and min 63 or 127) against activations that all quantize to -127 (Q8_K's end): the
+// Q5_K 31, IQ4_NL's and IQ4_XS's level 113 whose AVX2 sign trick pairs 2 * 127 * 127, every
+// scale and min 63 or 127) against activations that all quantize to -127 (Q8_K and Q8_0 end): the
 // largest i16 sums the AVX2 tiles keep before widening (Q5_K four vpmaddubsw pairs of
 // 31 * 127 * 2, Q6_K two of 63 * 127 * 2), so a tile that widened later would saturate.
-TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
+TEST(PackedMatmul, KQuantAndIQ4ExtremesDoNotSaturate) {
     if (!packable(GgmlType::Q4_K)) GTEST_SKIP() << "no packed kernels on this CPU path";
     const int64_t rows = 16, cols = 512, tokens = 7;
     std::vector<float> x(static_cast<size_t>(tokens * cols), -1.0f);
@@ -199,12 +199,12 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
         ~Restore() { set_active_isa(isa); }
     } restore{start};
     ThreadPool pool(2);
-    for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
+    for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
         const TypeTraits* tr = type_traits(t);
         const size_t rb = row_size(t, cols);
         std::vector<uint8_t> wq(rb * rows, 0xFF);  // all quant, scale and min bits set
         for (int64_t r = 0; r < rows; ++r) {
-            for (int64_t s = 0; s < cols / 256; ++s) {
+            for (int64_t s = 0; s < cols / tr->block_size; ++s) {
                 uint8_t* blk = wq.data() + r * rb + s * tr->type_size;
                 const uint16_t d = fp32_to_fp16(0.001f * static_cast<float>(1 + r % 4));
                 if (t == GgmlType::Q6_K) {
@@ -219,6 +219,8 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
                     b->dmin = fp32_to_fp16(0.0005f);
                 } else if (t == GgmlType::IQ4_XS) {
                     reinterpret_cast<BlockIQ4_XS*>(blk)->d = d;  // level 113, scales 63 - 32
+                } else if (t == GgmlType::IQ4_NL) {
+                    reinterpret_cast<BlockIQ4_NL*>(blk)->d = d;  // level 113
                 } else {
                     std::memcpy(blk, &d, 2);  // d, then dmin
                     const uint16_t dmin = fp32_to_fp16(0.0005f);
@@ -228,7 +230,8 @@ TEST(PackedMatmul, KQuantExtremesDoNotSaturate) {
         }
         std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
         type_traits(tr->vec_dot_type)->from_float(x.data(), aq.data(), cols);
-        ASSERT_EQ(static_cast<int8_t>(aq[4]), -127) << "Q8_K's first quant (after its f32 scale)";
+        const size_t first = tr->vec_dot_type == GgmlType::Q8_K ? 4 : 2;  // after Q8_K's f32 / Q8_0's f16 scale
+        ASSERT_EQ(static_cast<int8_t>(aq[first]), -127) << "the activation's first quant";
         AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
         pack_groups(t, wq.data(), rows, cols, 0, 1, packed.data());
         for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
@@ -260,7 +263,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
     // Random bytes in every field (packing only moves bits), rows around whole groups, and a
     // range of groups that starts past 0 as the loader's workers do.
     std::mt19937 rng(5);
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
         const int64_t cols = packed_k_quant(t) ? 768 : 160;
         for (int64_t rows : {16, 47, 48, 64}) {
             const size_t rb = row_size(t, cols);
@@ -339,6 +342,7 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
                                                        {"models/tiny-qwen2-q5_k_s.gguf", GgmlType::Q5_K},
                                                        {"models/tiny-qwen2-q3_k_s.gguf", GgmlType::Q3_K},
                                                        {"models/tiny-qwen2-q2_k.gguf", GgmlType::Q2_K},
+                                                       {"models/tiny-qwen2-iq4_nl.gguf", GgmlType::IQ4_NL},
                                                        {"models/tiny-llama-q4_k_m.gguf", GgmlType::Q4_K}};
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     // No fixture holds IQ4_XS: the f32 model quantized to it (every matrix) here.
