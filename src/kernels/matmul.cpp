@@ -83,14 +83,16 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     const PackedGemmFn gemm = packed_gemm_kernel(W0.type);
     const GgmlType act_type = packed_act_type(W0.type);
     const int64_t cols = W0.cols, nb = cols / 32;
-    const size_t act_row = row_size(act_type, cols);
     const bool k_quant = act_type == GgmlType::Q8_K;
-    const int64_t kblock = k_quant ? 256 : 32;  // values per entry of PackedActs::q
-    const int64_t blocks = cols / kblock, panels = (n_tokens + kActPanel - 1) / kActPanel;
+    const ActBlock block = packed_act_block(W0.type);
+    const int64_t kblock = block.bytes;  // bytes per entry of PackedActs::q
+    const int64_t blocks = cols / block.values, panels = (n_tokens + kActPanel - 1) / kActPanel;
+    // Bytes of one token's activations (F16's are f32 in the panels).
+    const size_t act_row = packed_float(W0.type) ? static_cast<size_t>(blocks * kblock) : row_size(act_type, cols);
     thread_local std::vector<int8_t> act;
     thread_local std::vector<float> act_d, act_sums;
     thread_local std::vector<int32_t> act_init;
-    act.resize(static_cast<size_t>(cols * panels * kActPanel));
+    act.resize(static_cast<size_t>(blocks * kblock * panels * kActPanel));
     act_d.resize(static_cast<size_t>(nb * n_tokens));
     if (k_quant) act_sums.resize(static_cast<size_t>(nb * n_tokens));
     act_init.resize(static_cast<size_t>(2 * nb * n_tokens));  // Q8_0: nb per token, Q6_K: 16 per 256 values

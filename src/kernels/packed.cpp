@@ -122,6 +122,18 @@ void pack_q3_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int
     }
 }
 
+// F16 / BF16: one group (layouts in packed.h); padding rows stay zero.
+void pack_float_group(GgmlType t, const uint8_t* src, size_t src_row, int64_t rows, int64_t cols, int64_t g, uint8_t* out) {
+    uint16_t* o = reinterpret_cast<uint16_t*>(out);
+    for (int r = 0; r < kPackRows && g * kPackRows + r < rows; ++r) {
+        const auto* in = reinterpret_cast<const uint16_t*>(src + static_cast<size_t>(g * kPackRows + r) * src_row);
+        for (int64_t k = 0; k < cols; ++k) {
+            // F16: column k's vector of 16 halves; BF16: column pair k / 2's vector of 16 pairs.
+            o[t == GgmlType::F16 ? k * kPackRows + r : (k / 2) * 2 * kPackRows + 2 * r + k % 2] = in[k];
+        }
+    }
+}
+
 // Q2_K: one super-block of a group (layout in packed.h).
 void pack_q2_k_super(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out) {
     uint8_t* lo = out;
@@ -168,7 +180,7 @@ void pack_iq4_xs_super(const uint8_t* rows_base, size_t src_row, int64_t rows, i
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
-    return (nibble_blocks(t) || t == GgmlType::Q8_0 || packed_k_quant(t)) &&
+    return (nibble_blocks(t) || t == GgmlType::Q8_0 || packed_k_quant(t) || packed_float(t)) &&
            packed_gemm_kernel(t, isa) != nullptr;
 }
 
@@ -177,6 +189,7 @@ int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8
 int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
 size_t packed_group_bytes(GgmlType t, int64_t cols) {
+    if (packed_float(t)) return static_cast<size_t>(cols) * kPackRows * 2;
     if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kPackedQ4KSuperBytes;
     if (t == GgmlType::Q5_K) return static_cast<size_t>(cols / 256) * kPackedQ5KSuperBytes;
     if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kPackedQ6KSuperBytes;
@@ -214,6 +227,10 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
         uint8_t* out = dst + static_cast<size_t>(g) * group;
         // Every byte a kernel reads is written below except the padding rows' (zero scales).
         if ((g + 1) * kPackRows > rows) std::memset(out, 0, group);
+        if (packed_float(t)) {
+            pack_float_group(t, src, src_row, rows, cols, g, out);
+            continue;
+        }
         if (t == GgmlType::Q4_K) {
             for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super<false>(src, src_row, rows, g, s, out + s * kPackedQ4KSuperBytes);
             continue;
@@ -319,8 +336,32 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
 
 }  // namespace
 
+// F16 / BF16 weights: the row rounded by the type's own from_float (as the per-row kernels
+// round it), then F16's widened to f32 in blocks of 16, BF16's pairs moved in blocks of 16.
+template <GgmlType W>
+void pack_acts_float(const float* x, int64_t cols, const ActsSlot& slot) {
+    thread_local std::vector<uint16_t> row;
+    row.resize(static_cast<size_t>(cols));
+    type_traits(W)->from_float(x, row.data(), cols);
+    constexpr ActBlock kBlock = packed_act_block(W);
+    for (int64_t b = 0; b < cols / kBlock.values; ++b) {
+        int8_t* dst = slot.q + b * kActPanel * kBlock.bytes;
+        const uint16_t* h = row.data() + b * kBlock.values;
+        if constexpr (W == GgmlType::F16) {
+            for (int i = 0; i < kBlock.values; ++i) {
+                const float f = fp16_to_fp32(h[i]);
+                std::memcpy(dst + 4 * i, &f, 4);
+            }
+        } else {
+            std::memcpy(dst, h, 2 * kBlock.values);
+        }
+    }
+}
+
 PackActsFn pack_acts_reference(GgmlType t) {
     switch (t) {
+        case GgmlType::F16: return pack_acts_float<GgmlType::F16>;
+        case GgmlType::BF16: return pack_acts_float<GgmlType::BF16>;
         case GgmlType::Q4_0: return pack_acts_rows<GgmlType::Q4_0>;
         case GgmlType::IQ4_NL: return pack_acts_rows<GgmlType::IQ4_NL>;
         case GgmlType::Q8_0: return pack_acts_rows<GgmlType::Q8_0>;
@@ -337,7 +378,7 @@ PackActsFn pack_acts_reference(GgmlType t) {
 PackActsFn pack_acts_kernel(GgmlType t, Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) {
-        if (PackActsFn f = pack_acts_avx512(t)) return f;
+        if (PackActsFn f = packed_float(t) ? pack_float_acts_avx512(t) : pack_acts_avx512(t)) return f;
     }
 #else
     (void)isa;

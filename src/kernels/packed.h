@@ -1,4 +1,4 @@
-// Interleaved ("repacked") weights for Q4_0, Q8_0, Q2_K..Q6_K, IQ4_NL and IQ4_XS: built once at load for the
+// Interleaved ("repacked") weights for Q4_0, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS, F16 and BF16: built once at load for the
 // AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
@@ -50,6 +50,11 @@
 // nibbles index the 16 non-linear levels, which a shuffle turns into level + 128 (unsigned);
 // the integer sum of a sub-block starts at -128 * (its activation sum).
 //
+// F16 and BF16 (cols a multiple of 32), 32 bytes per column like the file: F16 keeps per column
+// k one 32-byte vector of the 16 rows' halves (row r at 2r), which one vcvtph2ps widens to the
+// operand of 16 float FMAs; BF16 per column pair one 64-byte vector of 16 (k, k+1) pairs (row
+// r at 4r), the operand of vdpbf16ps.
+//
 // Q6_K, per super-block of a group, 3392 bytes (file: 3360): for each 16-value sub-block j,
 // two 64-byte nibble chunks (2j: quads 0 | 1 << 4, 2j+1: quads 2 | 3 << 4, byte 4r+i = row
 // r's element 16j+4q+i) and, at 2048 + 64j, one chunk of the top 2 bits of quads 0..3 at bits
@@ -67,7 +72,7 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q2_K, Q3_K, Q5_K, IQ4_NL and IQ4_XS packed too
+constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q2_K, Q3_K, Q5_K, IQ4_NL, IQ4_XS, F16, BF16 too
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).
@@ -103,6 +108,9 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //      Q8_0, 256 for a Q8_K super-block) of the panel's token t at
 //      panel + (i * kActPanel + t) * kBlock, so a tile (of a width dividing kActPanel) reads
 //      its quants in one forward stream;
+//   F16 and BF16 weights take no tables: their "quants" are the activations rounded as the
+//      per-row kernels round them (to f16, or bf16), F16's widened back to f32 in blocks of 16
+//      (64 bytes), BF16's kept in blocks of 16 bf16 pairs (64 bytes): kBlock is then 64 bytes;
 //   Q4_0/Q8_0: d[b] the block's f32 scale, init[b] = -bias * sum(qs), b < nb;
 //   Q4_K and Q5_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
 //         (from bsums), as float, and the same sums in pairs, init[4 s + i] = sums 2i (low
@@ -180,6 +188,12 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
 PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same types (packed_avx2.cpp)
+// F16 and BF16 (packed_float_avx512.cpp), which packed_gemm_avx512 hands them to, and their
+// whole-group packer and activation writer.
+PackedGemmFn packed_float_gemm_avx512(GgmlType t);
+bool pack_float_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1,
+                              uint8_t* dst);
+PackActsFn pack_float_acts_avx512(GgmlType t);
 // The same tiles built with GFNI (packed_avx512_gfni.cpp); packed_gemm_avx512 picks them where
 // the CPU has GFNI unless a test turned that off.
 PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
@@ -194,8 +208,20 @@ constexpr bool packed_k_quant(GgmlType t) {
     return t == GgmlType::Q2_K || t == GgmlType::Q3_K || t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K ||
            t == GgmlType::IQ4_XS;
 }
-// The activation type the packed kernel for t reads (Q8_0, or Q8_K for the k-quants).
-constexpr GgmlType packed_act_type(GgmlType t) { return packed_k_quant(t) ? GgmlType::Q8_K : GgmlType::Q8_0; }
+// F16 and BF16 (float products; activations rounded to the weights' type).
+constexpr bool packed_float(GgmlType t) { return t == GgmlType::F16 || t == GgmlType::BF16; }
+// The activation type the packed kernel for t reads (Q8_0, Q8_K for the k-quants, t itself for
+// F16 and BF16).
+constexpr GgmlType packed_act_type(GgmlType t) {
+    return packed_k_quant(t) ? GgmlType::Q8_K : packed_float(t) ? t : GgmlType::Q8_0;
+}
+// Bytes of one activation block entry (PackedActs::quants<kBlock>) and the columns it covers.
+struct ActBlock {
+    int64_t bytes, values;
+};
+constexpr ActBlock packed_act_block(GgmlType t) {
+    return packed_k_quant(t) ? ActBlock{256, 256} : t == GgmlType::F16 ? ActBlock{64, 16} : t == GgmlType::BF16 ? ActBlock{64, 32} : ActBlock{32, 32};
+}
 // Columns must be a multiple of this for t to be packed.
 int64_t packed_col_multiple(GgmlType t);
 

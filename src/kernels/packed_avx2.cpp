@@ -206,6 +206,47 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
     }
 }
 
+// F16: per column, the half group's 8 halves widened (vcvtph2ps) times each token's activation
+// (f32, rounded to f16) broadcast. BF16: per column pair, the 8 rows' pairs split into two f32
+// vectors (bf16 is f32's top half: a shift for the first of the pair, a mask for the second)
+// times the token's pair widened the same way. Both sum in f32 per row and token.
+template <int T, bool Stream, bool kBf16>
+void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+    const int8_t* panel = a.quants<64>(t0);  // token t's block b at panel + (b * kActPanel + t) * 64
+    constexpr int64_t kValues = kBf16 ? 32 : 16;  // columns per activation block
+    const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+    for (int h = 0; h < 2 && 8 * h < nr; ++h) {
+        __m256 acc[T];
+        for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+        for (int64_t b = 0; b < cols / kValues; ++b) {
+            const int8_t* x = panel + b * (kActPanel * 64);
+            const uint8_t* w = grp + static_cast<size_t>(b) * kValues * 32;
+            if constexpr (Stream) {
+                if (h == 0) prefetch_range(w, kValues * 32);
+            }
+            for (int i = 0; i < 16; ++i) {
+                if constexpr (kBf16) {
+                    const __m256i v = load256(w + 64 * i + 32 * h);
+                    const __m256 w0 = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), w1 = _mm256_castsi256_ps(_mm256_and_si256(v, high));
+                    for (int t = 0; t < T; ++t) {
+                        const __m256i pair = bcast4(x + 64 * t + 4 * i);
+                        acc[t] = _mm256_fmadd_ps(w0, _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16)), acc[t]);
+                        acc[t] = _mm256_fmadd_ps(w1, _mm256_castsi256_ps(_mm256_and_si256(pair, high)), acc[t]);
+                    }
+                } else {
+                    const __m256 wk = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(w + 32 * i + 16 * h)));
+                    for (int t = 0; t < T; ++t) {
+                        float xv;
+                        std::memcpy(&xv, x + 64 * t + 4 * i, 4);
+                        acc[t] = _mm256_fmadd_ps(wk, _mm256_set1_ps(xv), acc[t]);
+                    }
+                }
+            }
+        }
+        store_half(acc, y, t0, ldy, h, nr);
+    }
+}
+
 // Q4_K: per super-block, d[16], dmin[16] (f16), 6-bit scales and mins unpacked to bytes [8][16],
 // then 4 sub-block pairs x 8 chunks (low nibbles: sub-block 2k, high: 2k+1). Per sub-block the
 // integer sum is scaled by d * scale into a float partial; the mins come off with the
@@ -423,6 +464,15 @@ struct Q8_0Kernel {
         tile_q8_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
     }
 };
+template <GgmlType W>
+struct FloatKernel {
+    static constexpr GgmlType kType = W;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_float<T, Stream, W == GgmlType::BF16>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
 struct Q4_KKernel {
     static constexpr GgmlType kType = GgmlType::Q4_K;
     static constexpr int kTile = 4;
@@ -494,6 +544,8 @@ PackedGemmFn packed_gemm_avx2(GgmlType t) {
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
         case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4_NLKernel>;
+        case GgmlType::F16: return packed_loop::gemm<FloatKernel<GgmlType::F16>>;
+        case GgmlType::BF16: return packed_loop::gemm<FloatKernel<GgmlType::BF16>>;
         default: return nullptr;
     }
 }

@@ -273,6 +273,7 @@ void pack_iq4_xs_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_
 }  // namespace
 
 PackedGemmFn packed_gemm_avx512(GgmlType t) {
+    if (packed_float(t)) return packed_float_gemm_avx512(t);
     if (cpu_features().gfni && packed_gfni_enabled()) return packed_gemm_avx512_gfni(t);
     return select_packed_gemm(t);
 }
@@ -285,6 +286,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
         case GgmlType::Q4_K: pack_q4_k_groups<false>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q5_K: pack_q4_k_groups<true>(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q6_K: pack_q6_k_groups(src, src_row, cols, g0, g1, dst); return true;
+        case GgmlType::F16:
+        case GgmlType::BF16: return pack_float_groups_avx512(t, src, src_row, cols, g0, g1, dst);
         case GgmlType::Q2_K: pack_q2_k_groups(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::Q3_K: pack_q3_k_groups(src, src_row, cols, g0, g1, dst); return true;
         case GgmlType::IQ4_XS: pack_iq4_xs_groups(src, src_row, cols, g0, g1, dst); return true;

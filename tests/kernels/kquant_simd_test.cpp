@@ -368,13 +368,13 @@ TEST(KquantSimd, PackedActivationPanelsMatchTheRowQuantizer) {
     if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
     std::mt19937 rng(37);
     for (GgmlType w : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
-                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS}) {
-        const int64_t kblock = packed_k_quant(w) ? 256 : 32;
-        const PackActsFn fast = pack_acts_avx512(w), ref = pack_acts_reference(w);
+                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS, GgmlType::F16, GgmlType::BF16}) {
+        const int64_t kblock = packed_act_block(w).bytes, per_block = packed_act_block(w).values;
+        const PackActsFn fast = packed_float(w) ? pack_float_acts_avx512(w) : pack_acts_avx512(w), ref = pack_acts_reference(w);
         ASSERT_NE(fast, nullptr) << type_name(w);
         ASSERT_NE(ref, nullptr) << type_name(w);
         for (int64_t n : {256, 1792, 2816}) {
-            const int64_t blocks = n / kblock, stride = 3;  // this token in column 1 of 3
+            const int64_t blocks = n / per_block, stride = 3;  // this token in column 1 of 3
             for (const std::vector<float>& x : quantizer_rows(n, rng)) {
                 struct Out {
                     std::vector<int8_t> q;

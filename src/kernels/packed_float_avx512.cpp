@@ -1,0 +1,205 @@
+// AVX-512 tiles over packed F16 and BF16 weights (layouts in kernels/packed.h), their
+// whole-group packer and their activation writer. F16: per column, one vcvtph2ps widens the
+// group's 16 halves and each token's activation (rounded to f16, as the per-row kernel and
+// llama.cpp round it, and kept as f32) multiplies them in one FMA with the value broadcast from
+// memory. BF16: per column pair, one vdpbf16ps per token multiplies the group's 16 bf16 pairs
+// with the token's pair, broadcast from memory. Both accumulate in f32 per row and token.
+#if defined(__x86_64__)
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/packed.h"
+#include "kernels/packed_gemm.h"
+#include "kernels/simd.h"
+
+namespace edgeseek {
+namespace {
+
+// Weights streamed by a group's first tile are asked for ahead of use, as the int8 tiles do
+// (packed_tiles_avx512.h).
+constexpr size_t kAhead = 4096, kAheadL2 = 16384;
+
+inline void prefetch_lines(const uint8_t* p, size_t bytes) {
+    for (size_t off = 0; off < bytes; off += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAhead), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAheadL2), _MM_HINT_T1);
+    }
+}
+
+// acc + w * (the float at p, broadcast), the broadcast taken by the FMA's own memory operand.
+inline __m512 fma_bcast(__m512 acc, __m512 w, const float* p) {
+#if defined(__GNUC__)
+    __asm__("vfmadd231ps %[m]%{1to16%}, %[w], %[acc]" : [acc] "+v"(acc) : [w] "v"(w), [m] "m"(*p));
+    return acc;
+#else
+    return _mm512_fmadd_ps(w, _mm512_set1_ps(*p), acc);
+#endif
+}
+
+// acc + the pair products of w's bf16 pairs with the pair at p, broadcast.
+inline __m512 dpbf16_bcast(__m512 acc, __m512i w, const uint32_t* p) {
+#if defined(__GNUC__)
+    __asm__("vdpbf16ps %[m]%{1to16%}, %[w], %[acc]" : [acc] "+v"(acc) : [w] "v"(w), [m] "m"(*p));
+    return acc;
+#else
+    return _mm512_dpbf16_ps(acc, reinterpret_cast<__m512bh>(w), reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(*p))));
+#endif
+}
+
+// A tile of T tokens keeps kSplit accumulators per token when T is small (decode), whose
+// columns alternate between them, so one token's chain of FMAs (4-cycle latency) does not bound
+// how fast the group's weights go by.
+template <int T>
+constexpr int kSplit = T == 1 ? 4 : T == 2 ? 2 : 1;
+
+inline __mmask16 rows_mask(int64_t nr) { return static_cast<__mmask16>((1u << nr) - 1u); }
+
+template <int T>
+inline void store_tile(__m512 (&acc)[T * kSplit<T>], float* y, int64_t t0, int64_t ldy, int64_t nr) {
+    constexpr int S = kSplit<T>;
+#pragma GCC unroll 24
+    for (int t = 0; t < T; ++t) {
+        __m512 v = acc[t * S];
+#pragma GCC unroll 4
+        for (int i = 1; i < S; ++i) v = _mm512_add_ps(v, acc[t * S + i]);
+        _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask(nr), v);
+    }
+}
+
+// F16: blocks of 16 columns (512 bytes of the group); token t's 16 activations of block b at
+// panel + (b * kActPanel + t) * 64.
+template <int T, bool Stream>
+void tile_f16(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+    constexpr int S = kSplit<T>;
+    __m512 acc[T * S];
+#pragma GCC unroll 24
+    for (int i = 0; i < T * S; ++i) acc[i] = _mm512_setzero_ps();
+    const int8_t* panel = a.quants<64>(t0);
+    for (int64_t b = 0; b < cols / 16; ++b) {
+        const float* x = reinterpret_cast<const float*>(panel + b * (kActPanel * 64));  // token t at x + 16 t
+        const uint8_t* w = grp + static_cast<size_t>(b) * 512;
+        if constexpr (Stream) prefetch_lines(w, 512);
+#pragma GCC unroll 16
+        for (int k = 0; k < 16; ++k) {
+            const __m512 wk = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32 * k)));
+#pragma GCC unroll 24
+            for (int t = 0; t < T; ++t) acc[t * S + k % S] = fma_bcast(acc[t * S + k % S], wk, x + 16 * t + k);
+        }
+    }
+    store_tile<T>(acc, y, t0, ldy, nr);
+}
+
+// BF16: blocks of 16 column pairs (1024 bytes of the group); token t's 16 pairs of block b at
+// panel + (b * kActPanel + t) * 64.
+template <int T, bool Stream>
+void tile_bf16(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+    constexpr int S = kSplit<T>;
+    __m512 acc[T * S];
+#pragma GCC unroll 24
+    for (int i = 0; i < T * S; ++i) acc[i] = _mm512_setzero_ps();
+    const int8_t* panel = a.quants<64>(t0);
+    for (int64_t b = 0; b < cols / 32; ++b) {
+        const uint32_t* x = reinterpret_cast<const uint32_t*>(panel + b * (kActPanel * 64));  // token t at x + 16 t
+        const uint8_t* w = grp + static_cast<size_t>(b) * 1024;
+        if constexpr (Stream) prefetch_lines(w, 1024);
+#pragma GCC unroll 16
+        for (int p = 0; p < 16; ++p) {
+            const __m512i wp = _mm512_load_si512(w + 64 * p);
+#pragma GCC unroll 24
+            for (int t = 0; t < T; ++t) acc[t * S + p % S] = dpbf16_bcast(acc[t * S + p % S], wp, x + 16 * t + p);
+        }
+    }
+    store_tile<T>(acc, y, t0, ldy, nr);
+}
+
+struct F16Kernel {
+    static constexpr GgmlType kType = GgmlType::F16;
+    static constexpr int kTile = 12;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_f16<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
+struct BF16Kernel {
+    static constexpr GgmlType kType = GgmlType::BF16;
+    static constexpr int kTile = 12;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_bf16<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
+
+// Load-time packing of whole groups: one 32-bit gather per 16 rows brings each row's columns
+// k and k + 1 (k even); BF16 stores it as is, F16 splits it into column k's and k + 1's halves.
+void pack_float_groups(GgmlType t, const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1, uint8_t* dst) {
+    const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32(static_cast<int>(src_row)));
+    const size_t group = packed_group_bytes(t, cols);
+    for (int64_t g = g0; g < g1; ++g) {
+        const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
+        uint8_t* out = dst + static_cast<size_t>(g) * group;
+        for (int64_t k = 0; k < cols; k += 2) {
+            const __m512i v = _mm512_i32gather_epi32(rows, in + 2 * k, 1);
+            if (t == GgmlType::BF16) {
+                _mm512_storeu_si512(out + 32 * k, v);
+            } else {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * k), _mm512_cvtepi32_epi16(v));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * k + 32), _mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16)));
+            }
+        }
+    }
+}
+
+// Activations, bit for bit as the reference (packed.cpp: the type's from_float, then moved):
+// F16 rounded to nearest even by vcvtps2ph (overflow to infinity, NaN to the quiet NaN with the
+// payload's top bits, as fp32_to_fp16 keeps for the quiet NaN it writes) and widened back;
+// BF16 by the integer rounding fp32_to_bf16 uses (vcvtneps2bf16 would flush denormals).
+void pack_acts_f16(const float* x, int64_t cols, const ActsSlot& slot) {
+    for (int64_t b = 0; b < cols / 16; ++b) {
+        const __m256i h = _mm512_cvtps_ph(_mm512_loadu_ps(x + 16 * b), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm512_storeu_ps(reinterpret_cast<float*>(slot.q + b * kActPanel * 64), _mm512_cvtph_ps(h));
+    }
+}
+
+void pack_acts_bf16(const float* x, int64_t cols, const ActsSlot& slot) {
+    const __m512i abs_mask = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000);
+    const __m512i bias = _mm512_set1_epi32(0x7fff), one = _mm512_set1_epi32(1), quiet = _mm512_set1_epi32(64);
+    for (int64_t b = 0; b < cols / 32; ++b) {
+        for (int half = 0; half < 2; ++half) {
+            const __m512i u = _mm512_castps_si512(_mm512_loadu_ps(x + 32 * b + 16 * half));
+            const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs_mask), inf);
+            const __m512i top = _mm512_srli_epi32(u, 16);
+            __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(top, one))), 16);
+            r = _mm512_mask_or_epi32(r, nan, top, quiet);  // NaN: (u >> 16) | 64
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(slot.q + b * kActPanel * 64 + 32 * half), _mm512_cvtepi32_epi16(r));
+        }
+    }
+}
+
+}  // namespace
+
+PackedGemmFn packed_float_gemm_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::F16: return packed_loop::gemm<F16Kernel>;
+        case GgmlType::BF16: return packed_loop::gemm<BF16Kernel>;
+        default: return nullptr;
+    }
+}
+
+bool pack_float_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t cols, int64_t g0, int64_t g1,
+                              uint8_t* dst) {
+    if (!packed_float(t)) return false;
+    pack_float_groups(t, src, src_row, cols, g0, g1, dst);
+    return true;
+}
+
+PackActsFn pack_float_acts_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::F16: return pack_acts_f16;
+        case GgmlType::BF16: return pack_acts_bf16;
+        default: return nullptr;
+    }
+}
+
+}  // namespace edgeseek
+#endif
