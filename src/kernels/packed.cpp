@@ -337,7 +337,7 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
 }  // namespace
 
 // F16 / BF16 weights: the row rounded by the type's own from_float (as the per-row kernels
-// round it), then F16's widened to f32 in blocks of 16, BF16's pairs moved in blocks of 16.
+// round it), then widened back to f32 in blocks of 16.
 template <GgmlType W>
 void pack_acts_float(const float* x, int64_t cols, const ActsSlot& slot) {
     thread_local std::vector<uint16_t> row;
@@ -347,13 +347,9 @@ void pack_acts_float(const float* x, int64_t cols, const ActsSlot& slot) {
     for (int64_t b = 0; b < cols / kBlock.values; ++b) {
         int8_t* dst = slot.q + b * kActPanel * kBlock.bytes;
         const uint16_t* h = row.data() + b * kBlock.values;
-        if constexpr (W == GgmlType::F16) {
-            for (int i = 0; i < kBlock.values; ++i) {
-                const float f = fp16_to_fp32(h[i]);
-                std::memcpy(dst + 4 * i, &f, 4);
-            }
-        } else {
-            std::memcpy(dst, h, 2 * kBlock.values);
+        for (int i = 0; i < kBlock.values; ++i) {
+            const float f = W == GgmlType::F16 ? fp16_to_fp32(h[i]) : bf16_to_fp32(h[i]);
+            std::memcpy(dst + 4 * i, &f, 4);
         }
     }
 }

@@ -53,7 +53,7 @@
 // F16 and BF16 (cols a multiple of 32), 32 bytes per column like the file: F16 keeps per column
 // k one 32-byte vector of the 16 rows' halves (row r at 2r), which one vcvtph2ps widens to the
 // operand of 16 float FMAs; BF16 per column pair one 64-byte vector of 16 (k, k+1) pairs (row
-// r at 4r), the operand of vdpbf16ps.
+// r at 4r), which a shift and a mask widen to the operands of columns k and k + 1.
 //
 // Q6_K, per super-block of a group, 3392 bytes (file: 3360): for each 16-value sub-block j,
 // two 64-byte nibble chunks (2j: quads 0 | 1 << 4, 2j+1: quads 2 | 3 << 4, byte 4r+i = row
@@ -109,8 +109,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //      panel + (i * kActPanel + t) * kBlock, so a tile (of a width dividing kActPanel) reads
 //      its quants in one forward stream;
 //   F16 and BF16 weights take no tables: their "quants" are the activations rounded as the
-//      per-row kernels round them (to f16, or bf16), F16's widened back to f32 in blocks of 16
-//      (64 bytes), BF16's kept in blocks of 16 bf16 pairs (64 bytes): kBlock is then 64 bytes;
+//      per-row kernels round them (to f16, or bf16) and widened back to f32, in blocks of 16
+//      (kBlock = 64 bytes);
 //   Q4_0/Q8_0: d[b] the block's f32 scale, init[b] = -bias * sum(qs), b < nb;
 //   Q4_K and Q5_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
 //         (from bsums), as float, and the same sums in pairs, init[4 s + i] = sums 2i (low
@@ -220,7 +220,7 @@ struct ActBlock {
     int64_t bytes, values;
 };
 constexpr ActBlock packed_act_block(GgmlType t) {
-    return packed_k_quant(t) ? ActBlock{256, 256} : t == GgmlType::F16 ? ActBlock{64, 16} : t == GgmlType::BF16 ? ActBlock{64, 32} : ActBlock{32, 32};
+    return packed_k_quant(t) ? ActBlock{256, 256} : packed_float(t) ? ActBlock{64, 16} : ActBlock{32, 32};
 }
 // Columns must be a multiple of this for t to be packed.
 int64_t packed_col_multiple(GgmlType t);

@@ -206,40 +206,41 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
     }
 }
 
-// F16: per column, the half group's 8 halves widened (vcvtph2ps) times each token's activation
-// (f32, rounded to f16) broadcast. BF16: per column pair, the 8 rows' pairs split into two f32
-// vectors (bf16 is f32's top half: a shift for the first of the pair, a mask for the second)
-// times the token's pair widened the same way. Both sum in f32 per row and token.
+// F16: per column, the half group's 8 halves widened (vcvtph2ps); BF16: per column pair, the
+// 8 rows' pairs split into two f32 vectors (bf16 is f32's top half: a shift for the first of
+// the pair, a mask for the second). Each times the tokens' activations (rounded to f16 or
+// bf16, kept as f32) broadcast, summed in f32 per row and token.
 template <int T, bool Stream, bool kBf16>
 void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-    const int8_t* panel = a.quants<64>(t0);  // token t's block b at panel + (b * kActPanel + t) * 64
-    constexpr int64_t kValues = kBf16 ? 32 : 16;  // columns per activation block
+    const int8_t* panel = a.quants<64>(t0);  // token t's 16 values of block b at panel + (b * kActPanel + t) * 64
     const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+    auto x_at = [](const int8_t* p) {
+        float v;
+        std::memcpy(&v, p, 4);
+        return _mm256_set1_ps(v);
+    };
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
-        for (int64_t b = 0; b < cols / kValues; ++b) {
+        for (int64_t b = 0; b < cols / 16; ++b) {
             const int8_t* x = panel + b * (kActPanel * 64);
-            const uint8_t* w = grp + static_cast<size_t>(b) * kValues * 32;
+            const uint8_t* w = grp + static_cast<size_t>(b) * 512;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(w, kValues * 32);
+                if (h == 0) prefetch_range(w, 512);
             }
-            for (int i = 0; i < 16; ++i) {
+            for (int k = 0; k < 16; k += 2) {
+                __m256 w0, w1;
                 if constexpr (kBf16) {
-                    const __m256i v = load256(w + 64 * i + 32 * h);
-                    const __m256 w0 = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), w1 = _mm256_castsi256_ps(_mm256_and_si256(v, high));
-                    for (int t = 0; t < T; ++t) {
-                        const __m256i pair = bcast4(x + 64 * t + 4 * i);
-                        acc[t] = _mm256_fmadd_ps(w0, _mm256_castsi256_ps(_mm256_slli_epi32(pair, 16)), acc[t]);
-                        acc[t] = _mm256_fmadd_ps(w1, _mm256_castsi256_ps(_mm256_and_si256(pair, high)), acc[t]);
-                    }
+                    const __m256i v = load256(w + 32 * k + 32 * h);
+                    w0 = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+                    w1 = _mm256_castsi256_ps(_mm256_and_si256(v, high));
                 } else {
-                    const __m256 wk = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(w + 32 * i + 16 * h)));
-                    for (int t = 0; t < T; ++t) {
-                        float xv;
-                        std::memcpy(&xv, x + 64 * t + 4 * i, 4);
-                        acc[t] = _mm256_fmadd_ps(wk, _mm256_set1_ps(xv), acc[t]);
-                    }
+                    w0 = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(w + 32 * k + 16 * h)));
+                    w1 = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(w + 32 * k + 32 + 16 * h)));
+                }
+                for (int t = 0; t < T; ++t) {
+                    acc[t] = _mm256_fmadd_ps(w0, x_at(x + 64 * t + 4 * k), acc[t]);
+                    acc[t] = _mm256_fmadd_ps(w1, x_at(x + 64 * t + 4 * k + 4), acc[t]);
                 }
             }
         }

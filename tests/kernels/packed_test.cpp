@@ -390,7 +390,9 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
             EXPECT_LT(d, packed_float(type) ? float_tolerance : 0.25) << name << " token " << tok;
             close += d < 1e-3;
         }
-        if (!packed_float(type)) EXPECT_GE(close, 7) << name;
+        if (!packed_float(type)) {
+            EXPECT_GE(close, 7) << name;
+        }
     }
 }
 
