@@ -84,6 +84,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     const GgmlType act_type = packed_act_type(W0.type);
     const int64_t cols = W0.cols, nb = cols / 32;
     const bool k_quant = act_type == GgmlType::Q8_K;
+    const bool with_sums = k_quant || act_type == GgmlType::Q8_1;  // PackedActs::sums
     const ActBlock block = packed_act_block(W0.type);
     const int64_t kblock = block.bytes;  // bytes per entry of PackedActs::q
     const int64_t blocks = cols / block.values, panels = (n_tokens + kActPanel - 1) / kActPanel;
@@ -94,7 +95,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     thread_local std::vector<int32_t> act_init;
     act.resize(static_cast<size_t>(blocks * kblock * panels * kActPanel));
     act_d.resize(static_cast<size_t>(nb * n_tokens));
-    if (k_quant) act_sums.resize(static_cast<size_t>(nb * n_tokens));
+    if (with_sums) act_sums.resize(static_cast<size_t>(nb * n_tokens));
     act_init.resize(static_cast<size_t>(2 * nb * n_tokens));  // Q8_0: nb per token, Q6_K: 16 per 256 values
     int8_t* q_data = act.data();
     float* d_data = act_d.data();
@@ -108,7 +109,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             slot.q = q_data + act_panel_offset(t, blocks, kblock);
             slot.d = d_data + t;
             slot.init = init_data + t;
-            slot.sums = k_quant ? sums_data + t : nullptr;
+            slot.sums = with_sums ? sums_data + t : nullptr;
             slot.stride = n_tokens;
             pack_acts(X + t * cols, cols, slot);
         }
@@ -156,7 +157,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 a.stride = n_tokens;
                 a.d = d_data + t0;
                 a.init = init_data + t0;
-                a.sums = k_quant ? sums_data + t0 : nullptr;
+                a.sums = with_sums ? sums_data + t0 : nullptr;
                 const int64_t nt = std::min(tchunk, n_tokens - t0);
                 float* y = Ys[m] + t0 * W.rows;
                 if (W.packed) {

@@ -22,7 +22,44 @@ constexpr int64_t kBlock = 32;
 // Q4_0 and IQ4_NL share a block (f16 d, 16 bytes of nibbles) and so the packed layout.
 bool nibble_blocks(GgmlType t) { return t == GgmlType::Q4_0 || t == GgmlType::IQ4_NL; }
 
-size_t quant_bytes(GgmlType t) { return nibble_blocks(t) ? 256 : 512; }
+// Q4_1 and Q5_1 keep a second table (offsets); Q5_0 and Q5_1 a chunk of fifth bits per block.
+bool with_offsets(GgmlType t) { return t == GgmlType::Q4_1 || t == GgmlType::Q5_1; }
+bool with_fifth_bits(GgmlType t) { return t == GgmlType::Q5_0 || t == GgmlType::Q5_1; }
+bool legacy_blocks(GgmlType t) { return t == GgmlType::Q4_1 || with_fifth_bits(t); }
+
+size_t quant_bytes(GgmlType t) { return t == GgmlType::Q8_0 ? 512 : with_fifth_bits(t) ? 320 : 256; }
+
+// Q4_1, Q5_0, Q5_1: one group (layout in packed.h); padding rows stay zero.
+template <typename Block>
+void pack_legacy_group(const uint8_t* src, size_t src_row, int64_t rows, int64_t nb, int64_t g, uint8_t* out) {
+    constexpr bool kOffsets = std::is_same_v<Block, BlockQ4_1> || std::is_same_v<Block, BlockQ5_1>;
+    constexpr bool kFifth = !std::is_same_v<Block, BlockQ4_1>;
+    constexpr size_t kQuant = kFifth ? 320 : 256;
+    uint16_t* scales = reinterpret_cast<uint16_t*>(out);
+    uint16_t* offsets = reinterpret_cast<uint16_t*>(out + packed_scale_bytes(nb));
+    uint8_t* quants = out + packed_scale_bytes(nb) * (kOffsets ? 2 : 1);
+    for (int r = 0; r < kPackRows && g * kPackRows + r < rows; ++r) {
+        const Block* in = reinterpret_cast<const Block*>(src + static_cast<size_t>(g * kPackRows + r) * src_row);
+        for (int64_t b = 0; b < nb; ++b) {
+            const Block& blk = in[b];
+            uint8_t* q = quants + static_cast<size_t>(b) * kQuant;
+            scales[b * kPackRows + r] = blk.d;
+            if constexpr (kOffsets) offsets[b * kPackRows + r] = blk.m;
+            for (int c = 0; c < 4; ++c) std::memcpy(q + 64 * c + 4 * r, blk.qs + 4 * c, 4);
+            if constexpr (kFifth) {
+                uint32_t qh;
+                std::memcpy(&qh, blk.qh, 4);
+                for (int i = 0; i < 4; ++i) {
+                    uint8_t bits = 0;
+                    for (int c = 0; c < 4; ++c) {
+                        bits = static_cast<uint8_t>(bits | ((qh >> (4 * c + i)) & 1u) << c | ((qh >> (16 + 4 * c + i)) & 1u) << (4 + c));
+                    }
+                    q[256 + 4 * r + i] = bits;
+                }
+            }
+        }
+    }
+}
 
 // Q4_K, or Q5_K (kFive): one super-block of a group (layouts in packed.h). Both blocks start
 // with d, dmin and the 12 scale bytes; Q5_K's fifth bits come before its nibbles.
@@ -180,11 +217,13 @@ void pack_iq4_xs_super(const uint8_t* rows_base, size_t src_row, int64_t rows, i
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
-    return (nibble_blocks(t) || t == GgmlType::Q8_0 || packed_k_quant(t) || packed_float(t)) &&
+    return (nibble_blocks(t) || legacy_blocks(t) || t == GgmlType::Q8_0 || packed_k_quant(t) || packed_float(t)) &&
            packed_gemm_kernel(t, isa) != nullptr;
 }
 
-int packed_bias(GgmlType t) { return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q8_0 || t == GgmlType::IQ4_NL ? 128 : 0; }
+int packed_bias(GgmlType t) {
+    return t == GgmlType::Q4_0 ? 8 : t == GgmlType::Q5_0 ? 16 : t == GgmlType::Q8_0 || t == GgmlType::IQ4_NL ? 128 : 0;
+}
 
 int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
@@ -197,7 +236,7 @@ size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (t == GgmlType::Q2_K) return static_cast<size_t>(cols / 256) * kPackedQ2KSuperBytes;
     if (t == GgmlType::IQ4_XS) return static_cast<size_t>(cols / 256) * kPackedIQ4XSSuperBytes;
     const int64_t nb = cols / kBlock;
-    return packed_scale_bytes(nb) + static_cast<size_t>(nb) * quant_bytes(t);
+    return packed_scale_bytes(nb) * (with_offsets(t) ? 2 : 1) + static_cast<size_t>(nb) * quant_bytes(t);
 }
 
 size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols) {
@@ -253,6 +292,12 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
         }
         if (t == GgmlType::IQ4_XS) {
             for (int64_t s = 0; s < cols / 256; ++s) pack_iq4_xs_super(src, src_row, rows, g, s, out + s * kPackedIQ4XSSuperBytes);
+            continue;
+        }
+        if (legacy_blocks(t)) {
+            if (t == GgmlType::Q4_1) pack_legacy_group<BlockQ4_1>(src, src_row, rows, nb, g, out);
+            if (t == GgmlType::Q5_0) pack_legacy_group<BlockQ5_0>(src, src_row, rows, nb, g, out);
+            if (t == GgmlType::Q5_1) pack_legacy_group<BlockQ5_1>(src, src_row, rows, nb, g, out);
             continue;
         }
         uint16_t* scales = reinterpret_cast<uint16_t*>(out);
@@ -322,6 +367,14 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
             std::memcpy(slot.q + s * kActPanel * 256, blk[s].qs, 256);
             write_k_tables<W>(blk[s].d, blk[s].bsums, s, slot);
         }
+    } else if constexpr (kAct == GgmlType::Q8_1) {
+        const BlockQ8_1* blk = reinterpret_cast<const BlockQ8_1*>(row.data());
+        for (int64_t i = 0; i < cols / 32; ++i) {
+            std::memcpy(slot.q + i * kActPanel * 32, blk[i].qs, 32);
+            slot.d[i * stride] = fp16_to_fp32(blk[i].d);
+            slot.sums[i * stride] = fp16_to_fp32(blk[i].s);
+            slot.init[i * stride] = 0;
+        }
     } else {
         const BlockQ8_0* blk = reinterpret_cast<const BlockQ8_0*>(row.data());
         for (int64_t i = 0; i < cols / 32; ++i) {
@@ -360,6 +413,9 @@ PackActsFn pack_acts_reference(GgmlType t) {
         case GgmlType::BF16: return pack_acts_float<GgmlType::BF16>;
         case GgmlType::Q4_0: return pack_acts_rows<GgmlType::Q4_0>;
         case GgmlType::IQ4_NL: return pack_acts_rows<GgmlType::IQ4_NL>;
+        case GgmlType::Q4_1: return pack_acts_rows<GgmlType::Q4_1>;
+        case GgmlType::Q5_0: return pack_acts_rows<GgmlType::Q5_0>;
+        case GgmlType::Q5_1: return pack_acts_rows<GgmlType::Q5_1>;
         case GgmlType::Q8_0: return pack_acts_rows<GgmlType::Q8_0>;
         case GgmlType::Q2_K: return pack_acts_rows<GgmlType::Q2_K>;
         case GgmlType::Q3_K: return pack_acts_rows<GgmlType::Q3_K>;

@@ -1,4 +1,5 @@
-// Interleaved ("repacked") weights for Q4_0, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS, F16 and BF16: built once at load for the
+// Interleaved ("repacked") weights for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS,
+// F16 and BF16: built once at load for the
 // AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
@@ -13,6 +14,11 @@
 //           element 4c+i in its low nibble and element 16+4c+i in its high nibble (0..15,
 //           value = nibble - 8). Q8_0: 8 chunks; byte 4r+i of chunk c is row r's element
 //           4c+i plus 128 (unsigned), value = byte - 128.
+// Q4_1, Q5_0 and Q5_1 are laid out as Q4_0, with after the scale table a second one of the
+// rows' f16 offsets m (Q4_1, Q5_1), and after each block's 4 chunks one chunk of fifth bits
+// (Q5_0, Q5_1): byte 4r+i holds those of elements 4c+i at bit c and of 16+4c+i at bit 4+c,
+// c = 0..3. Q5_0's values carry bias 16; Q4_1's and Q5_1's are unbiased and their offset adds
+// m times the activation block's Q8_1 sum s (its f16 d * sum(qs)).
 // IQ4_NL has Q4_0's block and so its layout; its nibbles index the 16 non-linear levels, which
 // the kernels turn into level + 128 (bias 128), as IQ4_XS's below.
 // The unsigned bias (8 or 128) is removed by starting each block's integer sum at
@@ -72,7 +78,7 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 2;  // 2: Q2_K, Q3_K, Q5_K, IQ4_NL, IQ4_XS, F16, BF16 too
+constexpr uint32_t kPackedLayoutVersion = 2;  // 2: every type but F32 packed
 
 // Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
 // group's scale table for nb blocks (padded to 64 so the quants start aligned).
@@ -111,7 +117,8 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //   F16 and BF16 weights take no tables: their "quants" are the activations rounded as the
 //      per-row kernels round them (to f16, or bf16) and widened back to f32, in blocks of 16
 //      (kBlock = 64 bytes);
-//   Q4_0/Q8_0: d[b] the block's f32 scale, init[b] = -bias * sum(qs), b < nb;
+//   Q4_0/Q8_0 (and the other 32-value types): d[b] the block's f32 scale, init[b] = -bias *
+//      sum(qs), b < nb; Q4_1/Q5_1 (Q8_1 activations): init 0 and sums[b] = the block's s;
 //   Q4_K and Q5_K: d[s] the super-block's scale, sums[8 s + j] = sum of the 32 quants of sub-block j
 //         (from bsums), as float, and the same sums in pairs, init[4 s + i] = sums 2i (low
 //         16 bits) and 2i + 1 (high 16 bits) as int16 (|sum| <= 32 * 127);
@@ -200,8 +207,8 @@ PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
 bool packed_gfni_enabled();
 void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on a CPU that has it
 
-// The unsigned bias of t's packed quants (8 for Q4_0, 128 for Q8_0 and IQ4_NL; 0 for the
-// k-quants, whose offsets are in their activation tables).
+// The unsigned bias of t's packed quants (8 for Q4_0, 16 for Q5_0, 128 for Q8_0 and IQ4_NL; 0
+// for Q4_1/Q5_1 and the k-quants, whose offsets and mins are applied otherwise).
 int packed_bias(GgmlType t);
 // Q2_K..Q6_K and IQ4_XS (Q8_K activations, 256-value super-blocks).
 constexpr bool packed_k_quant(GgmlType t) {
@@ -210,10 +217,13 @@ constexpr bool packed_k_quant(GgmlType t) {
 }
 // F16 and BF16 (float products; activations rounded to the weights' type).
 constexpr bool packed_float(GgmlType t) { return t == GgmlType::F16 || t == GgmlType::BF16; }
-// The activation type the packed kernel for t reads (Q8_0, Q8_K for the k-quants, t itself for
-// F16 and BF16).
+// The activation type the packed kernel for t reads (Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the
+// k-quants, t itself for F16 and BF16).
 constexpr GgmlType packed_act_type(GgmlType t) {
-    return packed_k_quant(t) ? GgmlType::Q8_K : packed_float(t) ? t : GgmlType::Q8_0;
+    return packed_k_quant(t)                                 ? GgmlType::Q8_K
+           : packed_float(t)                                 ? t
+           : t == GgmlType::Q4_1 || t == GgmlType::Q5_1 ? GgmlType::Q8_1
+                                                             : GgmlType::Q8_0;
 }
 // Bytes of one activation block entry (PackedActs::quants<kBlock>) and the columns it covers.
 struct ActBlock {

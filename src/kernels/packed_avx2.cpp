@@ -57,41 +57,61 @@ inline void store_half(const __m256 (&acc)[T], float* y, int64_t t0, int64_t ldy
 
 // Q4_0: per block, 4 chunks of 64 bytes (low nibbles: values 4c..4c+3, high: 16+4c..), 16 f16
 // scales per block at the group's start. The integer sum starts at -8 * sum(activation).
-template <int T, bool Stream>
+// Q5_0 / Q5_1 (kFive): a fifth chunk's bit c / 4 + c goes above chunk c's low / high nibbles
+// (16-bit shifts of at most 4, within each byte), and the i16 sums are widened after every 4
+// products (2 * 31 * 128 * 4 fits i16). Q4_1 / Q5_1 (kOffsets): the sum starts at 0 and the
+// rows' offsets m (a second table) times the activation block's sum s are added.
+template <int T, bool Stream, bool kFive = false, bool kOffsets = false>
 void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                int64_t nr) {
     const int64_t nb = cols / 32;
+    constexpr size_t kQuant = kFive ? 320 : 256;
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
-    const uint8_t* quants = grp + packed_scale_bytes(nb);
+    const uint16_t* offsets = reinterpret_cast<const uint16_t*>(grp + packed_scale_bytes(nb));  // kOffsets
+    const uint8_t* quants = grp + packed_scale_bytes(nb) * (kOffsets ? 2 : 1);
     const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
-    const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+    const float* as = a.sums + t0;  // kOffsets
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m10 = _mm256_set1_epi8(0x10), ones = _mm256_set1_epi16(1);
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < nb; ++b) {
             const int8_t* qb_act = aq + b * (kActPanel * 32);  // token t at qb_act + 32 * t
-            const uint8_t* qb = quants + static_cast<size_t>(b) * 256;
+            const uint8_t* qb = quants + static_cast<size_t>(b) * kQuant;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(qb, 256);
+                if (h == 0) prefetch_range(qb, kQuant);
             }
             __m256i lo[4], hi[4];
             for (int c = 0; c < 4; ++c) {
                 const __m256i raw = load256(qb + 64 * c + 32 * h);
                 lo[c] = _mm256_and_si256(raw, m4);
                 hi[c] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                if constexpr (kFive) {
+                    const __m256i hb = load256(qb + 256 + 32 * h);
+                    lo[c] = _mm256_or_si256(lo[c], _mm256_and_si256(_mm256_slli_epi16(hb, 4 - c), m10));
+                    hi[c] = _mm256_or_si256(hi[c], _mm256_and_si256(c == 0 ? hb : _mm256_srli_epi16(hb, c), m10));
+                }
             }
             const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
             for (int t = 0; t < T; ++t) {
                 const int8_t* q = qb_act + 32 * t;
-                __m256i p = _mm256_setzero_si256();
+                __m256i p = _mm256_setzero_si256(), s = _mm256_set1_epi32(ai[b * a.stride + t]);
                 for (int c = 0; c < 4; ++c) {
                     p = _mm256_add_epi16(p, _mm256_maddubs_epi16(lo[c], bcast4(q + 4 * c)));
                     p = _mm256_add_epi16(p, _mm256_maddubs_epi16(hi[c], bcast4(q + 16 + 4 * c)));
+                    if (kFive && c == 1) {  // 4 products of 5-bit values: widen before more
+                        s = _mm256_add_epi32(s, _mm256_madd_epi16(p, ones));
+                        p = _mm256_setzero_si256();
+                    }
                 }
-                const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(p, ones), _mm256_set1_epi32(ai[b * a.stride + t]));
+                s = _mm256_add_epi32(s, _mm256_madd_epi16(p, ones));
                 acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
+            }
+            if constexpr (kOffsets) {
+                const __m256 m = halves8(offsets + b * kPackRows + 8 * h);
+                for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(as[b * a.stride + t]), acc[t]);
             }
         }
         store_half(acc, y, t0, ldy, h, nr);
@@ -457,6 +477,15 @@ struct Q4_0Kernel {
         tile_q4_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
     }
 };
+template <GgmlType W, bool kFive, bool kOffsets>
+struct LegacyKernel {
+    static constexpr GgmlType kType = W;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_0<T, Stream, kFive, kOffsets>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kTile = 4;
@@ -545,6 +574,9 @@ PackedGemmFn packed_gemm_avx2(GgmlType t) {
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
         case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4_NLKernel>;
+        case GgmlType::Q4_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q4_1, false, true>>;
+        case GgmlType::Q5_0: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_0, true, false>>;
+        case GgmlType::Q5_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_1, true, true>>;
         case GgmlType::F16: return packed_loop::gemm<FloatKernel<GgmlType::F16>>;
         case GgmlType::BF16: return packed_loop::gemm<FloatKernel<GgmlType::BF16>>;
         default: return nullptr;

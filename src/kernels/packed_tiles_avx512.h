@@ -76,23 +76,23 @@ inline __m512i iq4_levels_plus_128() {
                             _mm512_set1_epi8(-128));
 }
 
-// Q4_0: 4 chunks of 64 bytes per block, low nibbles = k-quads 0..3, high nibbles = 4..7.
-struct Q4 {
-    static constexpr int kChunks = 4;
-    static constexpr size_t kQuantBytes = 256;
-    static constexpr bool kLevels = false;
+// The 32-value block formats: Q4_0's 4 chunks of 64 bytes per block (low nibbles = k-quads
+// 0..3, high nibbles = 4..7), or Q8_0's 8 chunks (unsigned: value + 128). kLevels: the nibbles
+// index IQ4_NL's levels (shuffled to level + 128); kFive: a fifth chunk holds each value's
+// fifth bit (Q5_0, Q5_1); kOffsets: a second table of per-row offsets m, added as m times the
+// activation block's sum s (Q4_1, Q5_1).
+template <int kChunks_, bool kLevels_ = false, bool kFive_ = false, bool kOffsets_ = false>
+struct Blocks {
+    static constexpr int kChunks = kChunks_;
+    static constexpr bool kLevels = kLevels_, kFive = kFive_, kOffsets = kOffsets_;
+    static constexpr size_t kQuantBytes = kChunks == 8 ? 512 : kFive ? 320 : 256;
 };
-// IQ4_NL: Q4_0's chunks, the nibbles indices into the levels (kLevels: shuffled to level + 128).
-struct IQ4NL {
-    static constexpr int kChunks = 4;
-    static constexpr size_t kQuantBytes = 256;
-    static constexpr bool kLevels = true;
-};
-// Q8_0: 8 chunks, unsigned (value + 128).
-struct Q8 {
-    static constexpr int kChunks = 8;
-    static constexpr size_t kQuantBytes = 512;
-};
+using Q4 = Blocks<4>;
+using IQ4NL = Blocks<4, true>;
+using Q8 = Blocks<8>;
+using Q41 = Blocks<4, false, false, true>;
+using Q50 = Blocks<4, false, true, false>;
+using Q51 = Blocks<4, false, true, true>;
 
 // A group's first tile (every tile in decode) streams each weight byte from memory: it is asked
 // for twice ahead of use, into L2 16 KiB ahead and into L1 4 KiB ahead (Q4_0 tg64 on the 1.5B
@@ -125,6 +125,24 @@ inline void store_tile(const __m512 (&acc)[T], float* y, int64_t t0, int64_t ldy
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
 }
 
+// 5-bit values of one 64-byte chunk (kept inline, so bit is a constant): raw's low (or high)
+// nibbles with bit `bit` of each byte of hb, the chunk's fifth bits, as bit 4 (Q5_K: bit 2k or
+// 2k + 1 for sub-block pair k; Q5_0/Q5_1: bit c or 4 + c for chunk c). With GFNI an affine map moves that bit alone to bit 4 and one
+// ternary op merges it with the low nibbles; without, a 16-bit shift brings it there (the
+// byte's own bit: shifts by at most 4) and a ternary op masks and merges.
+__attribute__((always_inline)) inline __m512i five_bits(__m512i raw, __m512i hb, int bit, bool high, __m512i m4) {
+#if defined(__GFNI__)
+    // Output bit 4 takes matrix byte 3; its one set bit picks the input bit.
+    const __m512i fifth = _mm512_gf2p8affine_epi64_epi8(hb, _mm512_set1_epi64(static_cast<int64_t>(1u << bit) << 24), 0);
+    if (high) return _mm512_or_si512(high_nibbles(raw, m4), fifth);
+    return _mm512_ternarylogic_epi32(raw, fifth, m4, 0xEC);  // (raw & m4) | fifth
+#else
+    const __m512i fifth = bit < 4 ? _mm512_slli_epi16(hb, 4 - bit) : bit > 4 ? _mm512_srli_epi16(hb, bit - 4) : hb;
+    const __m512i nib = high ? high_nibbles(raw, m4) : _mm512_and_si512(raw, m4);
+    return _mm512_ternarylogic_epi32(nib, fifth, _mm512_set1_epi8(0x10), 0xF8);  // nib | (fifth & 0x10)
+#endif
+}
+
 // Rows of one group x T tokens, one integer chain per token: each product's chain is next
 // touched T products later (the low nibbles for every token, then the high ones), so with 12
 // tokens the 5-cycle vpdpbusd latency is covered without a second chain per token, whose
@@ -138,12 +156,14 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
           __mmask16 rows_mask) {
     const int64_t nb = cols / 32;
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
-    const uint8_t* quants = grp + packed_scale_bytes(nb);
+    const uint16_t* offsets = reinterpret_cast<const uint16_t*>(grp + packed_scale_bytes(nb));  // kOffsets
+    const uint8_t* quants = grp + packed_scale_bytes(nb) * (F::kOffsets ? 2 : 1);
     __m512 acc[T];
     start_tile(acc);
     const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
+    [[maybe_unused]] const float* as = a.sums + t0;  // kOffsets: the blocks' sums, as ad
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     [[maybe_unused]] const __m512i levels = iq4_levels_plus_128();
     for (int64_t b = 0; b < nb; ++b) {
@@ -157,6 +177,10 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
                 prefetch_line(qb + 64 * c);
             }
             if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + b * kPackRows + 512), _MM_HINT_T0);
+            if constexpr (F::kFive) prefetch_line(qb + 256);
+            if constexpr (F::kOffsets) {
+                if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(offsets + b * kPackRows + 512), _MM_HINT_T0);
+            }
         }
         __m512i s0[T];
 #pragma GCC unroll 16
@@ -166,8 +190,15 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 #pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
                 const __m512i raw = _mm512_load_si512(qb + 64 * c);
-                __m512i lo = _mm512_and_si512(raw, m4);
-                __m512i hi = high_nibbles(raw, m4);
+                __m512i lo, hi;
+                if constexpr (F::kFive) {
+                    const __m512i hb = _mm512_load_si512(qb + 256);
+                    lo = five_bits(raw, hb, c, false, m4);
+                    hi = five_bits(raw, hb, 4 + c, true, m4);
+                } else {
+                    lo = _mm512_and_si512(raw, m4);
+                    hi = high_nibbles(raw, m4);
+                }
                 if constexpr (F::kLevels) {
                     lo = _mm512_shuffle_epi8(levels, lo);
                     hi = _mm512_shuffle_epi8(levels, hi);
@@ -188,6 +219,11 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[t]), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
+        }
+        if constexpr (F::kOffsets) {
+            const __m512 m = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(offsets + b * kPackRows)));
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(as[b * a.stride + t]), acc[t]);
         }
     }
     store_tile(acc, y, t0, ldy, rows_mask);
@@ -244,24 +280,6 @@ void tile_iq4_xs(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t 
     store_tile(acc, y, t0, ldy, rows_mask);
 }
 
-// Q5_K's 5-bit values of one 64-byte chunk for sub-block pair k (kept inline, so k is a
-// constant): raw's low (or high) nibbles with bit 2k (or 2k + 1) of each byte of hb, the
-// chunk's fifth bits, as bit 4. With GFNI an affine map moves that bit alone to bit 4 and one
-// ternary op merges it with the low nibbles; without, a 16-bit shift brings it there (the
-// byte's own bit: shifts by at most 4) and a ternary op masks and merges.
-__attribute__((always_inline)) inline __m512i five_bits(__m512i raw, __m512i hb, int k, bool high, __m512i m4) {
-    const int bit = 2 * k + (high ? 1 : 0);
-#if defined(__GFNI__)
-    // Output bit 4 takes matrix byte 3; its one set bit picks the input bit.
-    const __m512i fifth = _mm512_gf2p8affine_epi64_epi8(hb, _mm512_set1_epi64(static_cast<int64_t>(1u << bit) << 24), 0);
-    if (high) return _mm512_or_si512(high_nibbles(raw, m4), fifth);
-    return _mm512_ternarylogic_epi32(raw, fifth, m4, 0xEC);  // (raw & m4) | fifth
-#else
-    const __m512i fifth = bit < 4 ? _mm512_slli_epi16(hb, 4 - bit) : bit > 4 ? _mm512_srli_epi16(hb, bit - 4) : hb;
-    const __m512i nib = high ? high_nibbles(raw, m4) : _mm512_and_si512(raw, m4);
-    return _mm512_ternarylogic_epi32(nib, fifth, _mm512_set1_epi8(0x10), 0xF8);  // nib | (fifth & 0x10)
-#endif
-}
 
 // Q4_K: rows of one group x T tokens. Per super-block, each sub-block pair's integer sums are
 // scaled by d * scale (per row) into a float partial; the mins come off as one exact integer
@@ -311,8 +329,8 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 __m512i lo, hi;
                 if constexpr (kFive) {
                     const __m512i hb = _mm512_load_si512(q + 2048 + 64 * c);
-                    lo = five_bits(raw, hb, k, false, m4);
-                    hi = five_bits(raw, hb, k, true, m4);
+                    lo = five_bits(raw, hb, 2 * k, false, m4);
+                    hi = five_bits(raw, hb, 2 * k + 1, true, m4);
                 } else {
                     lo = _mm512_and_si512(raw, m4);
                     hi = high_nibbles(raw, m4);
@@ -521,6 +539,15 @@ struct IQ4_NLKernel {
         tile_q4_0_q8_0<IQ4NL, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
+template <GgmlType W, typename F>
+struct LegacyKernel {
+    static constexpr GgmlType kType = W;
+    static constexpr int kTile = 12;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_q4_0_q8_0<F, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+    }
+};
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kTile = 12;
@@ -590,6 +617,9 @@ PackedGemmFn select_packed_gemm(GgmlType t) {
         case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
         case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
         case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4_NLKernel>;
+        case GgmlType::Q4_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q4_1, Q41>>;
+        case GgmlType::Q5_0: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_0, Q50>>;
+        case GgmlType::Q5_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_1, Q51>>;
         default: return nullptr;
     }
 }

@@ -189,6 +189,7 @@ PackActsFn pack_acts_avx512(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return pack_acts_q8_0<8>;
         case GgmlType::IQ4_NL: return pack_acts_q8_0<128>;
+        case GgmlType::Q5_0: return pack_acts_q8_0<16>;
         case GgmlType::Q8_0: return pack_acts_q8_0<128>;
         case GgmlType::Q2_K: return pack_acts_q8_k<GgmlType::Q2_K>;
         case GgmlType::Q3_K: return pack_acts_q8_k<GgmlType::Q3_K>;

@@ -367,7 +367,7 @@ TEST(KquantSimd, PackedActivationPanelsMatchTheRowQuantizer) {
 #else
     if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
     std::mt19937 rng(37);
-    for (GgmlType w : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+    for (GgmlType w : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q5_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
                        GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS, GgmlType::F16, GgmlType::BF16}) {
         const int64_t kblock = packed_act_block(w).bytes, per_block = packed_act_block(w).values;
         const PackActsFn fast = packed_float(w) ? pack_float_acts_avx512(w) : pack_acts_avx512(w), ref = pack_acts_reference(w);

@@ -52,7 +52,9 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
         set_active_isa(path.isa);
         set_packed_gfni_enabled(path.gfni);
         SCOPED_TRACE(path.name);
-        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::F16, GgmlType::BF16}) {
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
+                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::F16,
+                           GgmlType::BF16}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
             std::vector<Case> shapes(std::begin(cases), std::end(cases));
@@ -185,7 +187,8 @@ TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
 }
 
 // The k-quants at the top of their ranges (Q2_K 3, Q3_K 7 and Q6_K 63 before their -4 and -32, Q4_K 15,
-// Q5_K 31, IQ4_NL's and IQ4_XS's level 113 whose AVX2 sign trick pairs 2 * 127 * 127, every
+// Q4_1 15, Q5_0 31 before its -16, Q5_K and Q5_1 31, IQ4_NL's and IQ4_XS's level 113 whose
+// AVX2 sign trick pairs 2 * 127 * 127, every
 // scale and min 63 or 127) against activations that all quantize to -127 (Q8_K and Q8_0 end): the
 // largest i16 sums the AVX2 tiles keep before widening (Q5_K four vpmaddubsw pairs of
 // 31 * 127 * 2, Q6_K two of 63 * 127 * 2), so a tile that widened later would saturate.
@@ -199,7 +202,8 @@ TEST(PackedMatmul, KQuantAndIQ4ExtremesDoNotSaturate) {
         ~Restore() { set_active_isa(isa); }
     } restore{start};
     ThreadPool pool(2);
-    for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
+    for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
         const TypeTraits* tr = type_traits(t);
         const size_t rb = row_size(t, cols);
         std::vector<uint8_t> wq(rb * rows, 0xFF);  // all quant, scale and min bits set
@@ -221,7 +225,9 @@ TEST(PackedMatmul, KQuantAndIQ4ExtremesDoNotSaturate) {
                     reinterpret_cast<BlockIQ4_XS*>(blk)->d = d;  // level 113, scales 63 - 32
                 } else if (t == GgmlType::IQ4_NL) {
                     reinterpret_cast<BlockIQ4_NL*>(blk)->d = d;  // level 113
-                } else {
+                } else if (t == GgmlType::Q5_0) {
+                    reinterpret_cast<BlockQ5_0*>(blk)->d = d;  // values 31 - 16
+                } else {  // d, then dmin (Q4_K, Q5_K) or m (Q4_1: values 15, Q5_1: 31)
                     std::memcpy(blk, &d, 2);  // d, then dmin
                     const uint16_t dmin = fp32_to_fp16(0.0005f);
                     std::memcpy(blk + 2, &dmin, 2);
@@ -230,7 +236,8 @@ TEST(PackedMatmul, KQuantAndIQ4ExtremesDoNotSaturate) {
         }
         std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
         type_traits(tr->vec_dot_type)->from_float(x.data(), aq.data(), cols);
-        const size_t first = tr->vec_dot_type == GgmlType::Q8_K ? 4 : 2;  // after Q8_K's f32 / Q8_0's f16 scale
+        // After Q8_K's f32 scale, Q8_1's f16 scale and sum, Q8_0's f16 scale.
+        const size_t first = tr->vec_dot_type == GgmlType::Q8_0 ? 2 : 4;
         ASSERT_EQ(static_cast<int8_t>(aq[first]), -127) << "the activation's first quant";
         AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
         pack_groups(t, wq.data(), rows, cols, 0, 1, packed.data());
@@ -284,7 +291,7 @@ TEST(PackedMatmul, Avx512PackerWritesTheReferencePackersBytes) {
                 << type_traits(t)->name << " rows " << rows;
         }
     }
-    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q4_1, nullptr, 0, 256, 0, 0, nullptr));
+    EXPECT_FALSE(pack_groups_avx512(GgmlType::Q5_1, nullptr, 0, 256, 0, 0, nullptr));  // the scalar packer's
 #endif
 }
 
@@ -305,7 +312,7 @@ TEST(PackedMatmul, OtherPathsDoNotPack) {
     EXPECT_TRUE(packable(GgmlType::Q8_0, Isa::Avx2));
     EXPECT_FALSE(packable(GgmlType::Q4_0, Isa::Scalar));
     EXPECT_FALSE(packable(GgmlType::Q5_K, Isa::Scalar));
-    EXPECT_FALSE(packable(GgmlType::Q4_1, active_isa()));
+    EXPECT_FALSE(packable(GgmlType::F32, active_isa()));
 }
 
 }  // namespace
@@ -345,6 +352,9 @@ TEST(PackedModel, RepackedAndPlainWeightsGiveTheSameLogits) {
                                                        {"models/tiny-qwen2-q2_k.gguf", GgmlType::Q2_K},
                                                        {"models/tiny-qwen2-iq4_nl.gguf", GgmlType::IQ4_NL},
                                                        {"models/tiny-qwen2-f16.gguf", GgmlType::F16},
+                                                       {"models/tiny-qwen2-q4_1.gguf", GgmlType::Q4_1},
+                                                       {"models/tiny-qwen2-q5_0.gguf", GgmlType::Q5_0},
+                                                       {"models/tiny-qwen2-q5_1.gguf", GgmlType::Q5_1},
                                                        {"models/tiny-qwen2-bf16.gguf", GgmlType::BF16},
                                                        {"models/tiny-llama-q4_k_m.gguf", GgmlType::Q4_K}};
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
