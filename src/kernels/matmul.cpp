@@ -47,7 +47,9 @@ size_t act_budget_bytes() {
 // once per group and token chunk. Against the per-row dot kernels (two threads, 8960x1536):
 // 2 tokens 1.3-2x faster for Q4_0/Q8_0/Q4_K, 256 tokens 6-7x (Q5_K: pp256 on the 1.5B shape
 // 39 -> 200 t/s with --no-repack); Q6_K's packing (6-bit values
-// rebuilt) costs what ~6 tokens of its dot kernel do, so it is packed from 8 tokens on.
+// rebuilt) costs what ~6 tokens of its dot kernel do, so it is packed from 8 tokens on. Q4_1,
+// Q5_0 and Q5_1 have only the scalar packer, which still wins from 2 tokens (1.5B Q5_1,
+// --no-repack: per-row pp2 10.9 t/s, packed 13.7).
 int64_t pack_on_the_fly_min_tokens(GgmlType t) { return t == GgmlType::Q6_K ? 8 : 2; }
 
 // True when matmul_packed takes W for n_tokens: packed at load, or packable on the fly.

@@ -29,6 +29,27 @@ bool legacy_blocks(GgmlType t) { return t == GgmlType::Q4_1 || with_fifth_bits(t
 
 size_t quant_bytes(GgmlType t) { return t == GgmlType::Q8_0 ? 512 : with_fifth_bits(t) ? 320 : 256; }
 
+// Q5_0/Q5_1's fifth bits (qh, bit e for element e) to the packed chunk's 4 bytes, byte i
+// holding elements 4c+i (bit c) and 16+4c+i (bit 4+c): element e goes to bit
+// 8 (e % 4) + 4 (e / 16) + (e % 16) / 4. Table k spreads qh's byte k (elements 8k..8k+7).
+struct FifthBitSpread {
+    uint32_t table[4][256];
+    constexpr FifthBitSpread() : table{} {
+        for (int k = 0; k < 4; ++k) {
+            for (int v = 0; v < 256; ++v) {
+                uint32_t out = 0;
+                for (int j = 0; j < 8; ++j) {
+                    const int e = 8 * k + j;
+                    if ((v >> j) & 1) out |= 1u << (8 * (e % 4) + 4 * (e / 16) + (e % 16) / 4);
+                }
+                table[k][v] = out;
+            }
+        }
+    }
+    const uint32_t* operator[](int k) const { return table[k]; }
+};
+constexpr FifthBitSpread kFifthBitSpread;
+
 // Q4_1, Q5_0, Q5_1: one group (layout in packed.h); padding rows stay zero.
 template <typename Block>
 void pack_legacy_group(const uint8_t* src, size_t src_row, int64_t rows, int64_t nb, int64_t g, uint8_t* out) {
@@ -47,15 +68,10 @@ void pack_legacy_group(const uint8_t* src, size_t src_row, int64_t rows, int64_t
             if constexpr (kOffsets) offsets[b * kPackRows + r] = blk.m;
             for (int c = 0; c < 4; ++c) std::memcpy(q + 64 * c + 4 * r, blk.qs + 4 * c, 4);
             if constexpr (kFifth) {
-                uint32_t qh;
+                uint32_t qh, bits = 0;
                 std::memcpy(&qh, blk.qh, 4);
-                for (int i = 0; i < 4; ++i) {
-                    uint8_t bits = 0;
-                    for (int c = 0; c < 4; ++c) {
-                        bits = static_cast<uint8_t>(bits | ((qh >> (4 * c + i)) & 1u) << c | ((qh >> (16 + 4 * c + i)) & 1u) << (4 + c));
-                    }
-                    q[256 + 4 * r + i] = bits;
-                }
+                for (int k = 0; k < 4; ++k) bits |= kFifthBitSpread[k][(qh >> (8 * k)) & 0xff];
+                std::memcpy(q + 256 + 4 * r, &bits, 4);
             }
         }
     }
@@ -217,8 +233,7 @@ void pack_iq4_xs_super(const uint8_t* rows_base, size_t src_row, int64_t rows, i
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
-    return (nibble_blocks(t) || legacy_blocks(t) || t == GgmlType::Q8_0 || packed_k_quant(t) || packed_float(t)) &&
-           packed_gemm_kernel(t, isa) != nullptr;
+    return packed_gemm_kernel(t, isa) != nullptr;
 }
 
 int packed_bias(GgmlType t) {

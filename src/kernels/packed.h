@@ -1,6 +1,5 @@
-// Interleaved ("repacked") weights for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS,
-// F16 and BF16: built once at load for the
-// AVX-512 VNNI tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
+// Interleaved ("repacked") weights for every type but F32: built once at load for the AVX-512
+// tiles and the AVX2 ones (packed_avx2.cpp), or group by group while a prompt runs
 // over weights left in the file's layout (matmul.cpp). Rows are taken 16 at a time (a group);
 // per 32-value block a group stores its 16 f16 scales together and its quants so that one
 // 64-byte load gives, for 4 consecutive k, the 16 rows' bytes side by side: exactly the
@@ -21,7 +20,7 @@
 // m times the activation block's Q8_1 sum s (its f16 d * sum(qs)).
 // IQ4_NL has Q4_0's block and so its layout; its nibbles index the 16 non-linear levels, which
 // the kernels turn into level + 128 (bias 128), as IQ4_XS's below.
-// The unsigned bias (8 or 128) is removed by starting each block's integer sum at
+// The unsigned bias (8, 16 or 128) is removed by starting each block's integer sum at
 // -bias * sum(activation quants of the block). Rows past the end are zero (scale 0).
 // The bytes are the format's own: results equal the per-row dot kernels up to float order.
 //
