@@ -47,10 +47,21 @@ size_t act_budget_bytes() {
 // once per group and token chunk. Against the per-row dot kernels (two threads, 8960x1536):
 // 2 tokens 1.3-2x faster for Q4_0/Q8_0/Q4_K, 256 tokens 6-7x (Q5_K: pp256 on the 1.5B shape
 // 39 -> 200 t/s with --no-repack); Q6_K's packing (6-bit values
-// rebuilt) costs what ~6 tokens of its dot kernel do, so it is packed from 8 tokens on. Q4_1,
-// Q5_0 and Q5_1 have only the scalar packer, which still wins from 2 tokens (1.5B Q5_1,
-// --no-repack: per-row pp2 10.9 t/s, packed 13.7).
-int64_t pack_on_the_fly_min_tokens(GgmlType t) { return t == GgmlType::Q6_K ? 8 : 2; }
+// rebuilt) costs what ~6 tokens of its dot kernel do, so it is packed from 8 tokens on; Q2_K,
+// Q3_K, Q5_K and IQ4_XS from 3 (1.5B files, --no-repack, pp2 per-row / packed: Q2_K 33.0 /
+// 27.8 t/s, Q3_K_M 29.8 / 25.0, Q5_K_M 27.9 / 22.4, IQ4_XS 28.3 / 26.0; pp3 Q5_K_M packed
+// 35.1 against per-row pp4 31.5). The others from 2 (pp2: Q4_0 per-row 21.2 / packed 33.3,
+// IQ4_NL 16.4 / 29.1, Q5_1 10.9 / 13.7 with only a scalar packer; Q4_K_M 29.2 / 28.3).
+int64_t pack_on_the_fly_min_tokens(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q6_K: return 8;
+        case GgmlType::Q2_K:
+        case GgmlType::Q3_K:
+        case GgmlType::Q5_K:
+        case GgmlType::IQ4_XS: return 3;
+        default: return 2;
+    }
+}
 
 // True when matmul_packed takes W for n_tokens: packed at load, or packable on the fly.
 bool packed_path(const TensorView& W, int64_t n_tokens) {
