@@ -230,6 +230,23 @@ void pack_iq4_xs_super(const uint8_t* rows_base, size_t src_row, int64_t rows, i
     }
 }
 
+// The 256-value types: one super-block of a group packed by `pack` into `bytes`.
+struct SuperPacker {
+    void (*pack)(const uint8_t* rows_base, size_t src_row, int64_t rows, int64_t g, int64_t s, uint8_t* out);
+    size_t bytes;
+};
+SuperPacker super_packer(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q2_K: return {pack_q2_k_super, kPackedQ2KSuperBytes};
+        case GgmlType::Q3_K: return {pack_q3_k_super, kPackedQ3KSuperBytes};
+        case GgmlType::Q4_K: return {pack_q4_k_super<false>, kPackedQ4KSuperBytes};
+        case GgmlType::Q5_K: return {pack_q4_k_super<true>, kPackedQ5KSuperBytes};
+        case GgmlType::Q6_K: return {pack_q6_k_super, kPackedQ6KSuperBytes};
+        case GgmlType::IQ4_XS: return {pack_iq4_xs_super, kPackedIQ4XSSuperBytes};
+        default: return {nullptr, 0};
+    }
+}
+
 }  // namespace
 
 bool packable(GgmlType t, Isa isa) {
@@ -244,12 +261,7 @@ int64_t packed_col_multiple(GgmlType t) { return packed_k_quant(t) ? 256 : 32; }
 
 size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (packed_float(t)) return static_cast<size_t>(cols) * kPackRows * 2;
-    if (t == GgmlType::Q4_K) return static_cast<size_t>(cols / 256) * kPackedQ4KSuperBytes;
-    if (t == GgmlType::Q5_K) return static_cast<size_t>(cols / 256) * kPackedQ5KSuperBytes;
-    if (t == GgmlType::Q6_K) return static_cast<size_t>(cols / 256) * kPackedQ6KSuperBytes;
-    if (t == GgmlType::Q3_K) return static_cast<size_t>(cols / 256) * kPackedQ3KSuperBytes;
-    if (t == GgmlType::Q2_K) return static_cast<size_t>(cols / 256) * kPackedQ2KSuperBytes;
-    if (t == GgmlType::IQ4_XS) return static_cast<size_t>(cols / 256) * kPackedIQ4XSSuperBytes;
+    if (const SuperPacker sp = super_packer(t); sp.pack) return static_cast<size_t>(cols / 256) * sp.bytes;
     const int64_t nb = cols / kBlock;
     return packed_scale_bytes(nb) * (with_offsets(t) ? 2 : 1) + static_cast<size_t>(nb) * quant_bytes(t);
 }
@@ -285,28 +297,8 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
             pack_float_group(t, src, src_row, rows, cols, g, out);
             continue;
         }
-        if (t == GgmlType::Q4_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super<false>(src, src_row, rows, g, s, out + s * kPackedQ4KSuperBytes);
-            continue;
-        }
-        if (t == GgmlType::Q5_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q4_k_super<true>(src, src_row, rows, g, s, out + s * kPackedQ5KSuperBytes);
-            continue;
-        }
-        if (t == GgmlType::Q6_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q6_k_super(src, src_row, rows, g, s, out + s * kPackedQ6KSuperBytes);
-            continue;
-        }
-        if (t == GgmlType::Q3_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q3_k_super(src, src_row, rows, g, s, out + s * kPackedQ3KSuperBytes);
-            continue;
-        }
-        if (t == GgmlType::Q2_K) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_q2_k_super(src, src_row, rows, g, s, out + s * kPackedQ2KSuperBytes);
-            continue;
-        }
-        if (t == GgmlType::IQ4_XS) {
-            for (int64_t s = 0; s < cols / 256; ++s) pack_iq4_xs_super(src, src_row, rows, g, s, out + s * kPackedIQ4XSSuperBytes);
+        if (const SuperPacker sp = super_packer(t); sp.pack) {
+            for (int64_t s = 0; s < cols / 256; ++s) sp.pack(src, src_row, rows, g, s, out + s * sp.bytes);
             continue;
         }
         if (legacy_blocks(t)) {
