@@ -72,7 +72,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
-    const float* as = a.sums + t0;  // kOffsets
+    const float* as = kOffsets ? a.sums + t0 : nullptr;  // the blocks' sums (null for the others)
     const __m256i m4 = _mm256_set1_epi8(0x0f), m10 = _mm256_set1_epi8(0x10), ones = _mm256_set1_epi16(1);
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];

@@ -163,7 +163,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
-    [[maybe_unused]] const float* as = a.sums + t0;  // kOffsets: the blocks' sums, as ad
+    [[maybe_unused]] const float* as = F::kOffsets ? a.sums + t0 : nullptr;  // the blocks' sums, as ad (null for the others)
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     [[maybe_unused]] const __m512i levels = iq4_levels_plus_128();
     for (int64_t b = 0; b < nb; ++b) {
