@@ -55,36 +55,14 @@ inline void store_tile(__m512 (&acc)[T * kSplit<T>], float* y, int64_t t0, int64
     }
 }
 
-// F16: blocks of 16 columns (512 bytes of the group); token t's 16 activations of block b at
-// panel + (b * kActPanel + t) * 64.
-template <int T, bool Stream>
-void tile_f16(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-    constexpr int S = kSplit<T>;
-    __m512 acc[T * S];
-#pragma GCC unroll 24
-    for (int i = 0; i < T * S; ++i) acc[i] = _mm512_setzero_ps();
-    const int8_t* panel = a.quants<64>(t0);
-    for (int64_t b = 0; b < cols / 16; ++b) {
-        const float* x = reinterpret_cast<const float*>(panel + b * (kActPanel * 64));  // token t at x + 16 t
-        const uint8_t* w = grp + static_cast<size_t>(b) * 512;
-        if constexpr (Stream) prefetch_lines(w, 512);
-#pragma GCC unroll 16
-        for (int k = 0; k < 16; ++k) {
-            const __m512 wk = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32 * k)));
-#pragma GCC unroll 24
-            for (int t = 0; t < T; ++t) acc[t * S + k % S] = fma_bcast(acc[t * S + k % S], wk, x + 16 * t + k);
-        }
-    }
-    store_tile<T>(acc, y, t0, ldy, nr);
-}
-
-// BF16: blocks of 16 columns (8 column pairs, 512 bytes of the group); token t's 16 activations
-// (rounded to bf16, kept as f32) of block b at panel + (b * kActPanel + t) * 64. A pair vector
-// gives column k's floats by a shift (bf16 is the top half of an f32) and k + 1's by a mask.
-// (vdpbf16ps per pair with the activations' bf16 pairs broadcast ran 1.5B pp256 at 61.7 t/s,
-// these two FMAs at 99.1 with the same 12-token tiles.)
-template <int T, bool Stream>
-void tile_bf16(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+// Blocks of 16 columns (512 bytes of the group); token t's 16 activations of block b at
+// panel + (b * kActPanel + t) * 64. Per column pair, the 16 rows' values widened to f32: F16 by
+// two vcvtph2ps (one per column), BF16 by a shift (column k: bf16 is the top half of an f32)
+// and a mask (k + 1) of one pair vector; then two FMAs per token. (vdpbf16ps per pair with the
+// activations' bf16 pairs broadcast ran 1.5B BF16 pp256 at 61.7 t/s, the FMAs at 99.1 with
+// the same 12-token tiles.)
+template <int T, bool Stream, bool kBf16>
+void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
     constexpr int S = kSplit<T>;
     __m512 acc[T * S];
 #pragma GCC unroll 24
@@ -97,8 +75,15 @@ void tile_bf16(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         if constexpr (Stream) prefetch_lines(w, 512);
 #pragma GCC unroll 8
         for (int p = 0; p < 8; ++p) {
-            const __m512i v = _mm512_load_si512(w + 64 * p);
-            const __m512 w0 = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), w1 = _mm512_castsi512_ps(_mm512_and_si512(v, high));
+            __m512 w0, w1;
+            if constexpr (kBf16) {
+                const __m512i v = _mm512_load_si512(w + 64 * p);
+                w0 = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+                w1 = _mm512_castsi512_ps(_mm512_and_si512(v, high));
+            } else {
+                w0 = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(w + 64 * p)));
+                w1 = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(w + 64 * p + 32)));
+            }
 #pragma GCC unroll 24
             for (int t = 0; t < T; ++t) {
                 acc[t * S + (2 * p) % S] = fma_bcast(acc[t * S + (2 * p) % S], w0, x + 16 * t + 2 * p);
@@ -115,7 +100,7 @@ struct F16Kernel {
     static constexpr int kTile = 12;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_f16<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+        tile_float<T, Stream, false>(cols, grp, a, t0, y, ldy, nr);
     }
 };
 struct BF16Kernel {
@@ -123,7 +108,7 @@ struct BF16Kernel {
     static constexpr int kTile = 24;  // 1.5B pp256: 12 tokens 99.1 t/s, 24 104.5-106.3
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_bf16<T, Stream>(cols, grp, a, t0, y, ldy, nr);
+        tile_float<T, Stream, true>(cols, grp, a, t0, y, ldy, nr);
     }
 };
 
