@@ -127,9 +127,10 @@ inline void store_tile(const __m512 (&acc)[T], float* y, int64_t t0, int64_t ldy
 
 // 5-bit values of one 64-byte chunk (kept inline, so bit is a constant): raw's low (or high)
 // nibbles with bit `bit` of each byte of hb, the chunk's fifth bits, as bit 4 (Q5_K: bit 2k or
-// 2k + 1 for sub-block pair k; Q5_0/Q5_1: bit c or 4 + c for chunk c). With GFNI an affine map moves that bit alone to bit 4 and one
-// ternary op merges it with the low nibbles; without, a 16-bit shift brings it there (the
-// byte's own bit: shifts by at most 4) and a ternary op masks and merges.
+// 2k + 1 for sub-block pair k; Q5_0/Q5_1: bit c or 4 + c for chunk c). With GFNI an affine
+// map moves that bit alone to bit 4 and one ternary op merges it with the low nibbles;
+// without, a 16-bit shift brings it there (the byte's own bit: shifts by at most 4) and a
+// ternary op masks and merges.
 __attribute__((always_inline)) inline __m512i five_bits(__m512i raw, __m512i hb, int bit, bool high, __m512i m4) {
 #if defined(__GFNI__)
     // Output bit 4 takes matrix byte 3; its one set bit picks the input bit.
@@ -163,7 +164,8 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
-    [[maybe_unused]] const float* as = F::kOffsets ? a.sums + t0 : nullptr;  // the blocks' sums, as ad (null for the others)
+    // The blocks' sums, indexed as ad (Q4_1, Q5_1; the table is null for the others).
+    [[maybe_unused]] const float* as = F::kOffsets ? a.sums + t0 : nullptr;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     [[maybe_unused]] const __m512i levels = iq4_levels_plus_128();
     for (int64_t b = 0; b < nb; ++b) {
