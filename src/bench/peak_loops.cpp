@@ -6,19 +6,20 @@
 
 namespace edgeseek {
 
-double peak_read_bytes_avx512(const uint8_t* data, size_t n);
+double peak_read_bytes_avx512(const uint8_t* data, size_t n, bool prefetch);
 double peak_int8_loop_avx512(int64_t iters);
 double peak_fp32_loop_avx512(int64_t iters);
-double peak_read_bytes_avx2(const uint8_t* data, size_t n);
+double peak_read_bytes_avx2(const uint8_t* data, size_t n, bool prefetch);
 double peak_int8_loop_avx2(int64_t iters);
 double peak_fp32_loop_avx2(int64_t iters);
 
-double peak_read_bytes(const uint8_t* data, size_t n, Isa isa) {
+double peak_read_bytes(const uint8_t* data, size_t n, Isa isa, bool prefetch) {
 #if defined(__x86_64__)
-    if (isa == Isa::Avx512) return peak_read_bytes_avx512(data, n);
-    if (isa == Isa::Avx2) return peak_read_bytes_avx2(data, n);
+    if (isa == Isa::Avx512) return peak_read_bytes_avx512(data, n, prefetch);
+    if (isa == Isa::Avx2) return peak_read_bytes_avx2(data, n, prefetch);
 #endif
     (void)isa;
+    (void)prefetch;
     uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     const uint64_t* p = reinterpret_cast<const uint64_t*>(data);
     for (size_t i = 0; i + 4 <= n / 8; i += 4) {

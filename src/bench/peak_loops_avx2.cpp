@@ -4,25 +4,26 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/cpu_features.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
 namespace edgeseek {
 
-double peak_read_bytes_avx2(const uint8_t* data, size_t n);
+double peak_read_bytes_avx2(const uint8_t* data, size_t n, bool prefetch);
 double peak_int8_loop_avx2(int64_t iters);
 double peak_fp32_loop_avx2(int64_t iters);
 
 #if defined(__x86_64__)
-// The AVX-512 read loop's pattern (prefetch 4 KiB into L1, 16 KiB into L2) in 32-byte loads.
-double peak_read_bytes_avx2(const uint8_t* data, size_t n) {
+// The AVX-512 read loop in 32-byte loads.
+double peak_read_bytes_avx2(const uint8_t* data, size_t n, bool prefetch) {
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
     size_t i = 0;
     for (; i + 128 <= n; i += 128) {
-        for (int l = 0; l < 128; l += 64) {
-            _mm_prefetch(reinterpret_cast<const char*>(data + i + 4096 + l), _MM_HINT_T0);
-            _mm_prefetch(reinterpret_cast<const char*>(data + i + 16384 + l), _MM_HINT_T1);
+        if (prefetch) {
+            for (int l = 0; l < 128; l += 64) prefetch_stream(data + i + l);
         }
         a0 = _mm256_add_epi64(a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i)));
         a1 = _mm256_add_epi64(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i + 32)));

@@ -10,20 +10,17 @@
 
 namespace edgeseek {
 
-double peak_read_bytes_avx512(const uint8_t* data, size_t n);
+double peak_read_bytes_avx512(const uint8_t* data, size_t n, bool prefetch);
 double peak_int8_loop_avx512(int64_t iters);
 double peak_fp32_loop_avx512(int64_t iters);
 
 #if defined(__x86_64__)
-double peak_read_bytes_avx512(const uint8_t* data, size_t n) {
+double peak_read_bytes_avx512(const uint8_t* data, size_t n, bool prefetch) {
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
     size_t i = 0;
     for (; i + 256 <= n; i += 256) {
-        // Software prefetch into L1 4 KiB ahead and into L2 16 KiB ahead, as decode's weight
-        // streams do (a peak below what decode reaches would flatter every ratio).
-        for (int l = 0; l < 256; l += 64) {
-            _mm_prefetch(reinterpret_cast<const char*>(data + i + 4096 + l), _MM_HINT_T0);
-            _mm_prefetch(reinterpret_cast<const char*>(data + i + 16384 + l), _MM_HINT_T1);
+        if (prefetch) {
+            for (int l = 0; l < 256; l += 64) prefetch_stream(data + i + l);
         }
         a0 = _mm512_add_epi64(a0, _mm512_loadu_si512(data + i));
         a1 = _mm512_add_epi64(a1, _mm512_loadu_si512(data + i + 64));

@@ -17,6 +17,13 @@ CpuFeatures detect() {
     CpuFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
     unsigned a, b, c, d;
+    if (__get_cpuid(0, &a, &b, &c, &d)) {
+        char vendor[13] = {};
+        std::memcpy(vendor, &b, 4);
+        std::memcpy(vendor + 4, &d, 4);
+        std::memcpy(vendor + 8, &c, 4);
+        f.amd = std::strcmp(vendor, "AuthenticAMD") == 0 || std::strcmp(vendor, "HygonGenuine") == 0;
+    }
     if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
     const bool osxsave = (c >> 27) & 1;
     f.fma = (c >> 12) & 1;
@@ -58,6 +65,21 @@ Isa isa_from_env(Isa best) {
     return want;
 }
 
+StreamPrefetch choose_prefetch() {
+    StreamPrefetch p;
+    if (const char* e = std::getenv("EDGESEEK_PREFETCH"); e && *e) {
+        if (const auto set = parse_stream_prefetch(e)) {
+            p = *set;
+        } else {
+            std::fprintf(stderr,
+                         "edgeseek: warning: EDGESEEK_PREFETCH=%s is not L1[,L2] in bytes (L1 64..1048576, L2 "
+                         "0..4194304); using %zu,%zu\n",
+                         e, p.l1, p.l2);
+        }
+    }
+    return p;
+}
+
 std::atomic<int>& active() {
     static std::atomic<int> a{static_cast<int>(isa_from_env(cpu_features().best()))};
     return a;
@@ -75,6 +97,33 @@ const CpuFeatures& cpu_features() {
     static const CpuFeatures f = detect();
     return f;
 }
+
+std::optional<StreamPrefetch> parse_stream_prefetch(const char* text) {
+    // Digits only (strtoull alone would take signs, spaces and hexadecimal).
+    auto number = [](const char*& at, unsigned long long max) -> std::optional<size_t> {
+        if (*at < '0' || *at > '9') return std::nullopt;
+        unsigned long long v = 0;
+        for (; *at >= '0' && *at <= '9'; ++at) {
+            v = v * 10 + static_cast<unsigned>(*at - '0');
+            if (v > max) return std::nullopt;
+        }
+        return static_cast<size_t>(v);
+    };
+    const char* at = text;
+    const auto l1 = number(at, 1u << 20);
+    if (!l1 || *l1 < 64) return std::nullopt;
+    StreamPrefetch p{*l1, 0};
+    if (*at == ',') {
+        ++at;
+        const auto l2 = number(at, 1u << 22);
+        if (!l2) return std::nullopt;
+        p.l2 = *l2;
+    }
+    if (*at != '\0') return std::nullopt;
+    return p;
+}
+
+const StreamPrefetch g_stream_prefetch = choose_prefetch();
 
 Isa active_isa() { return static_cast<Isa>(active().load(std::memory_order_relaxed)); }
 

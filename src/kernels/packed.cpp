@@ -351,7 +351,13 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
 }
 
 namespace {
-std::atomic<bool> g_gfni{true};
+// GFNI takes the high nibbles in one instruction where a shift and a mask take two. On the Xeon
+// all three share the two ports with vpdpbusd; on Zen 5 the shift and the mask run on the other
+// two vector pipes and vgf2p8affineqb competes with vpdpbusd, so AMD CPUs run the tiles built
+// without it (one core, 256 tokens, GOPS with / without: Q4_K 8960x1536 755 / 764, 1536x8960
+// 676 / 688; Q5_K 653 / 670, 566 / 601; Q4_0, Q8_0 and Q6_K within 1%; /tmp/mb/pp.cpp in
+// docs/PERFORMANCE.md).
+std::atomic<bool> g_gfni{!cpu_features().amd};
 }  // namespace
 
 bool packed_gfni_enabled() { return g_gfni.load(std::memory_order_relaxed); }

@@ -201,10 +201,10 @@ bool pack_float_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, in
                               uint8_t* dst);
 PackActsFn pack_float_acts_avx512(GgmlType t);
 // The same tiles built with GFNI (packed_avx512_gfni.cpp); packed_gemm_avx512 picks them where
-// the CPU has GFNI unless a test turned that off.
+// the CPU has GFNI and is not an AMD one (packed.cpp says why), unless a test chose otherwise.
 PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
 bool packed_gfni_enabled();
-void set_packed_gfni_enabled(bool on);  // tests: run the tiles without GFNI on a CPU that has it
+void set_packed_gfni_enabled(bool on);  // tests: run the tiles with or without GFNI on a CPU that has it
 
 // The unsigned bias of t's packed quants (8 for Q4_0, 16 for Q5_0, 128 for Q8_0 and IQ4_NL; 0
 // for Q4_1/Q5_1 and the k-quants, whose offsets and mins are applied otherwise).

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "kernels/cpu_features.h"
 #include "kernels/packed.h"
 #include "kernels/packed_gemm.h"
 #include "quant/blocks.h"
@@ -22,12 +23,11 @@
 namespace edgeseek {
 namespace {
 
-constexpr size_t kAhead = 4096, kAheadL2 = 16384;  // as the AVX-512 tiles (packed_tiles_avx512.h)
-
+// A group's first tile streams its weights from memory and asks for them ahead of use
+// (kernels/cpu_features.h).
 inline void prefetch_range(const uint8_t* p, size_t bytes) {
     for (size_t off = 0; off < bytes; off += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAhead), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAheadL2), _MM_HINT_T1);
+        prefetch_stream(p + off);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/cpu_features.h"
 #include "kernels/packed.h"
 #include "kernels/packed_gemm.h"
 #include "kernels/simd.h"
@@ -14,14 +15,11 @@
 namespace edgeseek {
 namespace {
 
-// Weights streamed by a group's first tile are asked for ahead of use, as the int8 tiles do
-// (packed_tiles_avx512.h).
-constexpr size_t kAhead = 4096, kAheadL2 = 16384;
-
+// A group's first tile streams its weights from memory and asks for them ahead of use
+// (kernels/cpu_features.h).
 inline void prefetch_lines(const uint8_t* p, size_t bytes) {
     for (size_t off = 0; off < bytes; off += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAhead), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(p + off + kAheadL2), _MM_HINT_T1);
+        prefetch_stream(p + off);
     }
 }
 

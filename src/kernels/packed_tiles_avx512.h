@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "kernels/cpu_features.h"
 #include "kernels/packed.h"
 #include "kernels/packed_gemm.h"
 #include "kernels/simd.h"
@@ -94,15 +95,9 @@ using Q41 = Blocks<4, false, false, true>;
 using Q50 = Blocks<4, false, true, false>;
 using Q51 = Blocks<4, false, true, true>;
 
-// A group's first tile (every tile in decode) streams each weight byte from memory: it is asked
-// for twice ahead of use, into L2 16 KiB ahead and into L1 4 KiB ahead (Q4_0 tg64 on the 1.5B
-// shape: 22.6 -> 26.3 t/s for the L2 step; 8-32 KiB measured alike).
-constexpr size_t kAhead = 4096, kAheadL2 = 16384;
-
-inline void prefetch_line(const uint8_t* p) {
-    _mm_prefetch(reinterpret_cast<const char*>(p + kAhead), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(p + kAheadL2), _MM_HINT_T1);
-}
+// A group's first tile (every tile in decode) streams each weight byte from memory and asks for
+// it ahead of use (g_stream_prefetch, kernels/cpu_features.h: distances per CPU).
+inline void prefetch_line(const uint8_t* p) { prefetch_stream(p); }
 
 // Every cache line of a Bytes-long super-block.
 template <size_t Bytes>
@@ -178,10 +173,10 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
             for (int c = 0; c < F::kChunks; ++c) {
                 prefetch_line(qb + 64 * c);
             }
-            if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + b * kPackRows + 512), _MM_HINT_T0);
+            if ((b & 1) == 0) __builtin_prefetch(scales + b * kPackRows + 512, 0, 3);
             if constexpr (F::kFive) prefetch_line(qb + 256);
             if constexpr (F::kOffsets) {
-                if ((b & 1) == 0) _mm_prefetch(reinterpret_cast<const char*>(offsets + b * kPackRows + 512), _MM_HINT_T0);
+                if ((b & 1) == 0) __builtin_prefetch(offsets + b * kPackRows + 512, 0, 3);
             }
         }
         __m512i s0[T];

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "kernels/attention.h"
+#include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "kernels/vec_dot.h"
@@ -76,6 +77,26 @@ TEST(WorkSplit, EveryItemIsClaimedExactlyOnceUnderContention) {
             for (auto& t : ts) t.join();
             for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "item " << i << " n " << n;
         }
+    }
+}
+
+// EDGESEEK_PREFETCH: decimal bytes, L1 alone or L1,L2, within bounds; anything else is refused
+// (the kernels then keep the default and a warning names the value).
+TEST(StreamPrefetch, ParsesL1AndL2AndRefusesEverythingElse) {
+    auto p = parse_stream_prefetch("8192");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->l1, 8192u);
+    EXPECT_EQ(p->l2, 0u);
+    p = parse_stream_prefetch("6144,32768");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->l1, 6144u);
+    EXPECT_EQ(p->l2, 32768u);
+    p = parse_stream_prefetch("64,0");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->l2, 0u);
+    for (const char* bad : {"", "abc", "32", "-4096", "+4096", " 4096", "4096,", "4096,x", "4096,16384,1", "0x1000",
+                            "1048577", "4096,4194305", "99999999999999999999999", "4096;16384"}) {
+        EXPECT_FALSE(parse_stream_prefetch(bad).has_value()) << bad;
     }
 }
 

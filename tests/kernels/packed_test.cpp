@@ -34,11 +34,12 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     const Isa start = active_isa();
     struct Restore {
         Isa isa;
+        bool gfni;
         ~Restore() {
-            set_packed_gfni_enabled(true);
+            set_packed_gfni_enabled(gfni);
             set_active_isa(isa);
         }
-    } restore{start};
+    } restore{start, packed_gfni_enabled()};
     struct Path {
         Isa isa;
         bool gfni;
