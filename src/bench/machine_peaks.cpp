@@ -1,5 +1,6 @@
 #include "bench/machine_peaks.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <cstdlib>
@@ -7,6 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include <unistd.h>
 
 #include "core/mapped_file.h"
 #include "kernels/cpu_features.h"
@@ -25,6 +28,22 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// GB/s of one pass over `bytes` at data, split among the pool's threads.
+double read_pass(ThreadPool& pool, const uint8_t* data, size_t bytes, bool prefetch) {
+    const Isa isa = active_isa();
+    std::vector<double> sink(static_cast<size_t>(pool.size()));
+    const size_t chunk = bytes / static_cast<size_t>(pool.size());
+    const auto t = Clock::now();
+    pool.parallel_for(pool.size(), [&](int64_t b, int64_t e, int) {
+        for (int64_t i = b; i < e; ++i) {
+            sink[static_cast<size_t>(i)] = peak_read_bytes(data + chunk * static_cast<size_t>(i), chunk, isa, prefetch);
+        }
+    });
+    const double s = seconds_since(t);
+    if (sink[0] < 0) return 0.0;  // keep the reads alive
+    return static_cast<double>(chunk * static_cast<size_t>(pool.size())) / s / 1e9;
+}
+
 double measure_read(ThreadPool& pool) {
     // Far larger than any cache; every page touched once before timing. Huge-page advised like
     // the repacked weights and --no-mmap buffers decode reads from (with 4 KiB pages the TLB
@@ -34,24 +53,9 @@ double measure_read(ThreadPool& pool) {
     // with its hardware prefetchers alone and 71 with those requests).
     const size_t bytes = size_t{1} << 30;
     AnonymousMemory mem(bytes, "bench --machine");
-    uint8_t* data = mem.data();
-    std::memset(data, 1, bytes);
-    const Isa isa = active_isa();
+    std::memset(mem.data(), 1, bytes);
     double best = 0.0;
-    for (int rep = 0; rep < 10; ++rep) {
-        const bool prefetch = rep % 2 == 1;
-        std::vector<double> sink(static_cast<size_t>(pool.size()));
-        const auto t = Clock::now();
-        pool.parallel_for(pool.size(), [&](int64_t b, int64_t e, int) {
-            for (int64_t i = b; i < e; ++i) {
-                const size_t chunk = bytes / static_cast<size_t>(pool.size());
-                sink[static_cast<size_t>(i)] = peak_read_bytes(data + chunk * static_cast<size_t>(i), chunk, isa, prefetch);
-            }
-        });
-        const double s = seconds_since(t);
-        if (sink[0] < 0) return 0.0;  // keep the reads alive
-        best = std::max(best, static_cast<double>(bytes) / s / 1e9);
-    }
+    for (int rep = 0; rep < 10; ++rep) best = std::max(best, read_pass(pool, mem.data(), bytes, rep % 2 == 1));
     return best;
 }
 
@@ -90,6 +94,32 @@ std::string cache_path(int threads) {
 }
 
 }  // namespace
+
+struct ReadProbe::Impl {
+    ThreadPool pool;
+    AnonymousMemory mem;
+    explicit Impl(int threads) : pool(threads) {}
+};
+
+ReadProbe::ReadProbe(int threads) : impl_(std::make_unique<Impl>(threads)) {
+    // Four times the last-level cache, at least 256 MiB, at most 1 GiB: reads from memory.
+#if defined(_SC_LEVEL3_CACHE_SIZE)
+    const long l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);  // glibc; 0 where it cannot tell
+#else
+    const long l3 = 0;
+#endif
+    const size_t llc = l3 > 0 ? static_cast<size_t>(l3) : size_t{256} << 20;
+    const size_t bytes = std::clamp<size_t>(4 * llc, size_t{256} << 20, size_t{1} << 30);
+    impl_->mem = AnonymousMemory(bytes, "bench read probe");
+    std::memset(impl_->mem.data(), 1, bytes);
+}
+
+ReadProbe::~ReadProbe() = default;
+
+double ReadProbe::measure() {
+    return std::max(read_pass(impl_->pool, impl_->mem.data(), impl_->mem.size(), false),
+                    read_pass(impl_->pool, impl_->mem.data(), impl_->mem.size(), true));
+}
 
 MachinePeaks MachinePeaks::measure(int threads) {
     ThreadPool pool(threads);

@@ -1,6 +1,7 @@
 // The physical limits performance is measured against: memory read bandwidth (decode is
 // bound by it) and int8 / fp32 dot-product throughput (prefill is bound by it).
 #pragma once
+#include <memory>
 #include <string>
 
 namespace edgeseek {
@@ -17,6 +18,23 @@ struct MachinePeaks {
     // Cached measurement in $XDG_CACHE_HOME/edgeseek or ~/.cache/edgeseek (per thread count);
     // measures and stores when absent or stale (other ISA, or written by an older measuring loop).
     static MachinePeaks cached(int threads, bool remeasure = false);
+};
+
+// The read bandwidth at this moment, for decode ratios on a shared host whose bandwidth moves
+// with its other tenants (a 2-vCPU cloud VM measured 40 to 80 GB/s within an hour): one pass
+// with and one without software prefetch over a buffer of four times the last-level cache
+// (256 MiB to 1 GiB, kept between calls) on `threads` threads, the faster kept. ~0.1 s a call.
+class ReadProbe {
+public:
+    explicit ReadProbe(int threads);
+    ~ReadProbe();
+    ReadProbe(const ReadProbe&) = delete;
+    ReadProbe& operator=(const ReadProbe&) = delete;
+    double measure();  // GB/s (1e9 bytes)
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace edgeseek

@@ -50,12 +50,14 @@ SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int t
     return speed_stat(tps);
 }
 
-SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads) {
+SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads,
+                                   const std::function<void()>& before_rep) {
     std::vector<double> tps;
     Session s(model, n_gen + 1, threads);
     for (int r = 0; r < reps + 1; ++r) {
         s.truncate(0);
         const auto toks = random_tokens(n_gen, model.config().n_vocab, 100u + static_cast<uint32_t>(r));
+        if (r > 0 && before_rep) before_rep();
         const double t0 = now_s();
         for (int i = 0; i < n_gen; ++i) s.eval({toks[static_cast<size_t>(i)]});
         if (r > 0) tps.push_back(n_gen / (now_s() - t0));

@@ -1,6 +1,7 @@
 // Prompt processing (ppN) and generation (tgN) speed of a model, as `edgeseek bench` measures
 // them: random tokens, a fresh session per repetition, a first (warm-up) run not counted.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "model/model.h"
@@ -17,8 +18,10 @@ SpeedStat speed_stat(const std::vector<double>& tokens_per_s);
 
 // One batched pass over n_prompt tokens, `reps` times.
 SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads);
-// n_gen single-token decode steps, `reps` times.
-SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads);
+// n_gen single-token decode steps, `reps` times; before_rep (when set) runs just before each
+// counted repetition (bench measures the read bandwidth there).
+SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads,
+                                   const std::function<void()>& before_rep = {});
 
 // What the matrix products of a forward pass cost. A decode step reads every matrix once
 // (the embedding table only when it doubles as the output projection). A prompt of n tokens

@@ -3,6 +3,7 @@
 // multiply loop measured latency, 2/3 of the int8 peak).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,17 @@ TEST(MachinePeaks, CacheFromAnOlderLoopIsMeasuredAgainAndOneFromThisLoopIsKeptPe
     EXPECT_TRUE(std::filesystem::exists(file.parent_path() / "machine-scalar-t1.json"));
     set_active_isa(start);
     EXPECT_EQ(MachinePeaks::cached(1).int8_gops, 12345.0);
+}
+
+// The probe bench runs before each decode repetition reads real memory: a positive, finite
+// rate each time, from a buffer it keeps (a second call does not allocate again).
+TEST(ReadProbe, MeasuresAPositiveRateEachCall) {
+    ReadProbe probe(1);
+    for (int i = 0; i < 2; ++i) {
+        const double g = probe.measure();
+        EXPECT_TRUE(std::isfinite(g));
+        EXPECT_GT(g, 0.5);  // any real machine reads more than 0.5 GB/s
+    }
 }
 
 }  // namespace

@@ -54,5 +54,18 @@ TEST(ModelCosts, MatchTheTensorTable) {
         check_costs(f);
 }
 
+// bench measures the read bandwidth just before each counted decode repetition: the hook runs
+// once per repetition (not for the warm-up), each time before that repetition's tokens.
+TEST(SpeedBench, GenerationRunsTheHookBeforeEachCountedRepetition) {
+    const std::string path = test::fixture("models/aidreams260K-f32.gguf");
+    EDGESEEK_REQUIRE_FIXTURE(path);
+    const auto model = Model::load(path);
+    int calls = 0;
+    const SpeedStat st = measure_generation_speed(*model, 3, 4, 1, [&] { ++calls; });
+    EXPECT_EQ(calls, 4);
+    ASSERT_EQ(st.runs.size(), 4u);
+    for (double tps : st.runs) EXPECT_GT(tps, 0.0);
+}
+
 }  // namespace
 }  // namespace edgeseek
