@@ -96,7 +96,7 @@ using Q50 = Blocks<4, false, true, false>;
 using Q51 = Blocks<4, false, true, true>;
 
 // A group's first tile (every tile in decode) streams each weight byte from memory and asks for
-// it ahead of use (g_stream_prefetch, kernels/cpu_features.h: distances per CPU).
+// it ahead of use (prefetch_stream, kernels/cpu_features.h: EDGESEEK_PREFETCH sets how far).
 inline void prefetch_line(const uint8_t* p) { prefetch_stream(p); }
 
 // Every cache line of a Bytes-long super-block.
