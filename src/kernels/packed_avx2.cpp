@@ -23,14 +23,6 @@
 namespace edgeseek {
 namespace {
 
-// A group's first tile streams its weights from memory and asks for them ahead of use
-// (kernels/cpu_features.h).
-inline void prefetch_range(const uint8_t* p, size_t bytes) {
-    for (size_t off = 0; off < bytes; off += 64) {
-        prefetch_stream(p + off);
-    }
-}
-
 inline __m256i bcast4(const int8_t* p) {
     int32_t v;
     std::memcpy(&v, p, 4);
@@ -81,7 +73,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
             const int8_t* qb_act = aq + b * (kActPanel * 32);  // token t at qb_act + 32 * t
             const uint8_t* qb = quants + static_cast<size_t>(b) * kQuant;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(qb, kQuant);
+                if (h == 0) prefetch_stream_range(qb, kQuant);
             }
             __m256i lo[4], hi[4];
             for (int c = 0; c < 4; ++c) {
@@ -138,7 +130,7 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
             const int8_t* qb_act = aq + b * (kActPanel * 32);  // token t at qb_act + 32 * t
             const uint8_t* qb = quants + static_cast<size_t>(b) * 512;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(qb, 512);
+                if (h == 0) prefetch_stream_range(qb, 512);
             }
             __m256i mag[8], sgn[8];
             for (int c = 0; c < 8; ++c) {
@@ -185,7 +177,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                 const int64_t s = b / 8, ib = b % 8;
                 const uint8_t* sb = grp + static_cast<size_t>(s) * kPackedIQ4XSSuperBytes;
                 if constexpr (Stream) {
-                    if (h == 0 && ib == 0) prefetch_range(sb, kPackedIQ4XSSuperBytes);
+                    if (h == 0 && ib == 0) prefetch_stream_range(sb, kPackedIQ4XSSuperBytes);
                 }
                 const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 64 + 8 * h);
                 dw = _mm256_mul_ps(halves8(reinterpret_cast<const uint16_t*>(sb) + 8 * h),
@@ -197,7 +189,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
             } else {
                 qb = grp + packed_scale_bytes(nb) + static_cast<size_t>(b) * 256;
                 if constexpr (Stream) {
-                    if (h == 0) prefetch_range(qb, 256);
+                    if (h == 0) prefetch_stream_range(qb, 256);
                 }
                 dw = halves8(reinterpret_cast<const uint16_t*>(grp) + b * kPackRows + 8 * h);
                 act = aq + b * (kActPanel * 32);
@@ -246,7 +238,7 @@ void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t
             const int8_t* x = panel + b * (kActPanel * 64);
             const uint8_t* w = grp + static_cast<size_t>(b) * 512;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(w, 512);
+                if (h == 0) prefetch_stream_range(w, 512);
             }
             for (int k = 0; k < 16; k += 2) {
                 __m256 w0, w1;
@@ -292,7 +284,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
             const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
             const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(sb, kSuper);
+                if (h == 0) prefetch_stream_range(sb, kSuper);
             }
             const uint8_t* sc = sb + 64 + 8 * h;
             const uint8_t* mn = sb + 192 + 8 * h;
@@ -393,7 +385,7 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
             const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
             const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
             if constexpr (Stream) {
-                if (h == 0) prefetch_range(sb, kSuper);
+                if (h == 0) prefetch_stream_range(sb, kSuper);
             }
             const uint8_t* low = sb + 32 * h;
             const uint8_t* top = sb + kTop + 32 * h;

@@ -15,14 +15,6 @@
 namespace edgeseek {
 namespace {
 
-// A group's first tile streams its weights from memory and asks for them ahead of use
-// (kernels/cpu_features.h).
-inline void prefetch_lines(const uint8_t* p, size_t bytes) {
-    for (size_t off = 0; off < bytes; off += 64) {
-        prefetch_stream(p + off);
-    }
-}
-
 // acc + w * (the float at p, broadcast), the broadcast taken by the FMA's own memory operand.
 inline __m512 fma_bcast(__m512 acc, __m512 w, const float* p) {
 #if defined(__GNUC__)
@@ -70,7 +62,7 @@ void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t
     for (int64_t b = 0; b < cols / 16; ++b) {
         const float* x = reinterpret_cast<const float*>(panel + b * (kActPanel * 64));  // token t at x + 16 t
         const uint8_t* w = grp + static_cast<size_t>(b) * 512;
-        if constexpr (Stream) prefetch_lines(w, 512);
+        if constexpr (Stream) prefetch_stream_range(w, 512);
 #pragma GCC unroll 8
         for (int p = 0; p < 8; ++p) {
             __m512 w0, w1;
