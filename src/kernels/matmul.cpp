@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "kernels/cpu_features.h"
+#include "kernels/ops.h"
 #include "kernels/packed.h"
 #include "kernels/vec_dot.h"
 #include "quant/blocks.h"
@@ -88,7 +89,7 @@ uint8_t* group_buffer(size_t bytes) {
 // the same type and width (q/k/v, gate/up) share one activation quantization and one parallel
 // region.
 void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, const float* X, int64_t n_tokens,
-                   ThreadPool& pool) {
+                   ThreadPool& pool, const float* up = nullptr) {
     const TensorView& W0 = *Ws[0];
     const PackedGemmFn gemm = packed_gemm_kernel(W0.type);
     const GgmlType act_type = packed_act_type(W0.type);
@@ -113,15 +114,24 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     int32_t* init_data = act_init.data();
     // Each token's quants into its panel slot, its table entries into its column.
     const PackActsFn pack_acts = pack_acts_kernel(W0.type);
+    // With `up`, the activations are SwiGLU(X, up), computed a row at a time just before the
+    // row is packed (matmul_swiglu).
+    thread_local std::vector<float> glu;
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
+        if (up) glu.resize(static_cast<size_t>(cols));
         for (int64_t t = b; t < e; ++t) {
+            const float* x = X + t * cols;
+            if (up) {
+                swiglu(glu.data(), x, up + t * cols, cols);
+                x = glu.data();
+            }
             ActsSlot slot;
             slot.q = q_data + act_panel_offset(t, blocks, kblock);
             slot.d = d_data + t;
             slot.init = init_data + t;
             slot.sums = with_sums ? sums_data + t : nullptr;
             slot.stride = n_tokens;
-            pack_acts(X + t * cols, cols, slot);
+            pack_acts(x, cols, slot);
         }
     });
     // Tokens in chunks whose activations stay in half the L2 while every group of the
@@ -270,6 +280,21 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
             run_rows(run.begin * kChunk, std::min(rows, run.end * kChunk));
         }
     });
+}
+
+void matmul_swiglu(const TensorView& W, const float* gate, const float* up, int64_t n_tokens, float* hidden, float* Y,
+                   ThreadPool& pool) {
+    if (packed_path(W, n_tokens)) {
+        const TensorView* ws[1] = {&W};
+        float* ys[1] = {Y};
+        matmul_packed(ws, ys, 1, gate, n_tokens, pool, up);
+        return;
+    }
+    const int64_t F = W.cols;
+    pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
+        for (int64_t t = b; t < e; ++t) swiglu(hidden + t * F, gate + t * F, up + t * F, F);
+    });
+    matmul(W, hidden, n_tokens, Y, pool);
 }
 
 void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> products, const float* X, int64_t n_tokens,

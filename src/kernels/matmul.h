@@ -15,6 +15,13 @@ namespace edgeseek {
 // Y[t * W.rows + r] = dot(W row r, X row t) for t < n_tokens; X is n_tokens x W.cols.
 void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool);
 
+// matmul(W, SwiGLU(gate, up)): gate and up are n_tokens x W.cols; SwiGLU(g, u) = silu(g) * u.
+// Packed weights take each token's SwiGLU row just before packing it, so the n_tokens x W.cols
+// hidden state is never written (a prompt's FFN on a host whose L3 cannot hold gate, up and
+// hidden at once); otherwise it is computed into `hidden` (same size), then multiplied.
+void matmul_swiglu(const TensorView& W, const float* gate, const float* up, int64_t n_tokens, float* hidden, float* Y,
+                   ThreadPool& pool);
+
 // Several products of the same activations, e.g. {&wq, q}, {&wk, k}, {&wv, v}: equal to
 // calling matmul for each; packed matrices of one type share the activation quantization and
 // one parallel region.

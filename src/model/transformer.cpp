@@ -151,9 +151,7 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             rmsnorm(&s.xn[t * E], &s.x[t * E], ffn_norm, E, c.norm_eps);
         });
         matmul_many({{&L.w_gate, s.gate.data()}, {&L.w_up, s.up.data()}}, s.xn.data(), n, pool);
-        const int64_t F = c.n_ff;
-        per_token([&](int64_t t) { swiglu(&s.hidden[t * F], &s.gate[t * F], &s.up[t * F], F); });
-        matmul(L.w_down, s.hidden.data(), n, s.proj.data(), pool);
+        matmul_swiglu(L.w_down, s.gate.data(), s.up.data(), n, s.hidden.data(), s.proj.data(), pool);
         per_token([&](int64_t t) { add(&s.x[t * E], &s.proj[t * E], E); });
     }
 

@@ -10,6 +10,7 @@
 
 #include "core/mapped_file.h"
 #include "kernels/matmul.h"
+#include "kernels/ops.h"
 #include "kernels/packed.h"
 #include "kernels/thread_pool.h"
 #include "quant/blocks.h"
@@ -95,6 +96,47 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
                                 << (at_load ? " packed at load" : " packed on the fly");
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+// ffn_down's product of SwiGLU(gate, up): the same numbers as computing the hidden state first
+// and multiplying it, bit for bit, whether the weights are packed at load (SwiGLU taken a row at
+// a time inside the activation packing), packed on the fly, or run by the per-row kernels
+// (one token over plain weights; F32).
+TEST(PackedMatmul, SwigluProductEqualsTheProductOfTheHiddenState) {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    const int64_t rows = 33, cols = 512;
+    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::F32}) {
+        const TypeTraits* tr = type_traits(t);
+        const size_t rb = row_size(t, cols);
+        std::vector<float> wf(static_cast<size_t>(rows * cols));
+        for (auto& v : wf) v = nd(rng);
+        std::vector<uint8_t> wq(rb * static_cast<size_t>(rows));
+        for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], wq.data() + r * rb, cols);
+        const bool can_pack = packable(t);
+        AnonymousMemory packed(can_pack ? packed_bytes(t, rows, cols) : 64, "test");
+        if (can_pack) pack_groups(t, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
+        for (int64_t tokens : {1, 2, 13}) {
+            std::vector<float> gate(static_cast<size_t>(tokens * cols)), up(gate.size()), hidden(gate.size());
+            for (auto& v : gate) v = 3.0f * nd(rng);
+            for (auto& v : up) v = nd(rng);
+            for (int64_t k = 0; k < tokens; ++k) swiglu(&hidden[k * cols], &gate[k * cols], &up[k * cols], cols);
+            for (bool at_load : {true, false}) {
+                if (at_load && !can_pack) continue;
+                TensorView W{wq.data(), t, cols, rows, "w"};
+                W.packed = at_load ? packed.data() : nullptr;
+                ThreadPool pool(2);
+                std::vector<float> want(static_cast<size_t>(tokens * rows)), got(want.size(), -7.0f);
+                matmul(W, hidden.data(), tokens, want.data(), pool);
+                std::vector<float> scratch(gate.size(), 0.0f);
+                matmul_swiglu(W, gate.data(), up.data(), tokens, scratch.data(), got.data(), pool);
+                for (size_t i = 0; i < want.size(); ++i) {
+                    ASSERT_EQ(got[i], want[i]) << tr->name << " tokens " << tokens << (at_load ? " packed" : " plain")
+                                               << " at " << i;
                 }
             }
         }
