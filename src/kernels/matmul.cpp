@@ -85,6 +85,15 @@ uint8_t* group_buffer(size_t bytes) {
     return buf.get();
 }
 
+// A per-thread row of n floats. The thread_local is declared here, in a function each thread
+// calls, so every thread that uses it constructs (and at exit frees) its own; one declared in
+// the caller and used by the pool's threads through a lambda would never be freed on them.
+float* row_buffer(int64_t n) {
+    thread_local std::vector<float> row;
+    row.resize(static_cast<size_t>(n));
+    return row.data();
+}
+
 // Packed weights (kernels/packed.h): one kernel for decode and prefill. Several matrices of
 // the same type and width (q/k/v, gate/up) share one activation quantization and one parallel
 // region.
@@ -116,14 +125,13 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     const PackActsFn pack_acts = pack_acts_kernel(W0.type);
     // With `up`, the activations are SwiGLU(X, up), computed a row at a time just before the
     // row is packed (matmul_swiglu).
-    thread_local std::vector<float> glu;
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-        if (up) glu.resize(static_cast<size_t>(cols));
+        float* glu = up ? row_buffer(cols) : nullptr;
         for (int64_t t = b; t < e; ++t) {
             const float* x = X + t * cols;
             if (up) {
-                swiglu(glu.data(), x, up + t * cols, cols);
-                x = glu.data();
+                swiglu(glu, x, up + t * cols, cols);
+                x = glu;
             }
             ActsSlot slot;
             slot.q = q_data + act_panel_offset(t, blocks, kblock);
