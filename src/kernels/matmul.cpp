@@ -21,24 +21,42 @@ void dequantize_row(const TensorView& W, int64_t r, float* out) {
     type_traits(W.type)->to_float(W.row(r), out, W.cols);
 }
 
+// Bytes of a prompt's activations a packed matmul keeps resident: half the L2 (the other half
+// for the weight group being worked on), 1 MiB where the size is not reported; or half the L3
+// (shared: every thread reads the same tokens), 4 MiB where not reported.
+ActBudgets act_budgets() {
+    static const ActBudgets budgets = [] {
+#if defined(_SC_LEVEL2_CACHE_SIZE) && defined(_SC_LEVEL3_CACHE_SIZE)
+        const long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE), l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);  // glibc; 0: unknown
+#else
+        const long l2 = 0, l3 = 0;
+#endif
+        ActBudgets b;
+        b.l2 = std::clamp<size_t>(l2 > 0 ? static_cast<size_t>(l2) / 2 : size_t{1} << 20, size_t{256} << 10,
+                                  size_t{4} << 20);
+        b.l3 = std::clamp<size_t>(l3 > 0 ? static_cast<size_t>(l3) / 2 : size_t{4} << 20, b.l2, size_t{16} << 20);
+        return b;
+    }();
+    return budgets;
+}
+
+int64_t prompt_token_chunk(int64_t n_tokens, size_t act_row, ActBudgets budgets) {
+    // Equal chunks, in whole activation panels (a multiple of every tile width), of at most
+    // budget / act_row tokens (one panel at least).
+    auto chunk = [&](size_t budget) {
+        const int64_t max_chunk =
+            std::max<int64_t>(kActPanel, static_cast<int64_t>(budget / act_row) / kActPanel * kActPanel);
+        const int64_t n_chunks = (n_tokens + max_chunk - 1) / max_chunk;
+        return ((n_tokens + n_chunks - 1) / n_chunks + kActPanel - 1) / kActPanel * kActPanel;
+    };
+    const int64_t in_l2 = chunk(budgets.l2);
+    if (in_l2 >= kL3ChunkBelow || in_l2 >= n_tokens) return in_l2;
+    return std::max(in_l2, chunk(budgets.l3));
+}
+
 namespace {
 
 constexpr int kMaxShared = 8;  // matrices one matmul_many pass can take
-
-// Bytes of activations a packed matmul keeps resident per core: half the L2 (the other half
-// for the weight group being worked on), 1 MiB where the size is not reported.
-size_t act_budget_bytes() {
-    static const size_t bytes = [] {
-#if defined(_SC_LEVEL2_CACHE_SIZE)
-        const long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE);  // glibc; 0 where it cannot tell
-#else
-        const long l2 = 0;
-#endif
-        const size_t half = l2 > 0 ? static_cast<size_t>(l2) / 2 : size_t{1} << 20;
-        return std::clamp<size_t>(half, size_t{256} << 10, size_t{4} << 20);
-    }();
-    return bytes;
-}
 
 // Prompts run plain (mapped) weights through the packed tiles too, packing one group of 16
 // rows at a time into a per-thread buffer just before its tiles read it; the packing is paid
@@ -85,20 +103,22 @@ uint8_t* group_buffer(size_t bytes) {
     return buf.get();
 }
 
-// A per-thread row of n floats. The thread_local is declared here, in a function each thread
+// A per-thread buffer of n floats. The thread_local is declared here, in a function each thread
 // calls, so every thread that uses it constructs (and at exit frees) its own; one declared in
 // the caller and used by the pool's threads through a lambda would never be freed on them.
-float* row_buffer(int64_t n) {
-    thread_local std::vector<float> row;
-    row.resize(static_cast<size_t>(n));
-    return row.data();
+float* float_buffer(int64_t n) {
+    thread_local std::vector<float> buf;
+    buf.resize(static_cast<size_t>(n));
+    return buf.data();
 }
 
 // Packed weights (kernels/packed.h): one kernel for decode and prefill. Several matrices of
-// the same type and width (q/k/v, gate/up) share one activation quantization and one parallel
-// region.
+// the same type and width (q/k/v) share one activation quantization and one parallel region.
+// With `swiglu_pair`, Ws is {gate, up} (same type and shape) and Ys[0] gets
+// silu(X gate^T) * (X up^T): each work item takes a 16-row group of both into a per-thread
+// buffer and writes only the result, so neither product goes to memory.
 void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, const float* X, int64_t n_tokens,
-                   ThreadPool& pool, const float* up = nullptr) {
+                   ThreadPool& pool, bool swiglu_pair = false) {
     const TensorView& W0 = *Ws[0];
     const PackedGemmFn gemm = packed_gemm_kernel(W0.type);
     const GgmlType act_type = packed_act_type(W0.type);
@@ -123,16 +143,9 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     int32_t* init_data = act_init.data();
     // Each token's quants into its panel slot, its table entries into its column.
     const PackActsFn pack_acts = pack_acts_kernel(W0.type);
-    // With `up`, the activations are SwiGLU(X, up), computed a row at a time just before the
-    // row is packed (matmul_swiglu).
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-        float* glu = up ? row_buffer(cols) : nullptr;
         for (int64_t t = b; t < e; ++t) {
             const float* x = X + t * cols;
-            if (up) {
-                swiglu(glu, x, up + t * cols, cols);
-                x = glu;
-            }
             ActsSlot slot;
             slot.q = q_data + act_panel_offset(t, blocks, kblock);
             slot.d = d_data + t;
@@ -142,16 +155,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             pack_acts(x, cols, slot);
         }
     });
-    // Tokens in chunks whose activations stay in half the L2 while every group of the
-    // thread's rows goes over them: each group's weights are read from memory once per chunk,
-    // so chunks are as large as that allows, of equal size, in whole activation panels (a
-    // multiple of every tile width). A 256 KiB budget had cut the 7B shape's 18944-wide
-    // ffn_down into 8-token chunks: its weights were streamed 16 times for a 128-token prompt.
-    constexpr int64_t kTileMultiple = kActPanel;
-    const int64_t max_chunk = std::max<int64_t>(kTileMultiple, static_cast<int64_t>(act_budget_bytes() / act_row) /
-                                                                   kTileMultiple * kTileMultiple);
-    const int64_t n_tchunks = (n_tokens + max_chunk - 1) / max_chunk;
-    const int64_t tchunk = ((n_tokens + n_tchunks - 1) / n_tchunks + kTileMultiple - 1) / kTileMultiple * kTileMultiple;
+    const int64_t tchunk = prompt_token_chunk(n_tokens, act_row, act_budgets());
+    const int64_t n_tchunks = (n_tokens + tchunk - 1) / tchunk;
     // Work items: (matrix, token chunk, group of 16 rows), shared out by WorkSplit: each thread
     // reads its own stretch of the weights in memory order and takes what is left at the other
     // one's end when it is done, in runs that shrink to one group, so neither waits long for
@@ -161,13 +166,37 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     };
     Matrix mats[kMaxShared];
     int64_t items = 0;
+    if (swiglu_pair) count = 1;  // items are the gate's groups; each takes the up's too
     for (int m = 0; m < count; ++m) {
         const int64_t groups = (Ws[m]->rows + kPackRows - 1) / kPackRows;
         mats[m] = {groups, items};
         items += n_tchunks * groups;
     }
+    // Groups g0 .. g1 - 1 of W over the chunk's tokens: token t's result for row g0 * kPackRows + i
+    // at y[t * ldy + i].
+    auto run_groups = [&](const TensorView& W, int64_t g0, int64_t g1, const PackedActs& a, int64_t nt, float* y,
+                          int64_t ldy) {
+        const size_t gbytes = packed_group_bytes(W.type, cols);
+        const int64_t rows_left = W.rows - g0 * kPackRows;
+        if (W.packed) {
+            gemm(cols, W.packed + static_cast<size_t>(g0) * gbytes, rows_left, 0, g1 - g0, a, nt, y, ldy);
+            return;
+        }
+        // Mapped weights: each group packed as its tiles are about to read it (a partial last
+        // group gets zeroed padding rows, as the load-time copy has).
+        uint8_t* buf = group_buffer(gbytes);
+        const auto* src = static_cast<const uint8_t*>(W.data) + static_cast<size_t>(g0 * kPackRows) * W.row_bytes();
+        for (int64_t g = 0; g < g1 - g0; ++g) {
+            const int64_t r0 = g * kPackRows, left = rows_left - r0;
+            if (left < kPackRows) std::memset(buf, 0, gbytes);
+            pack_groups(W.type, src + static_cast<size_t>(r0) * W.row_bytes(), left, cols, 0, 1, buf);
+            gemm(cols, buf, left, 0, 1, a, nt, y + r0, ldy);
+        }
+    };
     WorkSplit split(items, pool.size());
     pool.parallel_for(pool.size(), [&](int64_t, int64_t, int thread) {
+        // swiglu_pair: a group's gate and up products, 16 rows x tchunk tokens each.
+        float* pair = swiglu_pair ? float_buffer(2 * kPackRows * tchunk) : nullptr;
         for (WorkSplit::Run run = split.next(thread); !run.empty(); run = split.next(thread)) {
             for (int64_t i = run.begin; i < run.end;) {
                 // The stretch of the run within one matrix and token chunk: groups g0 .. g1 - 1.
@@ -188,20 +217,17 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 a.sums = with_sums ? sums_data + t0 : nullptr;
                 const int64_t nt = std::min(tchunk, n_tokens - t0);
                 float* y = Ys[m] + t0 * W.rows;
-                if (W.packed) {
-                    gemm(cols, W.packed, W.rows, g0, g1, a, nt, y, W.rows);
+                if (!swiglu_pair) {
+                    run_groups(W, g0, g1, a, nt, y + g0 * kPackRows, W.rows);
                     continue;
                 }
-                // Mapped weights: each group packed as its tiles are about to read it (a partial
-                // last group gets zeroed padding rows, as the load-time copy has).
-                const size_t gbytes = packed_group_bytes(W.type, cols);
-                uint8_t* buf = group_buffer(gbytes);
-                const auto* src = static_cast<const uint8_t*>(W.data);
+                float* g_out = pair;
+                float* u_out = pair + kPackRows * nt;
                 for (int64_t g = g0; g < g1; ++g) {
-                    const int64_t r0 = g * kPackRows, left = W.rows - r0;
-                    if (left < kPackRows) std::memset(buf, 0, gbytes);
-                    pack_groups(W.type, src + static_cast<size_t>(r0) * W.row_bytes(), left, cols, 0, 1, buf);
-                    gemm(cols, buf, left, 0, 1, a, nt, y + r0, W.rows);
+                    const int64_t r0 = g * kPackRows, nr = std::min<int64_t>(kPackRows, W.rows - r0);
+                    run_groups(*Ws[0], g, g + 1, a, nt, g_out, kPackRows);
+                    run_groups(*Ws[1], g, g + 1, a, nt, u_out, kPackRows);
+                    swiglu_rows(y + r0, W.rows, g_out, u_out, kPackRows, nr, nt);
                 }
             }
         }
@@ -290,19 +316,20 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
     });
 }
 
-void matmul_swiglu(const TensorView& W, const float* gate, const float* up, int64_t n_tokens, float* hidden, float* Y,
-                   ThreadPool& pool) {
-    if (packed_path(W, n_tokens)) {
-        const TensorView* ws[1] = {&W};
-        float* ys[1] = {Y};
-        matmul_packed(ws, ys, 1, gate, n_tokens, pool, up);
+void matmul_swiglu(const TensorView& gate, const TensorView& up, const float* X, int64_t n_tokens, float* hidden,
+                   float* up_scratch, ThreadPool& pool) {
+    if (n_tokens > 1 && packed_path(gate, n_tokens) && packed_path(up, n_tokens) && gate.type == up.type &&
+        gate.cols == up.cols && gate.rows == up.rows) {
+        const TensorView* ws[2] = {&gate, &up};
+        float* ys[1] = {hidden};
+        matmul_packed(ws, ys, 2, X, n_tokens, pool, true);
         return;
     }
-    const int64_t F = W.cols;
+    matmul_many({{&gate, hidden}, {&up, up_scratch}}, X, n_tokens, pool);
+    const int64_t F = gate.rows;
     pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-        for (int64_t t = b; t < e; ++t) swiglu(hidden + t * F, gate + t * F, up + t * F, F);
+        swiglu_rows(hidden + b * F, F, hidden + b * F, up_scratch + b * F, F, F, e - b);
     });
-    matmul(W, hidden, n_tokens, Y, pool);
 }
 
 void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> products, const float* X, int64_t n_tokens,

@@ -15,18 +15,33 @@ namespace edgeseek {
 // Y[t * W.rows + r] = dot(W row r, X row t) for t < n_tokens; X is n_tokens x W.cols.
 void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool);
 
-// matmul(W, SwiGLU(gate, up)): gate and up are n_tokens x W.cols; SwiGLU(g, u) = silu(g) * u.
-// Packed weights take each token's SwiGLU row just before packing it, so the n_tokens x W.cols
-// hidden state is never written (a prompt's FFN on a host whose L3 cannot hold gate, up and
-// hidden at once); otherwise it is computed into `hidden` (same size), then multiplied.
-void matmul_swiglu(const TensorView& W, const float* gate, const float* up, int64_t n_tokens, float* hidden, float* Y,
-                   ThreadPool& pool);
+// hidden = SwiGLU(X gate^T, X up^T), n_tokens x gate.rows, where SwiGLU(g, u) = silu(g) * u.
+// A prompt over packed (or packable) weights of one type takes both products of each 16-row
+// group into a per-thread buffer and writes only `hidden`: the two n_tokens x gate.rows
+// products never go to memory. Otherwise the gate's product goes to hidden, the up's to
+// up_scratch (same size), and SwiGLU runs in place.
+void matmul_swiglu(const TensorView& gate, const TensorView& up, const float* X, int64_t n_tokens, float* hidden,
+                   float* up_scratch, ThreadPool& pool);
 
 // Several products of the same activations, e.g. {&wq, q}, {&wk, k}, {&wv, v}: equal to
 // calling matmul for each; packed matrices of one type share the activation quantization and
 // one parallel region.
 void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> products, const float* X, int64_t n_tokens,
                  ThreadPool& pool);
+
+// A prompt's packed products take its tokens in chunks: every 16-row group of weights is read
+// from memory once per chunk and runs over the chunk's activations (act_row bytes per token),
+// which stay in cache meanwhile. Chunks whose activations fit in budgets.l2 (bytes) keep them
+// in L2; when that cuts the prompt into chunks of fewer than kL3ChunkBelow tokens (wide
+// matrices: ffn_down), the weights would be streamed too often, and chunks fit budgets.l3
+// instead. Returns the tokens per chunk (equal chunks, whole activation panels).
+struct ActBudgets {
+    size_t l2 = 0, l3 = 0;
+};
+constexpr int64_t kL3ChunkBelow = 128;
+int64_t prompt_token_chunk(int64_t n_tokens, size_t act_row, ActBudgets budgets);
+// The budgets of this machine's caches.
+ActBudgets act_budgets();
 
 // Copies row `r` of W as f32 into out (embedding lookup).
 void dequantize_row(const TensorView& W, int64_t r, float* out);

@@ -55,8 +55,10 @@ void softmax_scalar(float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-void swiglu_scalar(float* out, const float* gate, const float* up, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+void swiglu_scalar(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows) {
+    for (int64_t t = 0; t < rows; ++t, out += ldo, gate += ld, up += ld) {
+        for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    }
 }
 
 void softmax(float* x, int64_t n) {
@@ -66,11 +68,11 @@ void softmax(float* x, int64_t n) {
     softmax_scalar(x, n);
 }
 
-void swiglu(float* out, const float* gate, const float* up, int64_t n) {
+void swiglu_rows(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows) {
 #if defined(__x86_64__)
-    if (active_isa() == Isa::Avx512) return swiglu_avx512(out, gate, up, n);
+    if (active_isa() == Isa::Avx512) return swiglu_avx512(out, ldo, gate, up, ld, n, rows);
 #endif
-    swiglu_scalar(out, gate, up, n);
+    swiglu_scalar(out, ldo, gate, up, ld, n, rows);
 }
 
 void add(float* x, const float* b, int64_t n) {

@@ -26,15 +26,18 @@ void rope_apply(float* x, const float* cos_in, const float* sin_in, const RopePa
 // In place softmax over n values.
 void softmax(float* x, int64_t n);
 
-// out[i] = silu(gate[i]) * up[i]
-void swiglu(float* out, const float* gate, const float* up, int64_t n);
+// SwiGLU of `rows` rows of n values: out[t * ldo + i] = silu(gate[t * ld + i]) * up[t * ld + i].
+// out may be gate or up (same ld) for an in-place product.
+void swiglu_rows(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows);
+// One row: out[i] = silu(gate[i]) * up[i].
+inline void swiglu(float* out, const float* gate, const float* up, int64_t n) { swiglu_rows(out, n, gate, up, n, n, 1); }
 
 // The two above dispatch on the active ISA; these are their scalar references (std::exp) and
 // the AVX-512 versions (ops_avx512.cpp: a polynomial exp within 2 ulp of std::exp).
 void softmax_scalar(float* x, int64_t n);
-void swiglu_scalar(float* out, const float* gate, const float* up, int64_t n);
+void swiglu_scalar(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows);
 void softmax_avx512(float* x, int64_t n);
-void swiglu_avx512(float* out, const float* gate, const float* up, int64_t n);
+void swiglu_avx512(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows);
 
 // x[i] += b[i]
 void add(float* x, const float* b, int64_t n);

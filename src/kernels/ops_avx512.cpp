@@ -54,14 +54,16 @@ void softmax_avx512(float* x, int64_t n) {
     }
 }
 
-void swiglu_avx512(float* out, const float* gate, const float* up, int64_t n) {
+void swiglu_avx512(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows) {
     const __m512 one = _mm512_set1_ps(1.0f);
-    for (int64_t i = 0; i < n; i += 16) {
-        const __mmask16 k = tail(n - i);
-        const __m512 g = _mm512_maskz_loadu_ps(k, gate + i);
-        const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), g));
-        const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(one, e));
-        _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(k, up + i)));
+    for (int64_t t = 0; t < rows; ++t, out += ldo, gate += ld, up += ld) {
+        for (int64_t i = 0; i < n; i += 16) {
+            const __mmask16 k = tail(n - i);
+            const __m512 g = _mm512_maskz_loadu_ps(k, gate + i);
+            const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), g));
+            const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(one, e));
+            _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(k, up + i)));
+        }
     }
 }
 

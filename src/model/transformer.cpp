@@ -39,9 +39,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     s.v.resize(s.k.size());
     s.attn.resize(s.q.size());
     s.proj.resize(s.x.size());
-    s.gate.resize(static_cast<size_t>(n * c.n_ff));
-    s.up.resize(s.gate.size());
-    s.hidden.resize(s.gate.size());
+    s.up.resize(static_cast<size_t>(n * c.n_ff));
+    s.hidden.resize(s.up.size());
     // Per thread: the scores of one KV head's group of query heads for up to kAttendTokens tokens.
     s.scores.resize(static_cast<size_t>(pool.size() * kAttendTokens * group * cache.n_ctx()));
     // Attention blocks: runs of up to kAttendTokens tokens of one sequence at consecutive
@@ -150,8 +149,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             add(&s.x[t * E], &s.proj[t * E], E);
             rmsnorm(&s.xn[t * E], &s.x[t * E], ffn_norm, E, c.norm_eps);
         });
-        matmul_many({{&L.w_gate, s.gate.data()}, {&L.w_up, s.up.data()}}, s.xn.data(), n, pool);
-        matmul_swiglu(L.w_down, s.gate.data(), s.up.data(), n, s.hidden.data(), s.proj.data(), pool);
+        matmul_swiglu(L.w_gate, L.w_up, s.xn.data(), n, s.hidden.data(), s.up.data(), pool);
+        matmul(L.w_down, s.hidden.data(), n, s.proj.data(), pool);
         per_token([&](int64_t t) { add(&s.x[t * E], &s.proj[t * E], E); });
     }
 

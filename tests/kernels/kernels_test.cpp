@@ -361,6 +361,40 @@ namespace {
 // The vectorised softmax and SwiGLU (polynomial exp) against the std::exp references, over
 // the whole range the model feeds them: sizes with tails, large negative and positive inputs,
 // masked (-inf) scores.
+// Rows apart in memory (the FFN's gate/up products come as 16 rows x tokens blocks, the hidden
+// state as tokens x n_ff): each row at its own stride, every other value untouched, and in place.
+TEST(Ops, SwigluRowsTakesEachRowAtItsStride) {
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<float> ud(-12.0f, 12.0f);
+    const int64_t n = 21, rows = 5, ld = 32, ldo = 27;
+    std::vector<float> g(static_cast<size_t>(rows * ld)), u(g.size());
+    for (auto& v : g) v = ud(rng);
+    for (auto& v : u) v = ud(rng);
+    struct Restore {
+        Isa isa;
+        ~Restore() { set_active_isa(isa); }
+    } restore{active_isa()};
+    for (Isa isa : {Isa::Scalar, Isa::Avx512}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        set_active_isa(isa);
+        std::vector<float> out(static_cast<size_t>(rows * ldo), 123.0f), in_place = g;
+        swiglu_rows(out.data(), ldo, g.data(), u.data(), ld, n, rows);
+        swiglu_rows(in_place.data(), ld, in_place.data(), u.data(), ld, n, rows);
+        for (int64_t t = 0; t < rows; ++t) {
+            for (int64_t i = 0; i < ldo; ++i) {
+                const float x = g[t * ld + i], want = x / (1.0f + std::exp(-x)) * u[t * ld + i];
+                if (i >= n) {
+                    ASSERT_EQ(out[t * ldo + i], 123.0f) << isa_name(isa) << " row " << t << " at " << i;
+                    continue;
+                }
+                ASSERT_NEAR(out[t * ldo + i], want, 1e-6f * std::fabs(want) + 1e-30f) << isa_name(isa) << " row " << t;
+                ASSERT_EQ(in_place[t * ld + i], out[t * ldo + i]) << isa_name(isa) << " row " << t << " at " << i;
+            }
+            for (int64_t i = n; i < ld; ++i) ASSERT_EQ(in_place[t * ld + i], g[t * ld + i]) << "past the row's end";
+        }
+    }
+}
+
 TEST(Ops, SimdSoftmaxAndSwigluMatchScalarReference) {
     if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
     std::mt19937 rng(3);
@@ -378,8 +412,8 @@ TEST(Ops, SimdSoftmaxAndSwigluMatchScalarReference) {
         for (auto& v : y) v = ud(rng) * 0.1f;
         std::vector<float> o1(x.size()), o2(x.size());
         for (auto& v : x) v = std::isinf(v) ? -90.0f : v;
-        swiglu_scalar(o1.data(), x.data(), y.data(), n);
-        swiglu_avx512(o2.data(), x.data(), y.data(), n);
+        swiglu_scalar(o1.data(), n, x.data(), y.data(), n, n, 1);
+        swiglu_avx512(o2.data(), n, x.data(), y.data(), n, n, 1);
         for (int64_t i = 0; i < n; ++i) {
             ASSERT_NEAR(o2[i], o1[i], 1e-6f * std::fabs(o1[i]) + 1e-30f) << "swiglu n " << n << " at " << i << " x " << x[i];
         }

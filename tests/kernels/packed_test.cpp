@@ -102,42 +102,91 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     }
 }
 
-// ffn_down's product of SwiGLU(gate, up): the same numbers as computing the hidden state first
-// and multiplying it, bit for bit, whether the weights are packed at load (SwiGLU taken a row at
-// a time inside the activation packing), packed on the fly, or run by the per-row kernels
-// (one token over plain weights; F32).
-TEST(PackedMatmul, SwigluProductEqualsTheProductOfTheHiddenState) {
+// The FFN's SwiGLU(X gate^T, X up^T): bit for bit the two products taken apart, then SwiGLU,
+// whether the weights are packed at load (both products of a 16-row group into a per-thread
+// buffer, only the result written), packed on the fly, or run by the per-row kernels (one
+// token; F32); with a partial last group, and with a prompt cut into token chunks (rows of
+// 262144 values hold at most 48 tokens per chunk).
+TEST(PackedMatmul, SwigluOfTheGateAndUpProductsEqualsTheProductsTakenApart) {
     std::mt19937 rng(5);
     std::normal_distribution<float> nd(0.0f, 1.0f);
-    const int64_t rows = 33, cols = 512;
-    for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::F32}) {
-        const TypeTraits* tr = type_traits(t);
-        const size_t rb = row_size(t, cols);
-        std::vector<float> wf(static_cast<size_t>(rows * cols));
-        for (auto& v : wf) v = nd(rng);
-        std::vector<uint8_t> wq(rb * static_cast<size_t>(rows));
-        for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], wq.data() + r * rb, cols);
-        const bool can_pack = packable(t);
-        AnonymousMemory packed(can_pack ? packed_bytes(t, rows, cols) : 64, "test");
-        if (can_pack) pack_groups(t, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
-        for (int64_t tokens : {1, 2, 13}) {
-            std::vector<float> gate(static_cast<size_t>(tokens * cols)), up(gate.size()), hidden(gate.size());
-            for (auto& v : gate) v = 3.0f * nd(rng);
-            for (auto& v : up) v = nd(rng);
-            for (int64_t k = 0; k < tokens; ++k) swiglu(&hidden[k * cols], &gate[k * cols], &up[k * cols], cols);
-            for (bool at_load : {true, false}) {
-                if (at_load && !can_pack) continue;
-                TensorView W{wq.data(), t, cols, rows, "w"};
-                W.packed = at_load ? packed.data() : nullptr;
-                ThreadPool pool(2);
-                std::vector<float> want(static_cast<size_t>(tokens * rows)), got(want.size(), -7.0f);
-                matmul(W, hidden.data(), tokens, want.data(), pool);
-                std::vector<float> scratch(gate.size(), 0.0f);
-                matmul_swiglu(W, gate.data(), up.data(), tokens, scratch.data(), got.data(), pool);
-                for (size_t i = 0; i < want.size(); ++i) {
-                    ASSERT_EQ(got[i], want[i]) << tr->name << " tokens " << tokens << (at_load ? " packed" : " plain")
-                                               << " at " << i;
+    struct Shape {
+        int64_t rows, cols;
+        std::vector<int64_t> tokens;
+        std::vector<GgmlType> types;
+    };
+    const Shape shapes[] = {{33, 512, {1, 2, 13}, {GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::F32}},
+                            {17, 262144, {50}, {GgmlType::Q4_0}}};
+    for (const Shape& sh : shapes) {
+        const int64_t rows = sh.rows, cols = sh.cols;
+        for (GgmlType t : sh.types) {
+            const TypeTraits* tr = type_traits(t);
+            const size_t rb = row_size(t, cols);
+            std::vector<float> wf(static_cast<size_t>(rows * cols));
+            std::vector<uint8_t> wq[2];
+            std::vector<AnonymousMemory> packed;
+            const bool can_pack = packable(t);
+            for (auto& q : wq) {
+                for (auto& v : wf) v = nd(rng);
+                q.resize(rb * static_cast<size_t>(rows));
+                for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], q.data() + r * rb, cols);
+                packed.emplace_back(can_pack ? packed_bytes(t, rows, cols) : 64, "test");
+                if (can_pack) pack_groups(t, q.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.back().data());
+            }
+            for (int64_t tokens : sh.tokens) {
+                std::vector<float> x(static_cast<size_t>(tokens * cols));
+                for (auto& v : x) v = nd(rng);
+                for (bool at_load : {true, false}) {
+                    if (at_load && !can_pack) continue;
+                    TensorView gate{wq[0].data(), t, cols, rows, "gate"}, up{wq[1].data(), t, cols, rows, "up"};
+                    gate.packed = at_load ? packed[0].data() : nullptr;
+                    up.packed = at_load ? packed[1].data() : nullptr;
+                    ThreadPool pool(2);
+                    std::vector<float> g(static_cast<size_t>(tokens * rows)), u(g.size()), want(g.size());
+                    matmul(gate, x.data(), tokens, g.data(), pool);
+                    matmul(up, x.data(), tokens, u.data(), pool);
+                    for (int64_t k = 0; k < tokens; ++k) swiglu(&want[k * rows], &g[k * rows], &u[k * rows], rows);
+                    std::vector<float> got(g.size(), -7.0f), scratch(g.size(), 0.0f);
+                    matmul_swiglu(gate, up, x.data(), tokens, got.data(), scratch.data(), pool);
+                    for (size_t i = 0; i < want.size(); ++i) {
+                        ASSERT_EQ(got[i], want[i]) << tr->name << " " << rows << "x" << cols << " tokens " << tokens
+                                                   << (at_load ? " packed" : " plain") << " at " << i;
+                    }
                 }
+            }
+        }
+    }
+}
+
+// The prompt's token chunks: activations in the L2 budget unless that makes chunks shorter than
+// kL3ChunkBelow tokens, then in the L3 budget; equal chunks of whole activation panels; as
+// few chunks as the budget allows.
+TEST(PackedMatmul, PromptChunksKeepActivationsInL2UnlessThatStreamsWeightsTooOften) {
+    const ActBudgets budgets{512 << 10, 16 << 20};
+    // 1536-wide Q8_K rows (1700 bytes): 308 tokens fit the L2 budget, 288 in whole panels, so
+    // 512 tokens take two chunks of 256, rounded up to 264.
+    EXPECT_EQ(prompt_token_chunk(512, 1700, budgets), 264);
+    // 8960-wide rows (9.8 KB): 53 tokens fit the L2 budget, 48 in panels: too few, so the L3
+    // budget's 1711 (1704 in panels) holds the whole prompt in one chunk of 22 panels.
+    EXPECT_EQ(prompt_token_chunk(512, 9800, budgets), 528);
+    // 18944-wide rows (20 KB): 24 tokens in L2; 128 in one chunk of the L3 budget.
+    EXPECT_EQ(prompt_token_chunk(128, 20480, budgets), 144);
+    // Short prompts fit one panel whatever the width.
+    EXPECT_EQ(prompt_token_chunk(10, 20480, budgets), 24);
+    // Rows wider than the L3 budget allows for a panel: one panel per chunk.
+    EXPECT_EQ(prompt_token_chunk(100, 1 << 20, budgets), 24);
+    // 3000 tokens of 20 KB rows: 819 fit the L3 budget (816 in panels), so four chunks of 750,
+    // rounded up to 768.
+    EXPECT_EQ(prompt_token_chunk(3000, 20480, budgets), 768);
+    for (int64_t n : {1, 23, 24, 25, 100, 512, 4096}) {
+        for (size_t row : {size_t{100}, size_t{1700}, size_t{9800}, size_t{20480}, size_t{300000}}) {
+            const int64_t c = prompt_token_chunk(n, row, budgets);
+            EXPECT_EQ(c % kActPanel, 0) << n << " tokens of " << row << " bytes";
+            const size_t bytes = static_cast<size_t>(c) * row;
+            if (c == kActPanel) continue;  // the smallest chunk, whatever the width
+            EXPECT_LE(bytes, budgets.l3) << n << " tokens of " << row << " bytes";
+            if (bytes > budgets.l2) {  // only when the L2 budget's chunks are short
+                EXPECT_LT(static_cast<int64_t>(budgets.l2 / row) / kActPanel * kActPanel, kL3ChunkBelow) << n << " tokens";
             }
         }
     }
@@ -145,9 +194,9 @@ TEST(PackedMatmul, SwigluProductEqualsTheProductOfTheHiddenState) {
 
 TEST(PackedMatmul, PromptsSplitIntoTokenChunksMatchToo) {
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
-    // Rows of 131072 values: 139 KB of activations per token, so even a 4 MiB activation
-    // budget holds 24 tokens at most and 50 tokens take at least three chunks.
-    const int64_t rows = 17, cols = 131072, tokens = 50;
+    // Rows of 262144 values: 278 KB of activations per token, so even the largest budget
+    // (16 MiB of L3, prompt_token_chunk) holds 48 tokens at most and 50 take two chunks.
+    const int64_t rows = 17, cols = 262144, tokens = 50;
     std::mt19937 rng(3);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     std::vector<float> wf(static_cast<size_t>(rows * cols)), x(static_cast<size_t>(tokens * cols));
