@@ -35,10 +35,15 @@ void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> pro
 // in L2; when that cuts the prompt into chunks of fewer than kL3ChunkBelow tokens (wide
 // matrices: ffn_down), the weights would be streamed too often, and chunks fit budgets.l3
 // instead. Returns the tokens per chunk (equal chunks, whole activation panels).
+// Why 96: a group's first tile waits for its weights, about 10 / (tokens per chunk) of the
+// product's time (a 3584-wide Q4_K group: 32 KB at ~20 GB/s per thread, against 0.16 us of
+// products per token); activations in L3 slow every tile by ~5-8%. Zen 5, 7B Q4_K_M: pp128
+// (72-token L2 chunks of 3584-wide rows) 86 -> 97-100 t/s from L3; pp512 (120-token L2
+// chunks) 95 t/s in L2 against 89-91 from L3; 1.5B pp512 (264-token chunks) 7% slower from L3.
 struct ActBudgets {
     size_t l2 = 0, l3 = 0;
 };
-constexpr int64_t kL3ChunkBelow = 128;
+constexpr int64_t kL3ChunkBelow = 96;
 int64_t prompt_token_chunk(int64_t n_tokens, size_t act_row, ActBudgets budgets);
 // The budgets of this machine's caches.
 ActBudgets act_budgets();
