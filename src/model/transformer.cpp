@@ -39,7 +39,12 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     s.v.resize(s.k.size());
     s.attn.resize(s.q.size());
     s.proj.resize(s.x.size());
-    s.up.resize(static_cast<size_t>(n * c.n_ff));
+    // The FFN takes a prompt in chunks whose hidden state (n_ff floats per token) stays in L3
+    // between its writing (SwiGLU of the gate and up products) and its reading (ffn_down).
+    const ActBudgets budgets = act_budgets();
+    const int64_t ffn_chunk =
+        std::min(n, prompt_token_chunk(n, static_cast<size_t>(c.n_ff) * sizeof(float), {budgets.l3, budgets.l3}));
+    s.up.resize(static_cast<size_t>(ffn_chunk * c.n_ff));
     s.hidden.resize(s.up.size());
     // Per thread: the scores of one KV head's group of query heads for up to kAttendTokens tokens.
     s.scores.resize(static_cast<size_t>(pool.size() * kAttendTokens * group * cache.n_ctx()));
@@ -149,8 +154,11 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             add(&s.x[t * E], &s.proj[t * E], E);
             rmsnorm(&s.xn[t * E], &s.x[t * E], ffn_norm, E, c.norm_eps);
         });
-        matmul_swiglu(L.w_gate, L.w_up, s.xn.data(), n, s.hidden.data(), s.up.data(), pool);
-        matmul(L.w_down, s.hidden.data(), n, s.proj.data(), pool);
+        for (int64_t t0 = 0; t0 < n; t0 += ffn_chunk) {
+            const int64_t nt = std::min(ffn_chunk, n - t0);
+            matmul_swiglu(L.w_gate, L.w_up, &s.xn[t0 * E], nt, s.hidden.data(), s.up.data(), pool);
+            matmul(L.w_down, s.hidden.data(), nt, &s.proj[t0 * E], pool);
+        }
         per_token([&](int64_t t) { add(&s.x[t * E], &s.proj[t * E], E); });
     }
 
