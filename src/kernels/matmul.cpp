@@ -127,13 +127,13 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     const bool with_sums = k_quant || act_type == GgmlType::Q8_1;  // PackedActs::sums
     const ActBlock block = packed_act_block(W0.type);
     const int64_t kblock = block.bytes;  // bytes per entry of PackedActs::q
-    const int64_t blocks = cols / block.values, panels = (n_tokens + kActPanel - 1) / kActPanel;
+    const int64_t blocks = cols / block.values, panel = act_panel(n_tokens), panels = (n_tokens + panel - 1) / panel;
     // Bytes of one token's activations (F16's are f32 in the panels).
     const size_t act_row = packed_float(W0.type) ? static_cast<size_t>(blocks * kblock) : row_size(act_type, cols);
     thread_local std::vector<int8_t> act;
     thread_local std::vector<float> act_d, act_sums;
     thread_local std::vector<int32_t> act_init;
-    act.resize(static_cast<size_t>(blocks * kblock * panels * kActPanel));
+    act.resize(static_cast<size_t>(blocks * kblock * panels * panel));
     act_d.resize(static_cast<size_t>(nb * n_tokens));
     if (with_sums) act_sums.resize(static_cast<size_t>(nb * n_tokens));
     act_init.resize(static_cast<size_t>(2 * nb * n_tokens));  // Q8_0: nb per token, Q6_K: 16 per 256 values
@@ -147,7 +147,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
         for (int64_t t = b; t < e; ++t) {
             const float* x = X + t * cols;
             ActsSlot slot;
-            slot.q = q_data + act_panel_offset(t, blocks, kblock);
+            slot.q = q_data + act_panel_offset(t, blocks, kblock, panel);
+            slot.panel = panel;
             slot.d = d_data + t;
             slot.init = init_data + t;
             slot.sums = with_sums ? sums_data + t : nullptr;
@@ -209,7 +210,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 i += g1 - g0;
                 const int64_t t0 = tc * tchunk;
                 PackedActs a;
-                a.q = q_data + act_panel_offset(t0, blocks, kblock);  // t0: a panel's first token
+                a.q = q_data + act_panel_offset(t0, blocks, kblock, panel);  // t0: a panel's first token
+                a.panel = panel;
                 a.blocks = blocks;
                 a.stride = n_tokens;
                 a.d = d_data + t0;

@@ -377,13 +377,13 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
     if constexpr (kAct == GgmlType::Q8_K) {
         const BlockQ8_K* blk = reinterpret_cast<const BlockQ8_K*>(row.data());
         for (int64_t s = 0; s < cols / 256; ++s) {
-            std::memcpy(slot.q + s * kActPanel * 256, blk[s].qs, 256);
+            std::memcpy(slot.q + s * slot.panel * 256, blk[s].qs, 256);
             write_k_tables<W>(blk[s].d, blk[s].bsums, s, slot);
         }
     } else if constexpr (kAct == GgmlType::Q8_1) {
         const BlockQ8_1* blk = reinterpret_cast<const BlockQ8_1*>(row.data());
         for (int64_t i = 0; i < cols / 32; ++i) {
-            std::memcpy(slot.q + i * kActPanel * 32, blk[i].qs, 32);
+            std::memcpy(slot.q + i * slot.panel * 32, blk[i].qs, 32);
             slot.d[i * stride] = fp16_to_fp32(blk[i].d);
             slot.sums[i * stride] = fp16_to_fp32(blk[i].s);
             slot.init[i * stride] = 0;
@@ -393,7 +393,7 @@ void pack_acts_rows(const float* x, int64_t cols, const ActsSlot& slot) {
         for (int64_t i = 0; i < cols / 32; ++i) {
             int32_t sum = 0;
             for (int k = 0; k < 32; ++k) sum += blk[i].qs[k];
-            std::memcpy(slot.q + i * kActPanel * 32, blk[i].qs, 32);
+            std::memcpy(slot.q + i * slot.panel * 32, blk[i].qs, 32);
             slot.d[i * stride] = fp16_to_fp32(blk[i].d);
             slot.init[i * stride] = -packed_bias(W) * sum;
         }
@@ -411,7 +411,7 @@ void pack_acts_float(const float* x, int64_t cols, const ActsSlot& slot) {
     type_traits(W)->from_float(x, row.data(), cols);
     constexpr ActBlock kBlock = packed_act_block(W);
     for (int64_t b = 0; b < cols / kBlock.values; ++b) {
-        int8_t* dst = slot.q + b * kActPanel * kBlock.bytes;
+        int8_t* dst = slot.q + b * slot.panel * kBlock.bytes;
         const uint16_t* h = row.data() + b * kBlock.values;
         for (int i = 0; i < kBlock.values; ++i) {
             const float f = W == GgmlType::F16 ? fp16_to_fp32(h[i]) : bf16_to_fp32(h[i]);

@@ -109,9 +109,10 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 // (Q8_0, or Q8_K for the k-quants) from the type's own quantizer, and tables with one column per
 // token (entry [i * stride + t]), so a tile's tokens sit side by side and it addresses them all
 // from one pointer per block (per-token pointers had spilled from the 15 general registers):
-//   q: panels of kActPanel tokens, in each block-major: block i (kBlock = 32 values for
-//      Q8_0, 256 for a Q8_K super-block) of the panel's token t at
-//      panel + (i * kActPanel + t) * kBlock, so a tile (of a width dividing kActPanel) reads
+//   q: panels of `panel` tokens (kActPanel, or all of them when fewer: a decoded token's
+//      blocks lie side by side, not one per 768 bytes), in each block-major: block i (kBlock =
+//      32 values for Q8_0, 256 for a Q8_K super-block) of the panel's token t at
+//      panel start + (i * panel + t) * kBlock, so a tile (of a width dividing kActPanel) reads
 //      its quants in one forward stream;
 //   F16 and BF16 weights take no tables: their "quants" are the activations rounded as the
 //      per-row kernels round them (to f16, or bf16) and widened back to f32, in blocks of 16
@@ -126,32 +127,36 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //   IQ4_XS: d as for Q4_K, init[8 s + j] = -128 * (sum of the 32 quants of sub-block j);
 //   Q2_K: d as for Q4_K, init[8 s + i] = bsums[2i] (low 16 bits) and bsums[2i + 1] (high).
 constexpr int64_t kActPanel = 24;
+// Tokens per panel for a product of n_tokens.
+inline int64_t act_panel(int64_t n_tokens) { return n_tokens < kActPanel ? n_tokens : kActPanel; }
 // Bytes from the first panel to block 0 of token t, with `blocks` blocks of kblock values.
-inline size_t act_panel_offset(int64_t t, int64_t blocks, int64_t kblock) {
-    return static_cast<size_t>(((t / kActPanel) * blocks * kActPanel + t % kActPanel) * kblock);
+inline size_t act_panel_offset(int64_t t, int64_t blocks, int64_t kblock, int64_t panel) {
+    return static_cast<size_t>(((t / panel) * blocks * panel + t % panel) * kblock);
 }
 struct PackedActs {
     const int8_t* q = nullptr;  // the panel of token 0 (tokens are counted from a panel's start)
     int64_t blocks = 0;         // blocks (of kBlock values) per token
     int64_t stride = 1;         // entries between one table row and the next (the tokens in the tables)
+    int64_t panel = kActPanel;  // tokens per panel (act_panel)
     const float* d = nullptr;
     const int32_t* init = nullptr;
     const float* sums = nullptr;
-    // Block 0 of token t0; block i of token t0 + k (same panel) is kActPanel * kBlock * i + kBlock * k further.
+    // Block 0 of token t0; block i of token t0 + k (same panel) is panel * kBlock * i + kBlock * k further.
     template <int kBlock>
     const int8_t* quants(int64_t t0) const {
-        return q + act_panel_offset(t0, blocks, kBlock);
+        return q + act_panel_offset(t0, blocks, kBlock, panel);
     }
 };
 
-// Where one token's activations go in that layout: block i's quants at q + i * kActPanel *
-// kBlock (the token's slot in its panel), table row r's entry at d/init/sums[r * stride].
+// Where one token's activations go in that layout: block i's quants at q + i * panel * kBlock
+// (the token's slot in its panel), table row r's entry at d/init/sums[r * stride].
 struct ActsSlot {
     int8_t* q = nullptr;
     float* d = nullptr;
     int32_t* init = nullptr;
     float* sums = nullptr;
     int64_t stride = 1;
+    int64_t panel = kActPanel;  // tokens per panel (act_panel)
 };
 // Super-block sb's table entries for weights of type W, from its scale and its 16 sums of 16
 // quants: Q3_K and Q6_K one per 16 values (-offset * sum), IQ4_XS one per 32 (-128 * sum),

@@ -61,7 +61,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
     const uint16_t* offsets = reinterpret_cast<const uint16_t*>(grp + packed_scale_bytes(nb));  // kOffsets
     const uint8_t* quants = grp + packed_scale_bytes(nb) * (kOffsets ? 2 : 1);
-    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
+    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * a.panel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
     const float* as = kOffsets ? a.sums + t0 : nullptr;  // the blocks' sums (null for the others)
@@ -70,7 +70,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < nb; ++b) {
-            const int8_t* qb_act = aq + b * (kActPanel * 32);  // token t at qb_act + 32 * t
+            const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
             const uint8_t* qb = quants + static_cast<size_t>(b) * kQuant;
             if constexpr (Stream) {
                 if (h == 0) prefetch_stream_range(qb, kQuant);
@@ -120,14 +120,14 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nb = cols / 32;
     const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
     const uint8_t* quants = grp + packed_scale_bytes(nb);
-    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
+    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * a.panel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi16(1);
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < nb; ++b) {
-            const int8_t* qb_act = aq + b * (kActPanel * 32);  // token t at qb_act + 32 * t
+            const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
             const uint8_t* qb = quants + static_cast<size_t>(b) * 512;
             if constexpr (Stream) {
                 if (h == 0) prefetch_stream_range(qb, 512);
@@ -183,7 +183,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                 dw = _mm256_mul_ps(halves8(reinterpret_cast<const uint16_t*>(sb) + 8 * h),
                                    _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 16 * ib)))));
                 qb = sb + 192 + 256 * ib;
-                act = aq + s * (kActPanel * 256) + 32 * ib;
+                act = aq + s * (a.panel * 256) + 32 * ib;
                 act_stride = 256;
                 ad_row = s;
             } else {
@@ -192,7 +192,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                     if (h == 0) prefetch_stream_range(qb, 256);
                 }
                 dw = halves8(reinterpret_cast<const uint16_t*>(grp) + b * kPackRows + 8 * h);
-                act = aq + b * (kActPanel * 32);
+                act = aq + b * (a.panel * 32);
                 act_stride = 32;
                 ad_row = b;
             }
@@ -224,7 +224,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
 // bf16, kept as f32) broadcast, summed in f32 per row and token.
 template <int T, bool Stream, bool kBf16>
 void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-    const int8_t* panel = a.quants<64>(t0);  // token t's 16 values of block b at panel + (b * kActPanel + t) * 64
+    const int8_t* panel = a.quants<64>(t0);  // token t's 16 values of block b at panel + (b * a.panel + t) * 64
     const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
     auto x_at = [](const int8_t* p) {
         float v;
@@ -235,7 +235,7 @@ void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < cols / 16; ++b) {
-            const int8_t* x = panel + b * (kActPanel * 64);
+            const int8_t* x = panel + b * (a.panel * 64);
             const uint8_t* w = grp + static_cast<size_t>(b) * 512;
             if constexpr (Stream) {
                 if (h == 0) prefetch_stream_range(w, 512);
@@ -273,7 +273,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                int64_t nr) {
     constexpr size_t kSuper = kFive ? kPackedQ5KSuperBytes : kPackedQ4KSuperBytes;
     const int64_t nsb = cols / 256;
-    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * a.panel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
@@ -281,7 +281,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t s = 0; s < nsb; ++s) {
-            const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
+            const int8_t* qs = aq + s * (a.panel * 256);  // token t at qs + 256 * t
             const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
             if constexpr (Stream) {
                 if (h == 0) prefetch_stream_range(sb, kSuper);
@@ -365,7 +365,7 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
     constexpr size_t kTop = kQ3 ? 1024 : 2048;
     constexpr size_t kScales = kQ2 ? 1024 : kQ3 ? 1536 : 3072, kD = kQ2 ? 1280 : kQ3 ? 1792 : 3328;
     const int64_t nsb = cols / 256;
-    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * a.panel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     // Q3_K/Q6_K: sub-block j of s at [(16 s + j) * a.stride + t]; Q2_K: pair i at [(8 s + i) * a.stride + t].
     const int32_t* ai = a.init + t0;
@@ -382,7 +382,7 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t s = 0; s < nsb; ++s) {
-            const int8_t* qs = aq + s * (kActPanel * 256);  // token t at qs + 256 * t
+            const int8_t* qs = aq + s * (a.panel * 256);  // token t at qs + 256 * t
             const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
             if constexpr (Stream) {
                 if (h == 0) prefetch_stream_range(sb, kSuper);

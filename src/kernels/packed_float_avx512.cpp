@@ -46,7 +46,7 @@ inline void store_tile(__m512 (&acc)[T * kSplit<T>], float* y, int64_t t0, int64
 }
 
 // Blocks of 16 columns (512 bytes of the group); token t's 16 activations of block b at
-// panel + (b * kActPanel + t) * 64. Per column pair, the 16 rows' values widened to f32: F16 by
+// panel + (b * a.panel + t) * 64. Per column pair, the 16 rows' values widened to f32: F16 by
 // two vcvtph2ps (one per column), BF16 by a shift (column k: bf16 is the top half of an f32)
 // and a mask (k + 1) of one pair vector; then two FMAs per token. (vdpbf16ps per pair with the
 // activations' bf16 pairs broadcast ran 1.5B BF16 pp256 at 61.7 t/s, the FMAs at 99.1 with
@@ -60,7 +60,7 @@ void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t
     const int8_t* panel = a.quants<64>(t0);
     const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
     for (int64_t b = 0; b < cols / 16; ++b) {
-        const float* x = reinterpret_cast<const float*>(panel + b * (kActPanel * 64));  // token t at x + 16 t
+        const float* x = reinterpret_cast<const float*>(panel + b * (a.panel * 64));  // token t at x + 16 t
         const uint8_t* w = grp + static_cast<size_t>(b) * 512;
         if constexpr (Stream) prefetch_stream_range(w, 512);
 #pragma GCC unroll 8
@@ -131,7 +131,7 @@ void pack_float_groups(GgmlType t, const uint8_t* src, size_t src_row, int64_t c
 void pack_acts_f16(const float* x, int64_t cols, const ActsSlot& slot) {
     for (int64_t b = 0; b < cols / 16; ++b) {
         const __m256i h = _mm512_cvtps_ph(_mm512_loadu_ps(x + 16 * b), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        _mm512_storeu_ps(reinterpret_cast<float*>(slot.q + b * kActPanel * 64), _mm512_cvtph_ps(h));
+        _mm512_storeu_ps(reinterpret_cast<float*>(slot.q + b * slot.panel * 64), _mm512_cvtph_ps(h));
     }
 }
 
@@ -146,7 +146,7 @@ void pack_acts_bf16(const float* x, int64_t cols, const ActsSlot& slot) {
         // its top half with the quiet bit (bit 6 of the bf16) set.
         __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(u, 16), one)));
         r = _mm512_mask_or_epi32(r, nan, u, quiet);
-        _mm512_storeu_si512(slot.q + b * kActPanel * 64, _mm512_and_si512(r, high));
+        _mm512_storeu_si512(slot.q + b * slot.panel * 64, _mm512_and_si512(r, high));
     }
 }
 

@@ -156,7 +156,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const uint8_t* quants = grp + packed_scale_bytes(nb) * (F::kOffsets ? 2 : 1);
     __m512 acc[T];
     start_tile(acc);
-    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * kActPanel + t) * 32
+    const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * a.panel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
     // The blocks' sums, indexed as ad (Q4_1, Q5_1; the table is null for the others).
@@ -182,7 +182,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
         __m512i s0[T];
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) s0[t] = _mm512_set1_epi32(ai[b * a.stride + t]);
-        const int8_t* qa = one_register(aq + b * (kActPanel * 32));
+        const int8_t* qa = one_register(aq + b * (a.panel * 32));
         if constexpr (F::kChunks == 4) {
 #pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
@@ -237,13 +237,13 @@ void tile_iq4_xs(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t 
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     start_tile(acc);
-    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * a.panel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;       // sub-block ib of s at [(8 s + ib) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     const __m512i levels = iq4_levels_plus_128();
     for (int64_t s = 0; s < nsb; ++s) {
-        const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
+        const int8_t* qs = one_register(aq + s * (a.panel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
         if constexpr (Stream) {
             prefetch_lines<kSuper>(sb);
@@ -292,7 +292,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     start_tile(acc);
-    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * a.panel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;  // pair i of s at [(4 s + i) * a.stride + t]
     const __m512i m4 = _mm512_set1_epi8(0x0f);
@@ -304,7 +304,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(p))));
     };
     for (int64_t s = 0; s < nsb; ++s) {
-        const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
+        const int8_t* qs = one_register(aq + s * (a.panel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
         if constexpr (Stream) {
             prefetch_lines<kSuper>(sb);
@@ -440,13 +440,13 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     start_tile(acc);
-    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * kActPanel + t) * 256
+    const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * a.panel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     // Q3_K/Q6_K: sub-block j of s at [(16 s + j) * a.stride + t]; Q2_K: pair i at [(8 s + i) * a.stride + t].
     const int32_t* ai = a.init + t0;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     for (int64_t s = 0; s < nsb; ++s) {
-        const int8_t* qs = one_register(aq + s * (kActPanel * 256));  // token t at qs + 256 * t
+        const int8_t* qs = one_register(aq + s * (a.panel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * L::kSuper;
         if constexpr (Stream) {
             prefetch_lines<L::kSuper>(sb);

@@ -158,7 +158,7 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
             const float* xb = x + (i0 + b) * 32;
             const __m512i q0 = quants16(_mm512_mul_ps(_mm512_loadu_ps(xb), _mm512_set1_ps(ids[b])), -127.0f, round_half_even);
             const __m512i q1 = quants16(_mm512_mul_ps(_mm512_loadu_ps(xb + 16), _mm512_set1_ps(ids[b])), -127.0f, round_half_even);
-            int8_t* q = slot.q + (i0 + b) * kActPanel * 32;
+            int8_t* q = slot.q + (i0 + b) * slot.panel * 32;
             store16(q, q0);
             store16(q + 16, q1);
             sums[b] = _mm512_castsi512_ps(_mm512_add_epi32(q0, q1));
@@ -178,7 +178,7 @@ template <GgmlType W>
 void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
     for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
         int32_t bsums[16];
-        const float d = q8_k_super(x + sb * kQK_K, slot.q + sb * kActPanel * kQK_K, bsums);
+        const float d = q8_k_super(x + sb * kQK_K, slot.q + sb * slot.panel * kQK_K, bsums);
         write_k_tables<W>(d, bsums, sb, slot);
     }
 }
