@@ -4,12 +4,20 @@
 #include <vector>
 
 #include "kernels/cpu_features.h"
+#include "quant/f16.h"
 
 namespace edgeseek {
 
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {
-    double ss = 0.0;
-    for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+    // The sum of squares in double, in 8 running sums: one sum's chain of dependent adds cost 4
+    // cycles a value (1.3% of a 1.5B prompt's time).
+    double part[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int k = 0; k < 8; ++k) part[k] += static_cast<double>(x[i + k]) * x[i + k];
+    }
+    double ss = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+    for (; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
     const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
     for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
 }
@@ -66,6 +74,13 @@ void softmax(float* x, int64_t n) {
     if (active_isa() == Isa::Avx512) return softmax_avx512(x, n);
 #endif
     softmax_scalar(x, n);
+}
+
+void fp32_to_fp16_row(uint16_t* out, const float* x, int64_t n) {
+#if defined(__x86_64__)
+    if (active_isa() == Isa::Avx512) return fp32_to_fp16_row_avx512(out, x, n);
+#endif
+    for (int64_t i = 0; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
 
 void swiglu_rows(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows) {

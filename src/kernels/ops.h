@@ -42,4 +42,10 @@ void swiglu_avx512(float* out, int64_t ldo, const float* gate, const float* up, 
 // x[i] += b[i]
 void add(float* x, const float* b, int64_t n);
 
+// out[i] = x[i] as IEEE half, rounded to nearest even exactly as fp32_to_fp16 (quant/f16.h)
+// rounds (any NaN to the quiet NaN it writes): the KV cache's stores. Dispatches on the active
+// ISA; the AVX-512 version converts 16 at a time (vcvtps2ph).
+void fp32_to_fp16_row(uint16_t* out, const float* x, int64_t n);
+void fp32_to_fp16_row_avx512(uint16_t* out, const float* x, int64_t n);
+
 }  // namespace edgeseek

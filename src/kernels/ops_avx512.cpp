@@ -54,6 +54,20 @@ void softmax_avx512(float* x, int64_t n) {
     }
 }
 
+void fp32_to_fp16_row_avx512(uint16_t* out, const float* x, int64_t n) {
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 k = tail(n - i);
+        const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+        __m256i h = _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        // NaNs as fp32_to_fp16 writes them: sign | 0x7e00 (vcvtps2ph keeps payload bits).
+        const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __m256i quiet = _mm256_or_si256(_mm256_and_si256(h, _mm256_set1_epi16(static_cast<short>(0x8000))),
+                                              _mm256_set1_epi16(0x7e00));
+        h = _mm256_mask_blend_epi16(nan, h, quiet);
+        _mm256_mask_storeu_epi16(out + i, k, h);
+    }
+}
+
 void swiglu_avx512(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows) {
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int64_t t = 0; t < rows; ++t, out += ldo, gate += ld, up += ld) {

@@ -119,10 +119,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             }
             uint16_t* kc = cache.k(l, bt.seq, bt.pos);
             uint16_t* vc = cache.v(l, bt.seq, bt.pos);
-            for (int64_t i = 0; i < kv_dim; ++i) {
-                kc[i] = fp32_to_fp16(k[i]);
-                vc[i] = fp32_to_fp16(v[i]);
-            }
+            fp32_to_fp16_row(kc, k, kv_dim);
+            fp32_to_fp16_row(vc, v, kv_dim);
         });
 
         // Causal attention costs grow with the position: work items, (block, KV head), are

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -391,6 +393,41 @@ TEST(Ops, SwigluRowsTakesEachRowAtItsStride) {
                 ASSERT_EQ(in_place[t * ld + i], out[t * ldo + i]) << isa_name(isa) << " row " << t << " at " << i;
             }
             for (int64_t i = n; i < ld; ++i) ASSERT_EQ(in_place[t * ld + i], g[t * ld + i]) << "past the row's end";
+        }
+    }
+}
+
+// The KV cache's f16 stores: every path bit for bit as fp32_to_fp16 (the IEEE conversion,
+// round to nearest even) on random values, ties, the subnormal and overflow edges, infinities
+// and NaNs with payloads; odd lengths, nothing written past n.
+TEST(Ops, Fp16RowsRoundAsTheScalarConversion) {
+    std::vector<float> x = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65519.99f, 65520.0f, -65520.0f, 1e-8f, -1e-8f,
+                            5.96e-8f, 2.98e-8f, 2.99e-8f, 6.1e-5f, 6.097e-5f, 1.0009765625f, 1.00048828125f,
+                            1.00146484375f, INFINITY, -INFINITY, std::numeric_limits<float>::quiet_NaN(),
+                            -std::numeric_limits<float>::quiet_NaN()};
+    uint32_t payload_nan = 0x7f812345u, neg_payload_nan = 0xffc00001u;
+    float f;
+    std::memcpy(&f, &payload_nan, 4);
+    x.push_back(f);
+    std::memcpy(&f, &neg_payload_nan, 4);
+    x.push_back(f);
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (int i = 0; i < 1000; ++i) x.push_back(nd(rng) * std::pow(10.0f, static_cast<float>(i % 13) - 7.0f));
+    struct Restore {
+        Isa isa;
+        ~Restore() { set_active_isa(isa); }
+    } restore{active_isa()};
+    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        set_active_isa(isa);
+        for (int64_t n : {int64_t{1}, int64_t{15}, int64_t{17}, static_cast<int64_t>(x.size())}) {
+            std::vector<uint16_t> out(static_cast<size_t>(n) + 3, 0xabcd);
+            fp32_to_fp16_row(out.data(), x.data(), n);
+            for (int64_t i = 0; i < n; ++i) {
+                ASSERT_EQ(out[i], fp32_to_fp16(x[i])) << isa_name(isa) << " value " << x[i] << " at " << i;
+            }
+            for (size_t i = static_cast<size_t>(n); i < out.size(); ++i) ASSERT_EQ(out[i], 0xabcd) << "written past n";
         }
     }
 }
