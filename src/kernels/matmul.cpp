@@ -41,6 +41,7 @@ ActBudgets act_budgets() {
 }
 
 int64_t prompt_token_chunk(int64_t n_tokens, size_t act_row, ActBudgets budgets) {
+    if (n_tokens <= 0 || act_row == 0) return kActPanel;
     // Equal chunks, in whole activation panels (a multiple of every tile width), of at most
     // budget / act_row tokens (one panel at least).
     auto chunk = [&](size_t budget) {
@@ -239,6 +240,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
 }  // namespace
 
 void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, ThreadPool& pool) {
+    if (n_tokens <= 0) return;
     if (packed_path(W, n_tokens)) {
         const TensorView* ws[1] = {&W};
         float* ys[1] = {Y};
@@ -320,6 +322,7 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
 
 void matmul_swiglu(const TensorView& gate, const TensorView& up, const float* X, int64_t n_tokens, float* hidden,
                    float* up_scratch, ThreadPool& pool) {
+    if (n_tokens <= 0) return;
     if (n_tokens > 1 && packed_path(gate, n_tokens) && packed_path(up, n_tokens) && gate.type == up.type &&
         gate.cols == up.cols && gate.rows == up.rows) {
         const TensorView* ws[2] = {&gate, &up};
@@ -336,6 +339,7 @@ void matmul_swiglu(const TensorView& gate, const TensorView& up, const float* X,
 
 void matmul_many(std::initializer_list<std::pair<const TensorView*, float*>> products, const float* X, int64_t n_tokens,
                  ThreadPool& pool) {
+    if (n_tokens <= 0) return;
     // One shared pass when every matrix is packed (or packable on the fly), of one type and
     // width.
     const TensorView* ws[kMaxShared];

@@ -66,6 +66,7 @@
 // 0-1, 2-3, 4-5, 6-7; then scale[16][16] int8, d[16] f16, 32 bytes of padding. Values are
 // unsigned (q + 32); the integer sum of sub-block j starts at -32 * (its activation sum).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -128,7 +129,7 @@ bool pack_groups_avx512(GgmlType t, const uint8_t* src, size_t src_row, int64_t 
 //   Q2_K: d as for Q4_K, init[8 s + i] = bsums[2i] (low 16 bits) and bsums[2i + 1] (high).
 constexpr int64_t kActPanel = 24;
 // Tokens per panel for a product of n_tokens.
-inline int64_t act_panel(int64_t n_tokens) { return n_tokens < kActPanel ? n_tokens : kActPanel; }
+inline int64_t act_panel(int64_t n_tokens) { return n_tokens < kActPanel ? std::max<int64_t>(n_tokens, 1) : kActPanel; }
 // Bytes from the first panel to block 0 of token t, with `blocks` blocks of kblock values.
 inline size_t act_panel_offset(int64_t t, int64_t blocks, int64_t kblock, int64_t panel) {
     return static_cast<size_t>(((t / panel) * blocks * panel + t % panel) * kblock);

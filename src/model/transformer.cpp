@@ -32,6 +32,10 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
                             std::to_string(cache.n_ctx()) + " tokens", "forward pass", "use a larger --ctx-size");
         }
     }
+    if (n == 0) {  // nothing to compute, no logits
+        logits.clear();
+        return;
+    }
     s.x.resize(static_cast<size_t>(n * E));
     s.xn.resize(s.x.size());
     s.q.resize(static_cast<size_t>(n * q_dim));

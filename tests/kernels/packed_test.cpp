@@ -193,6 +193,32 @@ TEST(PackedMatmul, PromptChunksKeepActivationsInL2UnlessThatStreamsWeightsTooOft
     }
 }
 
+// No tokens: every product returns without touching its output (the chunk and panel sizes a
+// product of zero tokens would divide by are never taken), and the chunk rule still answers.
+TEST(PackedMatmul, NoTokensWriteNothing) {
+    const int64_t rows = 17, cols = 64;
+    std::vector<float> wf(static_cast<size_t>(rows * cols), 0.5f);
+    const size_t rb = row_size(GgmlType::Q4_0, cols);
+    std::vector<uint8_t> wq(rb * rows);
+    for (int64_t r = 0; r < rows; ++r) type_traits(GgmlType::Q4_0)->from_float(&wf[r * cols], wq.data() + r * rb, cols);
+    AnonymousMemory packed(packed_bytes(GgmlType::Q4_0, rows, cols), "test");
+    pack_groups(GgmlType::Q4_0, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
+    TensorView plain{wq.data(), GgmlType::Q4_0, cols, rows, "w"}, at_load = plain;
+    at_load.packed = packed.data();
+    ThreadPool pool(2);
+    const std::vector<float> x(static_cast<size_t>(cols), 1.0f);
+    for (const TensorView* w : {&plain, &at_load}) {
+        std::vector<float> y(4, -3.0f), scratch(4, -3.0f);
+        matmul(*w, x.data(), 0, y.data(), pool);
+        matmul_many({{w, y.data()}, {w, scratch.data()}}, x.data(), 0, pool);
+        matmul_swiglu(*w, *w, x.data(), 0, y.data(), scratch.data(), pool);
+        for (float v : y) EXPECT_EQ(v, -3.0f);
+        for (float v : scratch) EXPECT_EQ(v, -3.0f);
+    }
+    EXPECT_EQ(prompt_token_chunk(0, 1700, act_budgets()), kActPanel);
+    EXPECT_EQ(act_panel(0), 1);
+}
+
 TEST(PackedMatmul, PromptsSplitIntoTokenChunksMatchToo) {
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     // Rows of 262144 values: 278 KB of activations per token, so even the largest budget

@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/session.h"
+#include "kernels/thread_pool.h"
+#include "model/kv_cache.h"
+#include "model/model.h"
 #include "sampling/sampler.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer.h"
@@ -105,6 +108,24 @@ INSTANTIATE_TEST_SUITE_P(
         for (char& ch : n) if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
         return n;
     });
+
+// An empty batch is no work: no logits, the cache and the scratch left as they were (the
+// token chunking it would otherwise size divides by the batch).
+TEST(ModelForward, EmptyBatchGivesNoLogits) {
+    const std::string model_path = test::fixture("models/tiny-qwen2-q4_0.gguf");
+    EDGESEEK_REQUIRE_FIXTURE(model_path);
+    auto model = Model::load(model_path);
+    KvCache cache(model->config(), 16);
+    ThreadPool pool(2);
+    ForwardScratch scratch;
+    std::vector<float> logits(7, 1.0f);
+    model->forward({}, cache, pool, scratch, logits);
+    EXPECT_TRUE(logits.empty());
+    // The same pass then serves a real token.
+    model->forward({BatchToken{1, 0, 0, true}}, cache, pool, scratch, logits);
+    ASSERT_EQ(logits.size(), static_cast<size_t>(model->config().n_vocab));
+    for (float v : logits) ASSERT_TRUE(std::isfinite(v));
+}
 
 }  // namespace
 }  // namespace edgeseek
