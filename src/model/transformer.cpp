@@ -9,7 +9,6 @@
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "model/model.h"
-#include "quant/f16.h"
 
 namespace edgeseek {
 
