@@ -35,13 +35,22 @@ SpeedStat speed_stat(const std::vector<double>& v) {
     return s;
 }
 
-SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads) {
+namespace {
+// A session whose cache holds `depth` random tokens, evaluated once (in prompt batches).
+void fill_depth(Session& s, int depth) {
+    if (depth > 0) s.eval(random_tokens(depth, s.model().config().n_vocab, 7u));
+}
+}  // namespace
+
+SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads, int depth) {
     std::vector<double> tps;
-    // One session for all runs, its cache cleared between them (as llama-bench does): the
-    // first, untimed run warms the page cache and faults in the KV cache and scratch memory.
-    Session s(model, n_prompt + 1, threads, n_prompt);
+    // One session for all runs, its cache cut back to the depth between them (as llama-bench
+    // does): the first, untimed run warms the page cache and faults in the KV cache and scratch
+    // memory.
+    Session s(model, depth + n_prompt + 1, threads, n_prompt);
+    fill_depth(s, depth);
     for (int r = 0; r < reps + 1; ++r) {
-        s.truncate(0);
+        s.truncate(depth);
         const auto toks = random_tokens(n_prompt, model.config().n_vocab, static_cast<uint32_t>(r));
         const double t0 = now_s();
         s.eval(toks);
@@ -51,11 +60,12 @@ SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int t
 }
 
 SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads,
-                                   const std::function<void()>& before_rep) {
+                                   const std::function<void()>& before_rep, int depth) {
     std::vector<double> tps;
-    Session s(model, n_gen + 1, threads);
+    Session s(model, depth + n_gen + 1, threads);
+    fill_depth(s, depth);
     for (int r = 0; r < reps + 1; ++r) {
-        s.truncate(0);
+        s.truncate(depth);
         const auto toks = random_tokens(n_gen, model.config().n_vocab, 100u + static_cast<uint32_t>(r));
         if (r > 0 && before_rep) before_rep();
         const double t0 = now_s();
@@ -74,6 +84,9 @@ ModelCosts model_costs(const Model& m) {
         *macs += static_cast<double>(t.cols) * static_cast<double>(t.rows);
     };
     add(w.output, &c.output_macs);
+    const ModelConfig& cfg = m.config();
+    c.kv_bytes_per_position = static_cast<double>(cfg.kv_bytes(1));
+    c.attention_macs_per_pair = 2.0 * static_cast<double>(cfg.n_layer * cfg.n_head * cfg.head_dim);
     for (const auto& L : w.layers) {
         for (const TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) add(*t, &c.layer_macs);
     }

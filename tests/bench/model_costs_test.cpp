@@ -1,12 +1,14 @@
 // The cost accounting behind `edgeseek bench`'s ratios, checked against the GGUF tensor table
 // read directly: decode reads every matrix (output included) once; a prompt pays the output
-// projection once, not once per token.
+// projection once, not once per token; behind a context, decode reads the cached keys and
+// values and a prompt's attention grows with the depth.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "bench/speed_bench.h"
 #include "gguf/gguf_file.h"
+#include "model/kv_cache.h"
 #include "quant/types.h"
 #include "test_support.h"
 
@@ -47,6 +49,26 @@ void check_costs(const std::string& file) {
     // 512 prompt tokens: the layers 512 times, the output projection once.
     EXPECT_DOUBLE_EQ(c.prompt_macs_per_token(512) * 512, layer_macs * 512 + output_macs);
     EXPECT_DOUBLE_EQ(c.prompt_macs_per_token(1), c.decode_macs());
+
+    // Behind a context (bench -d): a decode step also reads every cached position's f16 keys
+    // and values, 2 x 2 bytes x layers x KV heads x head size each, from the GGUF's own keys.
+    const std::string arch = *gguf->get_string("general.architecture");
+    const double layers = static_cast<double>(*gguf->get_int(arch + ".block_count"));
+    const double heads = static_cast<double>(*gguf->get_int(arch + ".attention.head_count"));
+    const auto kv_heads_key = gguf->get_int(arch + ".attention.head_count_kv");
+    const double kv_heads = kv_heads_key ? static_cast<double>(*kv_heads_key) : heads;
+    const double head_dim = static_cast<double>(*gguf->get_int(arch + ".embedding_length")) / heads;
+    const double per_pos = 2 * 2 * layers * kv_heads * head_dim;
+    EXPECT_DOUBLE_EQ(c.kv_bytes_per_position, per_pos) << file;
+    EXPECT_DOUBLE_EQ(static_cast<double>(KvCache(model->config(), 100).bytes()), 100 * per_pos) << file;
+    // 128 steps after 4096 cached tokens see 4097 .. 4224 positions: 4160.5 on average.
+    EXPECT_DOUBLE_EQ(c.decode_bytes(4096, 128), bytes + per_pos * 4160.5) << file;
+    EXPECT_DOUBLE_EQ(c.decode_bytes(0, 1), bytes + per_pos) << file;
+    // A prompt's token i scores and weighs depth + i + 1 positions, in every query head:
+    // head_dim multiply-adds each way.
+    EXPECT_DOUBLE_EQ(c.attention_macs_per_pair, 2 * layers * heads * head_dim) << file;
+    EXPECT_DOUBLE_EQ(c.prompt_attention_macs_per_token(100, 4) * 4, c.attention_macs_per_pair * (101 + 102 + 103 + 104))
+        << file;
 }
 
 TEST(ModelCosts, MatchTheTensorTable) {

@@ -283,7 +283,8 @@ TEST(VecDot, FourRowKernelsMatchScalarReference) {
 // Attention over an f16 cache, grouped (query heads sharing one KV head), against the scalar
 // reference (which rounds Q and the softmax weights to f16 as llama.cpp does): group sizes up
 // to the 8 kept in registers and past them, head sizes with and without a 16-value tail,
-// position counts around the 16 keys reduced together.
+// position counts around the 16 keys reduced together and around the 64-position blocks the
+// values are weighed in (each block adding to the ones before it).
 TEST(Attention, GroupedAvx512MatchesScalarReference) {
     if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
     const AttendGroupFn f = attend_heads_kernel(Isa::Avx512);
@@ -292,7 +293,7 @@ TEST(Attention, GroupedAvx512MatchesScalarReference) {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     for (int64_t G : {1, 2, 5, 6, 8, 11}) {
         for (int64_t D : {8, 64, 80, 128}) {
-            for (int64_t n_pos : {1, 2, 15, 16, 17, 300}) {
+            for (int64_t n_pos : {1, 2, 15, 16, 17, 63, 64, 65, 129, 300}) {
                 const int64_t stride = 2 * D + 8;  // another head's values in between, as in the cache
                 std::vector<uint16_t> k(static_cast<size_t>(n_pos * stride)), v(k.size());
                 for (auto& x : k) x = fp32_to_fp16(nd(rng) * 2.0f);

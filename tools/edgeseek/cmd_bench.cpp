@@ -21,7 +21,7 @@ namespace {
 
 struct Opts {
     std::string model;
-    int p = 512, n = 128, threads = 0, reps = 3;
+    int p = 512, n = 128, threads = 0, reps = 3, depth = 0;
     bool json = false, machine = false, remeasure = false, cached_peak = false;
     ModelLoadFlags load;
 };
@@ -36,6 +36,11 @@ CommandRun add_bench_command(CLI::App& app) {
     sub->add_option("-n,--n-gen", o->n, "generated tokens for the tgN test (0: skip)")->default_val(128);
     sub->add_option("-t,--threads", o->threads, "threads (default: physical cores)");
     sub->add_option("-r,--repetitions", o->reps, "repetitions")->default_val(3)->check(CLI::Range(1, 100));
+    sub->add_option("-d,--depth", o->depth,
+                    "tokens already in the context before each test (a long conversation or reasoning trace): "
+                    "decode then reads their keys and values too, and the ratios count that")
+        ->default_val(0)
+        ->check(CLI::Range(0, 1 << 20));
     sub->add_flag("--json", o->json, "print JSON");
     sub->add_flag("--machine", o->machine, "measure (or show cached) machine peaks: read bandwidth, int8 and fp32 throughput");
     sub->add_flag("--remeasure", o->remeasure, "ignore cached machine peaks");
@@ -70,10 +75,25 @@ CommandRun add_bench_command(CLI::App& app) {
         auto report = [&](const std::string& name, const SpeedStat& s, double pct, const char* pct_of) {
             tests.push_back({{"test", name}, {"tokens_per_s", s.mean}, {"stddev", s.sd}, {"percent", pct}, {"of", pct_of}});
         };
+        const int64_t ctx_needed = static_cast<int64_t>(o->depth) + std::max(o->p, o->n) + 1;
+        if (ctx_needed > c.n_ctx_train && c.n_ctx_train > 0) {
+            throw Error("--depth " + std::to_string(o->depth) + " with these tests needs " + std::to_string(ctx_needed) +
+                            " positions",
+                        o->model, "the model was trained for " + std::to_string(c.n_ctx_train) + "; use a smaller depth");
+        }
+        const std::string at = o->depth > 0 ? " @ d" + std::to_string(o->depth) : "";
         if (o->p > 0) {
-            const SpeedStat st = measure_prompt_speed(*model, o->p, o->reps, threads);
+            const SpeedStat st = measure_prompt_speed(*model, o->p, o->reps, threads, o->depth);
             const double ops = 2.0 * costs.prompt_macs_per_token(o->p) * st.mean / 1e9;
-            report("pp" + std::to_string(o->p), st, 100.0 * ops / compute_peak, quantized ? "int8 peak" : "fp32 peak");
+            if (o->depth == 0) {
+                report("pp" + std::to_string(o->p), st, 100.0 * ops / compute_peak, quantized ? "int8 peak" : "fp32 peak");
+            } else {
+                // Behind a deep context attention is much of the work: the share of the time the
+                // matrices (at their peak) and attention's f32 products (at the fp32 peak) need.
+                const double flops = 2.0 * costs.prompt_attention_macs_per_token(o->depth, o->p) * st.mean / 1e9;
+                report("pp" + std::to_string(o->p) + at, st, 100.0 * (ops / compute_peak + flops / peaks.fp32_gflops),
+                       quantized ? "int8 + fp32 (attention) peaks" : "fp32 peak");
+            }
         }
         if (o->n > 0) {
             // Each repetition's ratio against the read bandwidth measured just before it (the
@@ -82,25 +102,31 @@ CommandRun add_bench_command(CLI::App& app) {
             std::vector<double> live;
             std::unique_ptr<ReadProbe> probe;
             if (!o->cached_peak) probe = std::make_unique<ReadProbe>(threads);
-            const SpeedStat st = measure_generation_speed(*model, o->n, o->reps, threads, [&] {
-                if (probe) live.push_back(probe->measure());
-            });
-            const double gbps = costs.weight_bytes * st.mean / 1e9;
+            const SpeedStat st = measure_generation_speed(
+                *model, o->n, o->reps, threads,
+                [&] {
+                    if (probe) live.push_back(probe->measure());
+                },
+                o->depth);
+            const double step_bytes = costs.decode_bytes(o->depth, o->n);  // weights, and the cached keys and values
+            const double gbps = step_bytes * st.mean / 1e9;
             const double cached_pct = 100.0 * gbps / peaks.read_gbps;
             double pct = cached_pct;
             if (probe && live.size() == st.runs.size() && !live.empty()) {
                 pct = 0.0;
-                for (size_t i = 0; i < live.size(); ++i) pct += 100.0 * costs.weight_bytes * st.runs[i] / 1e9 / live[i];
+                for (size_t i = 0; i < live.size(); ++i) pct += 100.0 * step_bytes * st.runs[i] / 1e9 / live[i];
                 pct /= static_cast<double>(live.size());
             }
-            report("tg" + std::to_string(o->n), st, pct, probe ? "read bandwidth now" : "read bandwidth");
+            report("tg" + std::to_string(o->n) + at, st, pct, probe ? "read bandwidth now" : "read bandwidth");
+            tests.back()["bytes_per_token"] = step_bytes;
             tests.back()["percent_of_cached_peak"] = cached_pct;
             if (probe) tests.back()["read_gbps_now"] = live;
         }
         std::string type = type_name(model->weights().layers[0].w_gate.type);
         out["model"] = {{"file", o->model}, {"arch", c.arch_name}, {"size_bytes", model->file().file_size()},
                         {"type", type}, {"weight_bytes_per_token", costs.weight_bytes},
-                        {"layer_macs_per_token", costs.layer_macs}, {"output_macs", costs.output_macs}};
+                        {"layer_macs_per_token", costs.layer_macs}, {"output_macs", costs.output_macs},
+                        {"kv_bytes_per_position", costs.kv_bytes_per_position}, {"depth", o->depth}};
         out["tests"] = tests;
         if (o->json) {
             std::printf("%s\n", out.dump(2).c_str());
@@ -108,15 +134,15 @@ CommandRun add_bench_command(CLI::App& app) {
         }
         std::printf("machine: %d threads, %s, read %.2f GB/s, int8 %.1f GOPS, fp32 %.1f GFLOPS\n", threads,
                     peaks.isa.c_str(), peaks.read_gbps, peaks.int8_gops, peaks.fp32_gflops);
-        std::printf("| %-8s | %-10s | %-7s | %-9s | %-7s | %-17s | %-30s |\n", "arch", "size", "type", "threads", "test",
+        std::printf("| %-8s | %-10s | %-7s | %-9s | %-15s | %-17s | %-40s |\n", "arch", "size", "type", "threads", "test",
                     "t/s", "% of roofline");
-        std::printf("|----------|------------|---------|-----------|---------|-------------------|--------------------------------|\n");
+        std::printf("|----------|------------|---------|-----------|-----------------|-------------------|------------------------------------------|\n");
         for (const auto& t : tests) {
             char size[32], tps[64], pct[64];
             std::snprintf(size, sizeof size, "%.2f MiB", static_cast<double>(model->file().file_size()) / 1048576.0);
             std::snprintf(tps, sizeof tps, "%.2f ± %.2f", t["tokens_per_s"].get<double>(), t["stddev"].get<double>());
             std::snprintf(pct, sizeof pct, "%.1f%% of %s", t["percent"].get<double>(), t["of"].get<std::string>().c_str());
-            std::printf("| %-8s | %-10s | %-7s | %-9d | %-7s | %-17s | %-30s |\n", c.arch_name.c_str(), size, type.c_str(),
+            std::printf("| %-8s | %-10s | %-7s | %-9d | %-15s | %-17s | %-40s |\n", c.arch_name.c_str(), size, type.c_str(),
                         threads, t["test"].get<std::string>().c_str(), tps, pct);
         }
         for (const auto& t : tests) {
