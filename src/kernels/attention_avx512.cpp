@@ -37,9 +37,20 @@ inline void prefetch_rows(const uint16_t* p, int64_t rows, int64_t kv_stride, in
 
 constexpr int64_t kValueBlock = 64;  // positions whose values stay in L1 for all passes (values())
 
+// acc + x * (the float at p, broadcast), the broadcast taken by the FMA's own memory operand
+// (one uop; a separate broadcast per head and position had cost a vector op each).
+inline __m512 fma_bcast(__m512 acc, __m512 x, const float* p) {
+#if defined(__GNUC__)
+    __asm__("vfmadd231ps %[m]%{1to16%}, %[x], %[acc]" : [acc] "+v"(acc) : [x] "v"(x), [m] "m"(*p));
+    return acc;
+#else
+    return _mm512_fmadd_ps(x, _mm512_set1_ps(*p), acc);
+#endif
+}
+
 // out[g] = weights[g] x values for NC 16-dim chunks from c0 (added to out with `add`): one
 // accumulator per head and chunk, so each value chunk is converted once for all G heads.
-template <int G, int NC>
+template <int G, int NC, bool kMemBcast>
 void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
                      int64_t c0, float* out, bool add, const uint16_t* pf = nullptr, int64_t pf_rows = 0) {
     __m512 acc[NC][G];
@@ -60,9 +71,14 @@ void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64
         for (int i = 0; i < NC; ++i) x[i] = load_f16(v + 16 * i, m[i]);
 #pragma GCC unroll 8
         for (int g = 0; g < G; ++g) {
-            const __m512 wg = _mm512_set1_ps(w[g * w_stride + p]);
+            if constexpr (kMemBcast) {
 #pragma GCC unroll 8
-            for (int i = 0; i < NC; ++i) acc[i][g] = _mm512_fmadd_ps(wg, x[i], acc[i][g]);
+                for (int i = 0; i < NC; ++i) acc[i][g] = fma_bcast(acc[i][g], x[i], w + g * w_stride + p);
+            } else {
+                const __m512 wg = _mm512_set1_ps(w[g * w_stride + p]);
+#pragma GCC unroll 8
+                for (int i = 0; i < NC; ++i) acc[i][g] = _mm512_fmadd_ps(wg, x[i], acc[i][g]);
+            }
         }
     }
 #pragma GCC unroll 8
@@ -82,7 +98,7 @@ void softmax_f16(float* s, int64_t n) {
 }
 
 // out[g] = weights[g] (at w + g * w_stride) x the first n_pos values, for G heads. As many
-// chunks per pass as fit the 32 registers (G * kNc accumulators, kNc values, one weight):
+// chunks per pass as fit the 32 registers (G * kNc accumulators, kNc values):
 // fewer passes and more independent accumulator chains. The positions go by in blocks of
 // kValueBlock whose values (16 KB at head_dim 128) stay in L1 for all of a block's passes,
 // each block adding to out, the next block's asked for meanwhile: the values are read from
@@ -91,7 +107,14 @@ template <int G>
 void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
             float* out) {
     const int64_t chunks = (head_dim + 15) / 16;
-    constexpr int kNc = (8 * G + 9 <= 32) ? 8 : (4 * G + 5 <= 32) ? 4 : 2;
+    // A weight broadcast into a register for all kNc chunks, or (where that leaves room for
+    // twice the chunks) taken by each FMA from memory: the latter costs a load per FMA, which on
+    // Zen 5 ties the load ports to the FMAs (6 heads, cached: 87 -> 99 us), but halves the passes
+    // for 7 heads (7B: two threads beyond the L3, 20.7 -> 24 GB/s).
+    constexpr int kNcReg = (8 * G + 9 <= 32) ? 8 : (4 * G + 5 <= 32) ? 4 : 2;
+    constexpr int kNcMem = (8 * G + 8 <= 32) ? 8 : (4 * G + 4 <= 32) ? 4 : 2;
+    constexpr bool kMem = kNcMem > kNcReg;
+    constexpr int kNc = kMem ? kNcMem : kNcReg;
     prefetch_rows(v0, std::min(n_pos, kValueBlock), kv_stride, head_dim);
     const int64_t blocks = std::max<int64_t>(1, (n_pos + kValueBlock - 1) / kValueBlock);  // no positions: zeros
     for (int64_t b = 0; b < blocks; ++b) {
@@ -104,23 +127,23 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
         int64_t c = 0;
         // The first pass asks for the next block's values, one position's row per position.
         if (c + kNc <= chunks) {
-            weighted_values<G, kNc>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, vb + kValueBlock * kv_stride, ahead);
+            weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, vb + kValueBlock * kv_stride, ahead);
             c += kNc;
         }
-        for (; c + kNc <= chunks; c += kNc) weighted_values<G, kNc>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+        for (; c + kNc <= chunks; c += kNc) weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
         if constexpr (kNc > 4) {
             if (c + 4 <= chunks) {
-                weighted_values<G, 4>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+                weighted_values<G, 4, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
                 c += 4;
             }
         }
         if constexpr (kNc > 2) {
             if (c + 2 <= chunks) {
-                weighted_values<G, 2>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+                weighted_values<G, 2, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
                 c += 2;
             }
         }
-        for (; c < chunks; ++c) weighted_values<G, 1>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+        for (; c < chunks; ++c) weighted_values<G, 1, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
     }
 }
 
