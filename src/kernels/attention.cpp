@@ -64,6 +64,7 @@ void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64
 AttendTokensFn attend_tokens_kernel(Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return attend_tokens_avx512();
+    if (isa == Isa::Avx2) return attend_tokens_avx2();
 #else
     (void)isa;
 #endif
@@ -73,6 +74,7 @@ AttendTokensFn attend_tokens_kernel(Isa isa) {
 AttendGroupFn attend_heads_kernel(Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return attend_heads_avx512();
+    if (isa == Isa::Avx2) return attend_heads_avx2();
 #else
     (void)isa;
 #endif

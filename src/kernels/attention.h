@@ -26,6 +26,7 @@ AttendGroupFn attend_heads_kernel(Isa isa = active_isa());
 void attend_heads_scalar(const float* q, int64_t n_heads, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride,
                          int64_t n_pos, int64_t head_dim, float scale, float* scores, float* out);
 AttendGroupFn attend_heads_avx512();  // attention_avx512.cpp
+AttendGroupFn attend_heads_avx2();    // attention_avx2.cpp
 
 // n_tok consecutive query tokens of one sequence at once (a prompt): positions pos0 .. pos0 +
 // n_tok - 1, each attending to the keys up to its own position, for the n_heads query heads
@@ -42,6 +43,7 @@ void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64
                           const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores,
                           float* out, int64_t out_stride);
 AttendTokensFn attend_tokens_avx512();  // attention_avx512.cpp
+AttendTokensFn attend_tokens_avx2();    // attention_avx2.cpp: one token at a time
 // attend_tokens as one `heads` call per token (the scalar path, and the fallback of the others).
 void attend_tokens_scalar_order(AttendGroupFn heads, const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads,
                                 const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim,

@@ -72,6 +72,7 @@ void swiglu_scalar(float* out, int64_t ldo, const float* gate, const float* up, 
 void softmax(float* x, int64_t n) {
 #if defined(__x86_64__)
     if (active_isa() == Isa::Avx512) return softmax_avx512(x, n);
+    if (active_isa() == Isa::Avx2) return softmax_avx2(x, n);
 #endif
     softmax_scalar(x, n);
 }
@@ -79,6 +80,7 @@ void softmax(float* x, int64_t n) {
 void fp32_to_fp16_row(uint16_t* out, const float* x, int64_t n) {
 #if defined(__x86_64__)
     if (active_isa() == Isa::Avx512) return fp32_to_fp16_row_avx512(out, x, n);
+    if (active_isa() == Isa::Avx2) return fp32_to_fp16_row_avx2(out, x, n);
 #endif
     for (int64_t i = 0; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
@@ -86,6 +88,7 @@ void fp32_to_fp16_row(uint16_t* out, const float* x, int64_t n) {
 void swiglu_rows(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows) {
 #if defined(__x86_64__)
     if (active_isa() == Isa::Avx512) return swiglu_avx512(out, ldo, gate, up, ld, n, rows);
+    if (active_isa() == Isa::Avx2) return swiglu_avx2(out, ldo, gate, up, ld, n, rows);
 #endif
     swiglu_scalar(out, ldo, gate, up, ld, n, rows);
 }

@@ -38,14 +38,18 @@ void softmax_scalar(float* x, int64_t n);
 void swiglu_scalar(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows);
 void softmax_avx512(float* x, int64_t n);
 void swiglu_avx512(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows);
+// AVX2 + FMA (ops_avx2.cpp: the same exp, 8 lanes at a time).
+void softmax_avx2(float* x, int64_t n);
+void swiglu_avx2(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows);
 
 // x[i] += b[i]
 void add(float* x, const float* b, int64_t n);
 
 // out[i] = x[i] as IEEE half, rounded to nearest even exactly as fp32_to_fp16 (quant/f16.h)
 // rounds (any NaN to the quiet NaN it writes): the KV cache's stores. Dispatches on the active
-// ISA; the AVX-512 version converts 16 at a time (vcvtps2ph).
+// ISA; the AVX-512 and AVX2 versions convert 16 / 8 at a time (vcvtps2ph).
 void fp32_to_fp16_row(uint16_t* out, const float* x, int64_t n);
 void fp32_to_fp16_row_avx512(uint16_t* out, const float* x, int64_t n);
+void fp32_to_fp16_row_avx2(uint16_t* out, const float* x, int64_t n);
 
 }  // namespace edgeseek

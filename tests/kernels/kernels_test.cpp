@@ -282,37 +282,46 @@ TEST(VecDot, FourRowKernelsMatchScalarReference) {
 
 // Attention over an f16 cache, grouped (query heads sharing one KV head), against the scalar
 // reference (which rounds Q and the softmax weights to f16 as llama.cpp does): group sizes up
-// to the 8 kept in registers and past them, head sizes with and without a 16-value tail,
-// position counts around the 16 keys reduced together and around the 64-position blocks the
-// values are weighed in (each block adding to the ones before it).
-TEST(Attention, GroupedAvx512MatchesScalarReference) {
-    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
-    const AttendGroupFn f = attend_heads_kernel(Isa::Avx512);
-    ASSERT_NE(f, attend_heads_scalar);
-    std::mt19937 rng(9);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    for (int64_t G : {1, 2, 5, 6, 8, 11}) {
-        for (int64_t D : {8, 64, 80, 128}) {
-            for (int64_t n_pos : {1, 2, 15, 16, 17, 63, 64, 65, 129, 300}) {
-                const int64_t stride = 2 * D + 8;  // another head's values in between, as in the cache
-                std::vector<uint16_t> k(static_cast<size_t>(n_pos * stride)), v(k.size());
-                for (auto& x : k) x = fp32_to_fp16(nd(rng) * 2.0f);
-                for (auto& x : v) x = fp32_to_fp16(nd(rng));
-                std::vector<float> q(static_cast<size_t>(G * D)), s1(static_cast<size_t>(G * n_pos)), s2(s1.size());
-                for (auto& x : q) x = nd(rng) * 2.0f;
-                std::vector<float> want(static_cast<size_t>(G * D) + 1, 7.0f), got(want.size(), 7.0f);
-                const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-                attend_heads_scalar(q.data(), G, k.data(), v.data(), stride, n_pos, D, scale, s1.data(), want.data());
-                f(q.data(), G, k.data(), v.data(), stride, n_pos, D, scale, s2.data(), got.data());
-                for (int64_t i = 0; i < G * D; ++i) {
-                    const float w = want[static_cast<size_t>(i)];
-                    ASSERT_NEAR(got[static_cast<size_t>(i)], w, 1e-4f + 1e-3f * std::fabs(w))
-                        << "G=" << G << " D=" << D << " n_pos=" << n_pos << " head " << i / D << " d=" << i % D;
+// to the 8 kept in registers and past them, head sizes with and without a 16-value tail (20:
+// AVX-512's 4-value tail, AVX2's scalar fallback), position counts around the 16 keys (AVX2: 8)
+// reduced together and around the 64-position blocks the values are weighed in (each block
+// adding to the ones before it); every SIMD path this CPU has (AVX-512, AVX2).
+TEST(Attention, GroupedSimdMatchesScalarReference) {
+    int tested = 0;
+    for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        ++tested;
+        const AttendGroupFn f = attend_heads_kernel(isa);
+        ASSERT_NE(f, attend_heads_scalar);
+        std::mt19937 rng(9);
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        for (int64_t G : {1, 2, 5, 6, 8, 11}) {
+            for (int64_t D : {8, 20, 64, 80, 128}) {
+                for (int64_t n_pos : {1, 2, 15, 16, 17, 63, 64, 65, 129, 300}) {
+                    const int64_t stride = 2 * D + 8;  // another head's values in between, as in the cache
+                    std::vector<uint16_t> k(static_cast<size_t>(n_pos * stride)), v(k.size());
+                    for (auto& x : k) x = fp32_to_fp16(nd(rng) * 2.0f);
+                    for (auto& x : v) x = fp32_to_fp16(nd(rng));
+                    std::vector<float> q(static_cast<size_t>(G * D)), s1(static_cast<size_t>(G * n_pos)), s2(s1.size());
+                    for (auto& x : q) x = nd(rng) * 2.0f;
+                    std::vector<float> want(static_cast<size_t>(G * D) + 1, 7.0f), got(want.size(), 7.0f);
+                    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+                    attend_heads_scalar(q.data(), G, k.data(), v.data(), stride, n_pos, D, scale, s1.data(), want.data());
+                    f(q.data(), G, k.data(), v.data(), stride, n_pos, D, scale, s2.data(), got.data());
+                    for (int64_t i = 0; i < G * D; ++i) {
+                        const float w = want[static_cast<size_t>(i)];
+                        // As in TokenBatchesMatchScalarReference: a softmax weight one f32 ulp off
+                        // may round to the neighbouring f16; over 300 positions that reaches 3e-4.
+                        ASSERT_NEAR(got[static_cast<size_t>(i)], w, 5e-4f + 1e-3f * std::fabs(w)) << isa_name(isa) << " G=" << G
+                                                                                              << " D=" << D << " n_pos=" << n_pos
+                                                                                              << " head " << i / D << " d=" << i % D;
+                    }
+                    EXPECT_EQ(got[static_cast<size_t>(G * D)], 7.0f) << "wrote past the last head";
                 }
-                EXPECT_EQ(got[static_cast<size_t>(G * D)], 7.0f) << "wrote past the last head";
             }
         }
     }
+    if (tested == 0) GTEST_SKIP() << "no AVX2 on this CPU";
 }
 
 // Several consecutive query tokens at once (a prompt's tokens, each attending up to its own
@@ -320,39 +329,45 @@ TEST(Attention, GroupedAvx512MatchesScalarReference) {
 // 8-row score tiles and leave remainders, fewer rows than the transpose pays for (the per-token
 // path), head sizes with a 16-value tail, and first positions on and off a 16-key boundary.
 TEST(Attention, TokenBatchesMatchScalarReference) {
-    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
-    const AttendTokensFn f = attend_tokens_kernel(Isa::Avx512);
-    ASSERT_NE(f, attend_tokens_scalar);
-    std::mt19937 rng(10);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    for (int64_t G : {1, 3, 6, 7, 8, 11}) {
-        for (int64_t D : {8, 80, 128}) {
-            for (int64_t pos0 : {0, 5, 16, 290}) {
-                for (int64_t n_tok : {1, 2, 4, 5}) {
-                    const int64_t n_max = pos0 + n_tok, stride = 2 * D + 8;
-                    const int64_t q_stride = G * D + 3, out_stride = G * D + 5;  // rows apart, as in the batch
-                    std::vector<uint16_t> k(static_cast<size_t>(n_max * stride)), v(k.size());
-                    for (auto& x : k) x = fp32_to_fp16(nd(rng) * 2.0f);
-                    for (auto& x : v) x = fp32_to_fp16(nd(rng));
-                    std::vector<float> q(static_cast<size_t>(n_tok * q_stride));
-                    for (auto& x : q) x = nd(rng) * 2.0f;
-                    std::vector<float> s1(static_cast<size_t>(n_tok * G * n_max)), s2(s1.size());
-                    std::vector<float> want(static_cast<size_t>(n_tok * out_stride), 7.0f), got(want.size(), 7.0f);
-                    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-                    attend_tokens_scalar(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s1.data(),
-                                         want.data(), out_stride);
-                    f(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s2.data(), got.data(), out_stride);
-                    // A softmax weight whose f32 value differs in its last bit may round to the
-                    // neighbouring f16 (2^-11 relative): over ~300 positions that reaches 3e-4.
-                    for (size_t i = 0; i < want.size(); ++i) {
-                        const float w = want[i];
-                        ASSERT_NEAR(got[i], w, 5e-4f + 1e-3f * std::fabs(w)) << "G=" << G << " D=" << D << " pos0=" << pos0
-                                                                              << " n_tok=" << n_tok << " at " << i;
+    int tested = 0;
+    for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        ++tested;
+        const AttendTokensFn f = attend_tokens_kernel(isa);
+        ASSERT_NE(f, attend_tokens_scalar);
+        std::mt19937 rng(10);
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        for (int64_t G : {1, 3, 6, 7, 8, 11}) {
+            for (int64_t D : {8, 80, 128}) {
+                for (int64_t pos0 : {0, 5, 16, 290}) {
+                    for (int64_t n_tok : {1, 2, 4, 5}) {
+                        const int64_t n_max = pos0 + n_tok, stride = 2 * D + 8;
+                        const int64_t q_stride = G * D + 3, out_stride = G * D + 5;  // rows apart, as in the batch
+                        std::vector<uint16_t> k(static_cast<size_t>(n_max * stride)), v(k.size());
+                        for (auto& x : k) x = fp32_to_fp16(nd(rng) * 2.0f);
+                        for (auto& x : v) x = fp32_to_fp16(nd(rng));
+                        std::vector<float> q(static_cast<size_t>(n_tok * q_stride));
+                        for (auto& x : q) x = nd(rng) * 2.0f;
+                        std::vector<float> s1(static_cast<size_t>(n_tok * G * n_max)), s2(s1.size());
+                        std::vector<float> want(static_cast<size_t>(n_tok * out_stride), 7.0f), got(want.size(), 7.0f);
+                        const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+                        attend_tokens_scalar(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s1.data(),
+                                             want.data(), out_stride);
+                        f(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s2.data(), got.data(), out_stride);
+                        // A softmax weight whose f32 value differs in its last bit may round to the
+                        // neighbouring f16 (2^-11 relative): over ~300 positions that reaches 3e-4.
+                        for (size_t i = 0; i < want.size(); ++i) {
+                            const float w = want[i];
+                            ASSERT_NEAR(got[i], w, 5e-4f + 1e-3f * std::fabs(w)) << isa_name(isa) << " G=" << G << " D=" << D
+                                                                                  << " pos0=" << pos0 << " n_tok=" << n_tok
+                                                                                  << " at " << i;
+                        }
                     }
                 }
             }
         }
     }
+    if (tested == 0) GTEST_SKIP() << "no AVX2 on this CPU";
 }
 
 }  // namespace
@@ -433,29 +448,46 @@ TEST(Ops, Fp16RowsRoundAsTheScalarConversion) {
     }
 }
 
+// Each SIMD path this CPU has (AVX-512's scalef, AVX2's exponent built in two halves), over
+// the range the model feeds them: odd lengths, masked (-inf) scores, inputs far enough below 0
+// that exp underflows to subnormals and 0.
 TEST(Ops, SimdSoftmaxAndSwigluMatchScalarReference) {
-    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> ud(-60.0f, 60.0f);
-    for (int64_t n : {1, 7, 16, 17, 100, 1031, 151936}) {
-        std::vector<float> x(static_cast<size_t>(n)), y(x.size());
-        for (auto& v : x) v = ud(rng);
-        if (n > 20) x[5] = x[9] = -INFINITY;
-        std::vector<float> a = x, b = x;
-        softmax_scalar(a.data(), n);
-        softmax_avx512(b.data(), n);
-        for (int64_t i = 0; i < n; ++i) {
-            ASSERT_NEAR(b[i], a[i], 4e-6f * a[i] + 1e-37f) << "softmax n " << n << " at " << i;
-        }
-        for (auto& v : y) v = ud(rng) * 0.1f;
-        std::vector<float> o1(x.size()), o2(x.size());
-        for (auto& v : x) v = std::isinf(v) ? -90.0f : v;
-        swiglu_scalar(o1.data(), n, x.data(), y.data(), n, n, 1);
-        swiglu_avx512(o2.data(), n, x.data(), y.data(), n, n, 1);
-        for (int64_t i = 0; i < n; ++i) {
-            ASSERT_NEAR(o2[i], o1[i], 1e-6f * std::fabs(o1[i]) + 1e-30f) << "swiglu n " << n << " at " << i << " x " << x[i];
+    using SoftmaxFn = void (*)(float*, int64_t);
+    using SwigluFn = void (*)(float*, int64_t, const float*, const float*, int64_t, int64_t, int64_t);
+    struct Path {
+        Isa isa;
+        SoftmaxFn softmax;
+        SwigluFn swiglu;
+    };
+    int tested = 0;
+    for (const Path& path : {Path{Isa::Avx512, softmax_avx512, swiglu_avx512}, Path{Isa::Avx2, softmax_avx2, swiglu_avx2}}) {
+        if (static_cast<int>(path.isa) > static_cast<int>(cpu_features().best())) continue;
+        ++tested;
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<float> ud(-60.0f, 60.0f);
+        for (int64_t n : {1, 7, 8, 9, 16, 17, 100, 1031, 151936}) {
+            std::vector<float> x(static_cast<size_t>(n)), y(x.size());
+            for (auto& v : x) v = ud(rng);
+            if (n > 20) x[5] = x[9] = -INFINITY;
+            std::vector<float> a = x, b = x;
+            softmax_scalar(a.data(), n);
+            path.softmax(b.data(), n);
+            for (int64_t i = 0; i < n; ++i) {
+                ASSERT_NEAR(b[i], a[i], 4e-6f * a[i] + 1e-37f) << isa_name(path.isa) << " softmax n " << n << " at " << i;
+            }
+            for (auto& v : y) v = ud(rng) * 0.1f;
+            std::vector<float> o1(x.size()), o2(x.size());
+            for (auto& v : x) v = std::isinf(v) ? -90.0f : v;
+            if (n > 20) x[3] = 95.0f, x[4] = -104.5f, x[6] = 88.5f;  // exp(-x) past its clamps, and near the top
+            swiglu_scalar(o1.data(), n, x.data(), y.data(), n, n, 1);
+            path.swiglu(o2.data(), n, x.data(), y.data(), n, n, 1);
+            for (int64_t i = 0; i < n; ++i) {
+                ASSERT_NEAR(o2[i], o1[i], 1e-6f * std::fabs(o1[i]) + 1e-30f)
+                    << isa_name(path.isa) << " swiglu n " << n << " at " << i << " x " << x[i];
+            }
         }
     }
+    if (tested == 0) GTEST_SKIP() << "no AVX2 on this CPU";
 }
 
 }  // namespace

@@ -1,0 +1,179 @@
+// AVX2 + FMA attention over the f16 cache (F16C conversions), for CPUs without AVX-512 (most
+// laptops): the AVX-512 kernel's structure at 8 lanes and 16 registers. Keys 8 at a time are
+// converted once into a block every head's Q is dotted with (each head's 8 products reduced
+// together); the softmax weights rounded to f16; values weighed in 64-position blocks that
+// stay in L1 for all of a block's passes over head_dim, with the cache's rows asked for ahead
+// of use. Q and the weights round to f16 as the scalar reference (and llama.cpp) round them;
+// sums run in another order: results agree to float rounding. Head sizes that are not a
+// multiple of 8 (no model has one) take the scalar reference.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/attention.h"
+#include "kernels/ops.h"
+
+namespace edgeseek {
+namespace {
+
+constexpr int64_t kMaxDim = 512;
+constexpr int64_t kKeysAhead = 64;    // positions of keys asked for ahead of their conversion
+constexpr int64_t kValueBlock = 64;   // positions whose values stay in L1 for all passes
+
+inline __m256 load_h8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+inline __m256 round_f16(__m256 x) {
+    return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+// Lanes below `left` (all 8 from 8 on).
+inline __m256i tail(int64_t left) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<int64_t>(left, 8))), lanes);
+}
+
+// The cache lines of `rows` positions' head_dim f16 values from p, kv_stride values apart.
+inline void prefetch_rows(const uint16_t* p, int64_t rows, int64_t kv_stride, int64_t head_dim) {
+    for (int64_t r = 0; r < rows; ++r) {
+        const char* row = reinterpret_cast<const char*>(p + r * kv_stride);
+        for (int64_t off = 0; off < head_dim * 2; off += 64) _mm_prefetch(row + off, _MM_HINT_T0);
+    }
+}
+
+// Lane j = the sum of v[j]'s 8 lanes.
+inline __m256 reduce8(const __m256 (&v)[8]) {
+    const __m256 t0 = _mm256_hadd_ps(v[0], v[1]), t1 = _mm256_hadd_ps(v[2], v[3]);
+    const __m256 t2 = _mm256_hadd_ps(v[4], v[5]), t3 = _mm256_hadd_ps(v[6], v[7]);
+    // u0: v0..v3's sums of lanes 0-3 (low half) and of lanes 4-7 (high half); u1: v4..v7's.
+    const __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
+    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+// out[g] = weights[g] x values for NC 8-dim chunks from c0 (added to out with `add`); the rows
+// of pf (pf_rows of them) asked for one per position.
+template <int G, int NC>
+void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
+                     int64_t c0, float* out, bool add, const uint16_t* pf, int64_t pf_rows) {
+    __m256 acc[NC][G];
+    for (int i = 0; i < NC; ++i) {
+        for (int g = 0; g < G; ++g) acc[i][g] = add ? _mm256_loadu_ps(out + g * head_dim + 8 * (c0 + i)) : _mm256_setzero_ps();
+    }
+    for (int64_t p = 0; p < n_pos; ++p) {
+        if (p < pf_rows) prefetch_rows(pf + p * kv_stride, 1, kv_stride, head_dim);
+        const uint16_t* v = v0 + p * kv_stride + 8 * c0;
+        __m256 x[NC];
+        for (int i = 0; i < NC; ++i) x[i] = load_h8(v + 8 * i);
+        for (int g = 0; g < G; ++g) {
+            const __m256 wg = _mm256_broadcast_ss(w + g * w_stride + p);
+            for (int i = 0; i < NC; ++i) acc[i][g] = _mm256_fmadd_ps(wg, x[i], acc[i][g]);
+        }
+    }
+    for (int i = 0; i < NC; ++i) {
+        for (int g = 0; g < G; ++g) _mm256_storeu_ps(out + g * head_dim + 8 * (c0 + i), acc[i][g]);
+    }
+}
+
+// out[g] = weights[g] (at w + g * w_stride) x the first n_pos values, for G heads: as many
+// chunks per pass as fit 16 registers (G * kNc accumulators, kNc values, one weight).
+template <int G>
+void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
+            float* out) {
+    const int64_t chunks = head_dim / 8;
+    constexpr int kNc = (4 * G + 5 <= 16) ? 4 : (2 * G + 3 <= 16) ? 2 : 1;
+    prefetch_rows(v0, std::min(n_pos, kValueBlock), kv_stride, head_dim);
+    const int64_t blocks = std::max<int64_t>(1, (n_pos + kValueBlock - 1) / kValueBlock);  // no positions: zeros
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t p0 = b * kValueBlock;
+        const int64_t np = std::max<int64_t>(0, std::min(kValueBlock, n_pos - p0));
+        const int64_t ahead = std::max<int64_t>(0, std::min(kValueBlock, n_pos - p0 - kValueBlock));
+        const float* wb = w + p0;
+        const uint16_t* vb = v0 + p0 * kv_stride;
+        const uint16_t* next = vb + kValueBlock * kv_stride;
+        const bool add = p0 > 0;
+        int64_t c = 0;
+        for (; c + kNc <= chunks; c += kNc) {
+            weighted_values<G, kNc>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, next, c == 0 ? ahead : 0);
+        }
+        for (; c < chunks; ++c) weighted_values<G, 1>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, next, c == 0 ? ahead : 0);
+    }
+}
+
+template <int G>
+void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t n_pos,
+                  int64_t head_dim, float scale, float* scores, float* out) {
+    const int64_t chunks = head_dim / 8;
+    alignas(32) float qr[G * kMaxDim];
+    for (int g = 0; g < G; ++g) {
+        for (int64_t c = 0; c < chunks; ++c) _mm256_store_ps(qr + g * head_dim + 8 * c, round_f16(_mm256_loadu_ps(q + g * head_dim + 8 * c)));
+    }
+    // Keys 8 at a time, converted once into kb (chunk c of key j at 64 c + 8 j), then dotted
+    // with every head's Q.
+    alignas(32) float kb[8 * kMaxDim];
+    prefetch_rows(k0, std::min(n_pos, kKeysAhead), kv_stride, head_dim);
+    const __m256 vscale = _mm256_set1_ps(scale);
+    for (int64_t p0 = 0; p0 < n_pos; p0 += 8) {
+        const int64_t nk = std::min<int64_t>(8, n_pos - p0);
+        for (int64_t j = 0; j < 8; ++j) {
+            if (p0 + j + kKeysAhead < n_pos) prefetch_rows(k0 + (p0 + j + kKeysAhead) * kv_stride, 1, kv_stride, head_dim);
+            if (j < nk) {
+                const uint16_t* k = k0 + (p0 + j) * kv_stride;
+                for (int64_t c = 0; c < chunks; ++c) _mm256_store_ps(kb + 64 * c + 8 * j, load_h8(k + 8 * c));
+            } else {
+                for (int64_t c = 0; c < chunks; ++c) _mm256_store_ps(kb + 64 * c + 8 * j, _mm256_setzero_ps());
+            }
+        }
+        const __m256i m = tail(nk);
+        for (int g = 0; g < G; ++g) {
+            __m256 acc[8];
+            for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
+            for (int64_t c = 0; c < chunks; ++c) {
+                const __m256 qc = _mm256_load_ps(qr + g * head_dim + 8 * c);
+                const float* kc = kb + 64 * c;
+                for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(qc, _mm256_load_ps(kc + 8 * j), acc[j]);
+            }
+            _mm256_maskstore_ps(scores + g * n_pos + p0, m, _mm256_mul_ps(reduce8(acc), vscale));
+        }
+    }
+    for (int g = 0; g < G; ++g) {
+        float* s = scores + g * n_pos;
+        softmax_avx2(s, n_pos);
+        for (int64_t p = 0; p < n_pos; p += 8) {
+            const __m256i m = tail(n_pos - p);
+            _mm256_maskstore_ps(s + p, m, round_f16(_mm256_maskload_ps(s + p, m)));
+        }
+    }
+    values<G>(scores, n_pos, v0, kv_stride, n_pos, head_dim, out);
+}
+
+// Groups of up to 8 heads per call (the accumulators of more would not fit the registers).
+void attend_heads(const float* q, int64_t n_heads, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride,
+                  int64_t n_pos, int64_t head_dim, float scale, float* scores, float* out) {
+    if (head_dim % 8 != 0 || head_dim > kMaxDim) {
+        attend_heads_scalar(q, n_heads, k0, v0, kv_stride, n_pos, head_dim, scale, scores, out);
+        return;
+    }
+    using GroupFn = void (*)(const float*, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t, float, float*, float*);
+    static constexpr GroupFn kByGroup[] = {attend_group<1>, attend_group<2>, attend_group<3>, attend_group<4>,
+                                           attend_group<5>, attend_group<6>, attend_group<7>, attend_group<8>};
+    for (int64_t h = 0; h < n_heads; h += 8) {
+        const int64_t g = std::min<int64_t>(8, n_heads - h);
+        kByGroup[g - 1](q + h * head_dim, k0, v0, kv_stride, n_pos, head_dim, scale, scores + h * n_pos, out + h * head_dim);
+    }
+}
+
+// A prompt's tokens one at a time, each with the heads kernel.
+void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
+                   int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
+                   int64_t out_stride) {
+    attend_tokens_scalar_order(attend_heads, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale, scores, out,
+                               out_stride);
+}
+
+}  // namespace
+
+AttendGroupFn attend_heads_avx2() { return attend_heads; }
+AttendTokensFn attend_tokens_avx2() { return attend_tokens; }
+
+}  // namespace edgeseek
+#endif
