@@ -37,17 +37,6 @@ inline void prefetch_rows(const uint16_t* p, int64_t rows, int64_t kv_stride, in
 
 constexpr int64_t kValueBlock = 64;  // positions whose values stay in L1 for all passes (values())
 
-// acc + x * (the float at p, broadcast), the broadcast taken by the FMA's own memory operand
-// (one uop; a separate broadcast per head and position had cost a vector op each).
-inline __m512 fma_bcast(__m512 acc, __m512 x, const float* p) {
-#if defined(__GNUC__)
-    __asm__("vfmadd231ps %[m]%{1to16%}, %[x], %[acc]" : [acc] "+v"(acc) : [x] "v"(x), [m] "m"(*p));
-    return acc;
-#else
-    return _mm512_fmadd_ps(x, _mm512_set1_ps(*p), acc);
-#endif
-}
-
 // out[g] = weights[g] x values for NC 16-dim chunks from c0 (added to out with `add`): one
 // accumulator per head and chunk, so each value chunk is converted once for all G heads.
 template <int G, int NC, bool kMemBcast>

@@ -15,16 +15,6 @@
 namespace edgeseek {
 namespace {
 
-// acc + w * (the float at p, broadcast), the broadcast taken by the FMA's own memory operand.
-inline __m512 fma_bcast(__m512 acc, __m512 w, const float* p) {
-#if defined(__GNUC__)
-    __asm__("vfmadd231ps %[m]%{1to16%}, %[w], %[acc]" : [acc] "+v"(acc) : [w] "v"(w), [m] "m"(*p));
-    return acc;
-#else
-    return _mm512_fmadd_ps(w, _mm512_set1_ps(*p), acc);
-#endif
-}
-
 // A tile of T tokens keeps kSplit accumulators per token when T is small (decode), whose
 // columns alternate between them, so one token's chain of FMAs (4-cycle latency) does not bound
 // how fast the group's weights go by.

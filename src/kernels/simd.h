@@ -48,5 +48,16 @@ inline __m512 reduce16(const __m512 (&a)[16], Op op) {
     return op(_mm512_shuffle_f32x4(d0, d1, 0x88), _mm512_shuffle_f32x4(d0, d1, 0xdd));
 }
 
+// acc + x * (the float at p, broadcast), the broadcast taken by the FMA's own memory operand
+// ({1to16}): one uop where GCC emits a separate broadcast and an FMA.
+inline __m512 fma_bcast(__m512 acc, __m512 x, const float* p) {
+#if defined(__GNUC__)
+    __asm__("vfmadd231ps %[m]%{1to16%}, %[x], %[acc]" : [acc] "+v"(acc) : [x] "v"(x), [m] "m"(*p));
+    return acc;
+#else
+    return _mm512_fmadd_ps(x, _mm512_set1_ps(*p), acc);
+#endif
+}
+
 }  // namespace edgeseek
 #endif
