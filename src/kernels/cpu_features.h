@@ -52,4 +52,16 @@ inline void prefetch_stream_range(const void* p, size_t bytes) {
     for (size_t off = 0; off < bytes; off += 64) prefetch_stream(static_cast<const char*>(p) + off);
 }
 
+// Part `part` of kParts of a Bytes-long super-block's cache lines, as prefetch_stream asks for
+// one. The packed tiles ask for a super-block's lines a few at a time as they go through it,
+// not all at its start: that burst (53 lines for Q6_K) stalled the core on its miss buffers
+// while its own loads waited (one-token AVX-512 tiles, 1536 x 8960, two threads: Q6_K 75-79%
+// -> 94-100% of the read bandwidth, Q3_K 78 -> 99%, Q5_K 84 -> 97-100%, IQ4_XS 79-85 -> 94-97%).
+template <size_t Bytes, int kParts>
+__attribute__((always_inline)) inline void prefetch_stream_part(const void* p, int part) {
+    constexpr int kLines = static_cast<int>((Bytes + 63) / 64);
+    for (int l = kLines * part / kParts; l < kLines * (part + 1) / kParts; ++l)
+        prefetch_stream(static_cast<const char*>(p) + 64 * l);
+}
+
 }  // namespace edgeseek

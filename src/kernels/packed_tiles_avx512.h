@@ -70,6 +70,17 @@ inline __m512i dpwssd_bcast(__m512i acc, __m512i a, const int32_t* p) {
 #endif
 }
 
+// The 64 bytes at p, loaded once into a register: GCC otherwise folds the load into every
+// instruction that reads the value (Q6_K: the top bits four times, each nibble chunk twice),
+// and the one-token tiles are bound by the two 512-bit loads a cycle.
+inline __m512i load_once(const void* p) {
+    __m512i v = _mm512_load_si512(p);
+#if defined(__GNUC__)
+    __asm__("" : "+v"(v));
+#endif
+    return v;
+}
+
 // The 16 IQ4 levels + 128 (flipping a byte's sign bit adds 128), in every 128-bit lane: the
 // table a shuffle looks IQ4_NL/IQ4_XS nibbles up in.
 inline __m512i iq4_levels_plus_128() {
@@ -99,12 +110,6 @@ using Q51 = Blocks<4, false, true, true>;
 // it ahead of use (prefetch_stream, kernels/cpu_features.h: EDGESEEK_PREFETCH sets how far).
 inline void prefetch_line(const uint8_t* p) { prefetch_stream(p); }
 
-// Every cache line of a Bytes-long super-block.
-template <size_t Bytes>
-inline void prefetch_lines(const uint8_t* p) {
-#pragma GCC unroll 64
-    for (size_t off = 0; off < Bytes; off += 64) prefetch_line(p + off);
-}
 
 // A tile's start: zeroed accumulators.
 template <int T>
@@ -245,14 +250,12 @@ void tile_iq4_xs(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t 
     for (int64_t s = 0; s < nsb; ++s) {
         const int8_t* qs = one_register(aq + s * (a.panel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
-        if constexpr (Stream) {
-            prefetch_lines<kSuper>(sb);
-        }
         const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb)));
         const int8_t* sc = reinterpret_cast<const int8_t*>(sb + 64);
         const uint8_t* q = sb + 192;
 #pragma GCC unroll 1
         for (int ib = 0; ib < 8; ++ib) {
+            if constexpr (Stream) prefetch_stream_part<kSuper, 8>(sb, ib);
             const __m512 dsc = _mm512_mul_ps(
                 d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * ib)))));
             __m512i s0[T];
@@ -306,9 +309,6 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     for (int64_t s = 0; s < nsb; ++s) {
         const int8_t* qs = one_register(aq + s * (a.panel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * kSuper;
-        if constexpr (Stream) {
-            prefetch_lines<kSuper>(sb);
-        }
         const uint8_t* sc = sb + 64;
         const uint8_t* mn = sb + 192;
         const uint8_t* q = sb + 320;
@@ -317,6 +317,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
+            if constexpr (Stream) prefetch_stream_part<kSuper, 4>(sb, k);
             __m512i slo[T], shi[T];
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) slo[t] = shi[t] = _mm512_setzero_si512();
@@ -437,6 +438,7 @@ template <int T, bool Stream, GgmlType W>
 void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                   __mmask16 rows_mask) {
     using L = SmallKLayout<W>;
+    constexpr bool kIntScales = T == 1 && !L::kQ2;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
     start_tile(acc);
@@ -448,9 +450,6 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
     for (int64_t s = 0; s < nsb; ++s) {
         const int8_t* qs = one_register(aq + s * (a.panel * 256));  // token t at qs + 256 * t
         const uint8_t* sb = grp + static_cast<size_t>(s) * L::kSuper;
-        if constexpr (Stream) {
-            prefetch_lines<L::kSuper>(sb);
-        }
         const uint8_t* top = sb + L::kTop;
         const uint8_t* sc = sb + L::kScales;
         const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb + L::kD)));
@@ -458,7 +457,19 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
         // Sub-block j's products for every token, from its operands.
+        __m512i isum = _mm512_setzero_si512();  // kIntScales: the super-block's scaled sums
         auto sub_block = [&](int j, const Operands& o) __attribute__((always_inline)) {
+            if constexpr (kIntScales) {
+                const __m512i scale = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j)));
+                const int8_t* qa = qs + 16 * j;
+                __m512i sum = _mm512_set1_epi32(ai[(s * 16 + j) * a.stride]);
+                sum = dpbusd_bcast(sum, o.q[0], qa);
+                sum = dpbusd_bcast(sum, o.q[1], qa + 4);
+                sum = dpbusd_bcast(sum, o.q[2], qa + 8);
+                sum = dpbusd_bcast(sum, o.q[3], qa + 12);
+                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(sum, scale));
+                return;
+            }
             const __m128i bytes = _mm_load_si128(reinterpret_cast<const __m128i*>(sc + 16 * j));
             const __m512i scale = L::kQ2 ? _mm512_and_si512(_mm512_cvtepu8_epi32(bytes), _mm512_set1_epi32(15))
                                          : _mm512_cvtepi8_epi32(bytes);
@@ -476,6 +487,7 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
         };
         if constexpr (L::kQ2) {
             for (int m = 0; m < 8; ++m) {
+                if constexpr (Stream) prefetch_stream_part<L::kSuper, 8>(sb, m);
                 sub_block(2 * m, q3_operands<0, false>(_mm512_load_si512(sb + 128 * m), m4));
                 sub_block(2 * m + 1, q3_operands<0, false>(_mm512_load_si512(sb + 128 * m + 64), m4));
             }
@@ -498,15 +510,20 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
             }
         } else if constexpr (L::kQ3) {
             for (int m = 0; m < 8; ++m) {
+                if constexpr (Stream) prefetch_stream_part<L::kSuper, 8>(sb, m);
                 const __m512i h = _mm512_load_si512(top + 64 * m);
                 sub_block(2 * m, q3_operands<0>(_mm512_load_si512(sb + 128 * m), h));
                 sub_block(2 * m + 1, q3_operands<1>(_mm512_load_si512(sb + 128 * m + 64), h));
             }
         } else {
             for (int j = 0; j < 16; ++j) {
-                sub_block(j, q6_operands(_mm512_load_si512(sb + 128 * j), _mm512_load_si512(sb + 128 * j + 64),
-                                         _mm512_load_si512(top + 64 * j), m4));
+                if constexpr (Stream) prefetch_stream_part<L::kSuper, 16>(sb, j);
+                sub_block(j, q6_operands(load_once(sb + 128 * j), load_once(sb + 128 * j + 64), load_once(top + 64 * j), m4));
             }
+        }
+        if constexpr (kIntScales) {
+            acc[0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(d, _mm512_set1_ps(ad[s * a.stride])), acc[0]);
+            continue;
         }
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
