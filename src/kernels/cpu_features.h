@@ -41,10 +41,18 @@ std::optional<StreamPrefetch> parse_stream_prefetch(const char* text);
 
 // The cache line of a weight stream at p is asked for ahead of use, as g_stream_prefetch says
 // (a prefetch past the end of a mapping is harmless: it never faults).
+// On x86-64 the instructions are volatile asm: GCC 12 treats __builtin_prefetch as free of side
+// effects and deleted some loops made only of them (the loop in prefetch_stream_part, whose
+// first version emitted nothing at all).
 inline void prefetch_stream(const void* p) {
     const char* c = static_cast<const char*>(p);
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(c + g_stream_prefetch.l1)));
+    if (g_stream_prefetch.l2 != 0) __asm__ volatile("prefetcht1 %0" : : "m"(*(c + g_stream_prefetch.l2)));
+#else
     __builtin_prefetch(c + g_stream_prefetch.l1, 0, 3);
     if (g_stream_prefetch.l2 != 0) __builtin_prefetch(c + g_stream_prefetch.l2, 0, 2);
+#endif
 }
 
 // Every cache line of the bytes at p, as prefetch_stream asks for one.
@@ -53,15 +61,12 @@ inline void prefetch_stream_range(const void* p, size_t bytes) {
 }
 
 // Part `part` of kParts of a Bytes-long super-block's cache lines, as prefetch_stream asks for
-// one. The packed tiles ask for a super-block's lines a few at a time as they go through it,
-// not all at its start: that burst (53 lines for Q6_K) stalled the core on its miss buffers
-// while its own loads waited (one-token AVX-512 tiles, 1536 x 8960, two threads: Q6_K 75-79%
-// -> 94-100% of the read bandwidth, Q3_K 78 -> 99%, Q5_K 84 -> 97-100%, IQ4_XS 79-85 -> 94-97%).
+// one: the packed tiles ask for a super-block's lines a few at a time as they go through it.
 template <size_t Bytes, int kParts>
 __attribute__((always_inline)) inline void prefetch_stream_part(const void* p, int part) {
     constexpr int kLines = static_cast<int>((Bytes + 63) / 64);
-    for (int l = kLines * part / kParts; l < kLines * (part + 1) / kParts; ++l)
-        prefetch_stream(static_cast<const char*>(p) + 64 * l);
+    const int first = kLines * part / kParts, last = kLines * (part + 1) / kParts;
+    for (int l = first; l < last; ++l) prefetch_stream(static_cast<const char*>(p) + 64 * l);
 }
 
 }  // namespace edgeseek
