@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/cpu_features.h"
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 
@@ -31,7 +32,7 @@ inline __m512 round_f16(__m512 x) {
 inline void prefetch_rows(const uint16_t* p, int64_t rows, int64_t kv_stride, int64_t head_dim) {
     for (int64_t r = 0; r < rows; ++r) {
         const char* row = reinterpret_cast<const char*>(p + r * kv_stride);
-        for (int64_t off = 0; off < head_dim * 2; off += 64) _mm_prefetch(row + off, _MM_HINT_T0);
+        for (int64_t off = 0; off < head_dim * 2; off += 64) prefetch_l1(row + off);
     }
 }
 

@@ -41,18 +41,27 @@ std::optional<StreamPrefetch> parse_stream_prefetch(const char* text);
 
 // The cache line of a weight stream at p is asked for ahead of use, as g_stream_prefetch says
 // (a prefetch past the end of a mapping is harmless: it never faults).
-// On x86-64 the instructions are volatile asm: GCC 12 treats __builtin_prefetch as free of side
-// effects and deleted some loops made only of them (the loop in prefetch_stream_part, whose
-// first version emitted nothing at all).
+// prefetch_l1 / prefetch_l2 (p's line into L1 / L2) are volatile asm on x86-64, for every
+// prefetch in the kernels: GCC 12 treats __builtin_prefetch as free of side effects and deleted
+// some loops made only of them (the first prefetch_stream_part emitted nothing at all).
+inline void prefetch_l1(const void* p) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__ volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p, 0, 3);
+#endif
+}
+inline void prefetch_l2(const void* p) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__ volatile("prefetcht1 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p, 0, 2);
+#endif
+}
 inline void prefetch_stream(const void* p) {
     const char* c = static_cast<const char*>(p);
-#if defined(__x86_64__) && defined(__GNUC__)
-    __asm__ volatile("prefetcht0 %0" : : "m"(*(c + g_stream_prefetch.l1)));
-    if (g_stream_prefetch.l2 != 0) __asm__ volatile("prefetcht1 %0" : : "m"(*(c + g_stream_prefetch.l2)));
-#else
-    __builtin_prefetch(c + g_stream_prefetch.l1, 0, 3);
-    if (g_stream_prefetch.l2 != 0) __builtin_prefetch(c + g_stream_prefetch.l2, 0, 2);
-#endif
+    prefetch_l1(c + g_stream_prefetch.l1);
+    if (g_stream_prefetch.l2 != 0) prefetch_l2(c + g_stream_prefetch.l2);
 }
 
 // Every cache line of the bytes at p, as prefetch_stream asks for one.

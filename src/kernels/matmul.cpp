@@ -283,7 +283,7 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
     const char* end = reinterpret_cast<const char*>(row(rows));
     auto prefetch = [&](const uint8_t* at, size_t bytes) {
         const char* ahead = reinterpret_cast<const char*>(at) + g_stream_prefetch.l1;
-        for (size_t off = 0; off < bytes && ahead + off < end; off += 64) __builtin_prefetch(ahead + off, 0, 3);
+        for (size_t off = 0; off < bytes && ahead + off < end; off += 64) prefetch_l1(ahead + off);
     };
     auto run_rows = [&](int64_t b, int64_t e) {
         int64_t r = b;

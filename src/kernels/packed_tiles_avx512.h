@@ -178,10 +178,10 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
             for (int c = 0; c < F::kChunks; ++c) {
                 prefetch_line(qb + 64 * c);
             }
-            if ((b & 1) == 0) __builtin_prefetch(scales + b * kPackRows + 512, 0, 3);
+            if ((b & 1) == 0) prefetch_l1(scales + b * kPackRows + 512);
             if constexpr (F::kFive) prefetch_line(qb + 256);
             if constexpr (F::kOffsets) {
-                if ((b & 1) == 0) __builtin_prefetch(offsets + b * kPackRows + 512, 0, 3);
+                if ((b & 1) == 0) prefetch_l1(offsets + b * kPackRows + 512);
             }
         }
         __m512i s0[T];
