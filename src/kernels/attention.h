@@ -32,8 +32,8 @@ AttendGroupFn attend_heads_avx2();    // attention_avx2.cpp
 // n_tok - 1, each attending to the keys up to its own position, for the n_heads query heads
 // that share one KV head. Token i's heads at q + i * q_stride (its outputs at out + i *
 // out_stride), each as attend_heads lays them out. scores: scratch for n_tok * n_heads *
-// (pos0 + n_tok) floats. The AVX-512 kernel converts each block of 16 cached keys once for
-// all n_tok * n_heads rows; attend_tokens_scalar calls attend_heads_scalar per token.
+// (pos0 + n_tok) floats. The AVX-512 / AVX2 kernels convert each block of 16 / 8 cached keys
+// once for all n_tok * n_heads rows; attend_tokens_scalar calls attend_heads_scalar per token.
 constexpr int64_t kAttendTokens = 4;  // tokens per call for a prompt (4 x 6 heads: three 8-row score tiles)
 using AttendTokensFn = void (*)(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
                                 const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale,
@@ -43,7 +43,7 @@ void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64
                           const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores,
                           float* out, int64_t out_stride);
 AttendTokensFn attend_tokens_avx512();  // attention_avx512.cpp
-AttendTokensFn attend_tokens_avx2();    // attention_avx2.cpp: one token at a time
+AttendTokensFn attend_tokens_avx2();    // attention_avx2.cpp
 // attend_tokens as one `heads` call per token (the scalar path, and the fallback of the others).
 void attend_tokens_scalar_order(AttendGroupFn heads, const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads,
                                 const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim,

@@ -5,11 +5,13 @@
 // stay in L1 for all of a block's passes over head_dim, with the cache's rows asked for ahead
 // of use. Q and the weights round to f16 as the scalar reference (and llama.cpp) round them;
 // sums run in another order: results agree to float rounding. Head sizes that are not a
-// multiple of 8 (no model has one) take the scalar reference.
+// multiple of 8 (no model has one) take the scalar reference. A prompt's tokens go in batches
+// (attend_tokens_group): keys converted and transposed once per block for all its rows.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kernels/attention.h"
 #include "kernels/cpu_features.h"
@@ -100,6 +102,15 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
     }
 }
 
+// Softmax over s[0, n), each weight then rounded to f16 (as the scalar reference rounds it).
+void softmax_f16(float* s, int64_t n) {
+    softmax_avx2(s, n);
+    for (int64_t p = 0; p < n; p += 8) {
+        const __m256i m = tail(n - p);
+        _mm256_maskstore_ps(s + p, m, round_f16(_mm256_maskload_ps(s + p, m)));
+    }
+}
+
 template <int G>
 void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_t kv_stride, int64_t n_pos,
                   int64_t head_dim, float scale, float* scores, float* out) {
@@ -136,14 +147,7 @@ void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_
             _mm256_maskstore_ps(scores + g * n_pos + p0, m, _mm256_mul_ps(reduce8(acc), vscale));
         }
     }
-    for (int g = 0; g < G; ++g) {
-        float* s = scores + g * n_pos;
-        softmax_avx2(s, n_pos);
-        for (int64_t p = 0; p < n_pos; p += 8) {
-            const __m256i m = tail(n_pos - p);
-            _mm256_maskstore_ps(s + p, m, round_f16(_mm256_maskload_ps(s + p, m)));
-        }
-    }
+    for (int g = 0; g < G; ++g) softmax_f16(scores + g * n_pos, n_pos);
     values<G>(scores, n_pos, v0, kv_stride, n_pos, head_dim, out);
 }
 
@@ -163,12 +167,102 @@ void attend_heads(const float* q, int64_t n_heads, const uint16_t* k0, const uin
     }
 }
 
-// A prompt's tokens one at a time, each with the heads kernel.
+// r[j] lane d = r[d] lane j (an 8 x 8 transpose): 32-bit interleaves, 64-bit shuffles within
+// 128-bit lanes, then the 128-bit halves.
+inline void transpose8(__m256 (&r)[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    // u[4h + k]: rows 4h..4h+3 of column k (low half) and of column 4 + k (high half).
+    for (int h = 0; h < 2; ++h) {
+        u[4 * h] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+        u[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xee);
+        u[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+        u[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xee);
+    }
+    for (int k = 0; k < 4; ++k) {
+        r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+        r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+    }
+}
+
+// NR rows' scores against one block of 8 keys held transposed (kt[8 d + j] = dimension d of
+// key j): per dimension one load and NR FMAs with the row's value broadcast, no reduction.
+template <int NR>
+void scores_rows(const float* qr, int64_t row, const float* kt, int64_t head_dim, float scale, float* s, int64_t s_stride,
+                 __m256i m) {
+    __m256 acc[NR];
+    for (int r = 0; r < NR; ++r) acc[r] = _mm256_setzero_ps();
+    for (int64_t d = 0; d < head_dim; ++d) {
+        const __m256 k = _mm256_load_ps(kt + 8 * d);
+        for (int r = 0; r < NR; ++r) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(qr + r * row + d), k, acc[r]);
+    }
+    for (int r = 0; r < NR; ++r) _mm256_maskstore_ps(s + r * s_stride, m, _mm256_mul_ps(acc[r], _mm256_set1_ps(scale)));
+}
+
+// n_tok consecutive tokens x G heads, as the AVX-512 kernel: each block of 8 cached keys is
+// converted and transposed once for all n_tok * G rows, whose scores then need no horizontal
+// sums; softmax and values per token as attend_group. Row i * G + g's scores at scores + (i * G
+// + g) * n_max.
+template <int G>
+void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const uint16_t* k0, const uint16_t* v0,
+                         int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
+                         int64_t out_stride) {
+    const int64_t chunks = head_dim / 8;
+    const int64_t rows = n_tok * G, n_max = pos0 + n_tok;
+    thread_local std::vector<float> qbuf;
+    qbuf.resize(static_cast<size_t>(rows * head_dim));
+    float* qr = qbuf.data();
+    for (int64_t i = 0; i < n_tok; ++i) {
+        for (int g = 0; g < G; ++g) {
+            for (int64_t c = 0; c < chunks; ++c) {
+                _mm256_storeu_ps(qr + (i * G + g) * head_dim + 8 * c, round_f16(_mm256_loadu_ps(q + i * q_stride + g * head_dim + 8 * c)));
+            }
+        }
+    }
+    alignas(32) float kt[8 * kMaxDim];
+    for (int64_t p0 = 0; p0 < n_max; p0 += 8) {
+        const int64_t nk = std::min<int64_t>(8, n_max - p0);
+        for (int64_t c = 0; c < chunks; ++c) {
+            __m256 r[8];
+            for (int j = 0; j < 8; ++j) r[j] = j < nk ? load_h8(k0 + (p0 + j) * kv_stride + 8 * c) : _mm256_setzero_ps();
+            transpose8(r);
+            for (int d = 0; d < 8; ++d) _mm256_store_ps(kt + 8 * (8 * c + d), r[d]);
+        }
+        const __m256i m = tail(nk);
+        int64_t r0 = 0;
+        for (; r0 + 8 <= rows; r0 += 8) scores_rows<8>(qr + r0 * head_dim, head_dim, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
+        using RowsFn = void (*)(const float*, int64_t, const float*, int64_t, float, float*, int64_t, __m256i);
+        static constexpr RowsFn kRest[] = {nullptr, scores_rows<1>, scores_rows<2>, scores_rows<3>,
+                                           scores_rows<4>, scores_rows<5>, scores_rows<6>, scores_rows<7>};
+        if (r0 < rows) kRest[rows - r0](qr + r0 * head_dim, head_dim, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
+    }
+    for (int64_t i = 0; i < n_tok; ++i) {
+        const int64_t n_pos = pos0 + i + 1;  // causal: token i sees keys 0 .. its position
+        float* w = scores + i * G * n_max;
+        for (int g = 0; g < G; ++g) softmax_f16(w + g * n_max, n_pos);
+        values<G>(w, n_max, v0, kv_stride, n_pos, head_dim, out + i * out_stride);
+    }
+}
+
 void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
                    int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
                    int64_t out_stride) {
-    attend_tokens_scalar_order(attend_heads, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale, scores, out,
-                               out_stride);
+    using TokensFn = void (*)(const float*, int64_t, int64_t, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t,
+                              float, float*, float*, int64_t);
+    static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,
+                                            attend_tokens_group<4>, attend_tokens_group<5>, attend_tokens_group<6>,
+                                            attend_tokens_group<7>, attend_tokens_group<8>};
+    // Head sizes the heads kernel leaves to the scalar reference, groups too large for the
+    // registers, or too few rows to pay the transpose: one token at a time.
+    if (head_dim % 8 != 0 || head_dim > kMaxDim || n_heads > 8 || n_tok * n_heads < 8) {
+        attend_tokens_scalar_order(attend_heads, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale, scores,
+                                   out, out_stride);
+        return;
+    }
+    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride);
 }
 
 }  // namespace
