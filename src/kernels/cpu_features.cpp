@@ -45,7 +45,10 @@ CpuFeatures detect() {
         f.avx512vnni = f.avx512f && ((c >> 11) & 1);
         f.gfni = (c >> 8) & 1;
     }
-    if (f.avx512f && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = (a >> 5) & 1;
+    if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
+        f.avxvnni = f.avx2 && ((a >> 4) & 1);
+        if (f.avx512f) f.avx512bf16 = (a >> 5) & 1;
+    }
 #endif
     return f;
 }

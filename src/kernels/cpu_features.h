@@ -12,7 +12,8 @@ enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
 struct CpuFeatures {
     bool avx2 = false, fma = false, f16c = false;
     bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false, avx512bf16 = false;
-    bool gfni = false;  // Galois-field byte affine transforms (used for nibble unpacking)
+    bool gfni = false;     // Galois-field byte affine transforms (used for nibble unpacking)
+    bool avxvnni = false;  // AVX-VNNI: vpdpbusd on 256-bit vectors (the AVX2 tiles' products)
     bool amd = false;   // AuthenticAMD / HygonGenuine (prefetch distances differ)
     Isa best() const;
 };

@@ -364,6 +364,13 @@ bool packed_gfni_enabled() { return g_gfni.load(std::memory_order_relaxed); }
 void set_packed_gfni_enabled(bool on) { g_gfni.store(on, std::memory_order_relaxed); }
 
 namespace {
+std::atomic<bool> g_avx_vnni{true};
+}  // namespace
+
+bool packed_avx_vnni_enabled() { return g_avx_vnni.load(std::memory_order_relaxed); }
+void set_packed_avx_vnni_enabled(bool on) { g_avx_vnni.store(on, std::memory_order_relaxed); }
+
+namespace {
 
 // The active ISA's row quantizer (byte-identical on every path) into a row of blocks, then the
 // quants and table entries moved to their places.

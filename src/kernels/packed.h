@@ -199,7 +199,7 @@ using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows,
                               const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
-PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same types (packed_avx2.cpp)
+PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same types (packed_avx2.cpp, packed_tiles_avx2.h)
 // F16 and BF16 (packed_float_avx512.cpp), which packed_gemm_avx512 hands them to, and their
 // whole-group packer and activation writer.
 PackedGemmFn packed_float_gemm_avx512(GgmlType t);
@@ -211,6 +211,11 @@ PackActsFn pack_float_acts_avx512(GgmlType t);
 PackedGemmFn packed_gemm_avx512_gfni(GgmlType t);
 bool packed_gfni_enabled();
 void set_packed_gfni_enabled(bool on);  // tests: run the tiles with or without GFNI on a CPU that has it
+// The AVX2 tiles built with AVX-VNNI (packed_avx2_vnni.cpp); packed_gemm_avx2 picks them where
+// the CPU has AVX-VNNI, unless a test chose otherwise.
+PackedGemmFn packed_gemm_avx2_vnni(GgmlType t);
+bool packed_avx_vnni_enabled();
+void set_packed_avx_vnni_enabled(bool on);  // tests: the AVX2 tiles with or without AVX-VNNI
 
 // The unsigned bias of t's packed quants (8 for Q4_0, 16 for Q5_0, 128 for Q8_0 and IQ4_NL; 0
 // for Q4_1/Q5_1 and the k-quants, whose offsets and mins are applied otherwise).

@@ -31,28 +31,32 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     const Case cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
     const Case k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23}};
     // Every path with packed tiles this CPU runs: both builds of the AVX-512 tiles (with GFNI
-    // where the CPU has it, and without) and the AVX2 tiles.
+    // where the CPU has it, and without) and both of the AVX2 tiles (with AVX-VNNI where the
+    // CPU has it, and without).
     const Isa start = active_isa();
     struct Restore {
         Isa isa;
-        bool gfni;
+        bool gfni, vnni;
         ~Restore() {
             set_packed_gfni_enabled(gfni);
+            set_packed_avx_vnni_enabled(vnni);
             set_active_isa(isa);
         }
-    } restore{start, packed_gfni_enabled()};
+    } restore{start, packed_gfni_enabled(), packed_avx_vnni_enabled()};
     struct Path {
         Isa isa;
-        bool gfni;
+        bool gfni, vnni;
         const char* name;
     };
-    const Path paths[] = {{Isa::Avx512, true, "AVX-512 tiles with GFNI where the CPU has it"},
-                          {Isa::Avx512, false, "AVX-512 tiles without GFNI"},
-                          {Isa::Avx2, false, "AVX2 tiles"}};
+    const Path paths[] = {{Isa::Avx512, true, false, "AVX-512 tiles with GFNI where the CPU has it"},
+                          {Isa::Avx512, false, false, "AVX-512 tiles without GFNI"},
+                          {Isa::Avx2, false, true, "AVX2 tiles with AVX-VNNI where the CPU has it"},
+                          {Isa::Avx2, false, false, "AVX2 tiles without AVX-VNNI"}};
     for (const Path& path : paths) {
         if (static_cast<int>(path.isa) > static_cast<int>(start)) continue;
         set_active_isa(path.isa);
         set_packed_gfni_enabled(path.gfni);
+        set_packed_avx_vnni_enabled(path.vnni);
         SCOPED_TRACE(path.name);
         for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
                            GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::F16,
