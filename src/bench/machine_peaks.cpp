@@ -80,8 +80,9 @@ double measure_compute(ThreadPool& pool, Loop loop) {
 // Bumped whenever a peak loop changes, so figures cached by an older loop are measured again
 // (2: sixteen multiply chains instead of eight, which had measured the latency; also AVX2 loops,
 // the AVX2 path had been measured with the scalar ones. 3: the read's best with and without
-// software prefetch).
-constexpr int kPeakMethod = 3;
+// software prefetch. 4: the AVX2 int8 peak with vpdpbusd where the CPU has AVX-VNNI, which its
+// AVX2 tiles then use).
+constexpr int kPeakMethod = 4;
 
 // One file per path and thread count: a run forced onto another path (EDGESEEK_ISA) measures
 // its own peaks and leaves the others' in place.

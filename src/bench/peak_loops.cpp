@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "kernels/cpu_features.h"
+#include "kernels/packed.h"
 
 namespace edgeseek {
 
@@ -11,6 +12,7 @@ double peak_int8_loop_avx512(int64_t iters);
 double peak_fp32_loop_avx512(int64_t iters);
 double peak_read_bytes_avx2(const uint8_t* data, size_t n, bool prefetch);
 double peak_int8_loop_avx2(int64_t iters);
+double peak_int8_loop_avx2_vnni(int64_t iters);
 double peak_fp32_loop_avx2(int64_t iters);
 
 double peak_read_bytes(const uint8_t* data, size_t n, Isa isa, bool prefetch) {
@@ -34,7 +36,11 @@ double peak_read_bytes(const uint8_t* data, size_t n, Isa isa, bool prefetch) {
 double peak_int8_loop(int64_t iters, Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return peak_int8_loop_avx512(iters);
-    if (isa == Isa::Avx2) return peak_int8_loop_avx2(iters);
+    if (isa == Isa::Avx2) {
+        // The instruction the AVX2 tiles multiply with on this CPU (packed_gemm_avx2).
+        if (cpu_features().avxvnni && packed_avx_vnni_enabled()) return peak_int8_loop_avx2_vnni(iters);
+        return peak_int8_loop_avx2(iters);
+    }
 #endif
     (void)isa;
     int32_t acc[8] = {};
