@@ -185,7 +185,8 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 // Q8_0: per block, 8 chunks of 64 bytes (values 4c..4c+3 of each row, stored + 128). The bytes
 // go back to signed and through the sign trick: |w| (unsigned) times the activation carrying
 // w's sign, so a pair sums to at most 2 * 128 * 127 and each product is widened at once; the
-// sum therefore starts at 0, not at the -128 * sum(activation) the unsigned form needs.
+// sum therefore starts at 0, not at the -128 * sum(activation) the unsigned form needs. With
+// AVX-VNNI the unsigned form is used as it is.
 template <int T, bool Stream>
 void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                int64_t nr) {
@@ -194,17 +195,33 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const uint8_t* quants = grp + packed_scale_bytes(nb);
     const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * a.panel + t) * 32
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
+    [[maybe_unused]] const int32_t* ai = a.init + t0;  // -128 * sum(activation) per block (AVX-VNNI)
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi16(1);
     auto fetch = [&](int64_t b) { prefetch_stream_range(quants + static_cast<size_t>(b) * 512, 512); };
     auto block = [&](int h, int64_t b, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
         const uint8_t* qb = quants + static_cast<size_t>(b) * 512;
+        const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
+#if defined(__AVXVNNI__)
+        // vpdpbusd takes the stored unsigned bytes as they are (no pair to saturate): the sum
+        // starts at -128 * sum(activation), as the AVX-512 tile's.
+        (void)flip;
+        (void)ones;
+        __m256i w[8];
+        for (int c = 0; c < 8; ++c) w[c] = load256(qb + 64 * c + 32 * h);
+        for (int t = 0; t < T; ++t) {
+            const int8_t* q = qb_act + 32 * t;
+            __m256i s = _mm256_set1_epi32(ai[b * a.stride + t]);
+            for (int c = 0; c < 8; ++c) s = _mm256_dpbusd_avx_epi32(s, w[c], bcast4(q + 4 * c));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
+        }
+        return;
+#endif
         __m256i mag[8], sgn[8];
         for (int c = 0; c < 8; ++c) {
             sgn[c] = _mm256_xor_si256(load256(qb + 64 * c + 32 * h), flip);
             mag[c] = _mm256_abs_epi8(sgn[c]);
         }
-        const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
         for (int t = 0; t < T; ++t) {
             const int8_t* q = qb_act + 32 * t;
             __m256i s = _mm256_setzero_si256();
