@@ -350,7 +350,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const int64_t nsb = cols / 256;
     const int8_t* aq = a.quants<256>(t0);  // super-block s of token t at aq + (s * a.panel + t) * 256
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
-    const float* as = a.sums + t0;  // sub-block j of s at [(8 s + j) * a.stride + t]
+    const int32_t* ai = a.init + t0;       // sub-block sums 2i, 2i + 1 of s in int16 pairs at [(4 s + i) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
     // Super-block s's products for rows 8h..8h+7, added to acc.
     auto super_block = [&](int h, int64_t s, __m256 (&acc)[T]) __attribute__((always_inline)) {
@@ -409,9 +409,21 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(shi), dhi, part[t]);
             }
         }
-        for (int j = 0; j < 8; ++j) {
-            const __m256 m = _mm256_mul_ps(dmin, bytes8(mn + 16 * j));
-            for (int t = 0; t < T; ++t) part[t] = _mm256_fnmadd_ps(m, _mm256_set1_ps(as[(s * 8 + j) * a.stride + t]), part[t]);
+        // The mins in int16 pairs, (min 2i, min 2i + 1) per row, times the activation's pairs of
+        // sub-block sums: an exact integer per row and token, then one convert and one FMA
+        // (the AVX-512 tile's way; 8 float products per token before).
+        __m256i mp[4];
+        for (int i = 0; i < 4; ++i) {
+            const __m256i m0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn + 32 * i)));
+            const __m256i m1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn + 32 * i + 16)));
+            mp[i] = _mm256_or_si256(m0, _mm256_slli_epi32(m1, 16));
+        }
+        for (int t = 0; t < T; ++t) {
+            __m256i m = _mm256_madd_epi16(mp[0], _mm256_set1_epi32(ai[s * 4 * a.stride + t]));
+            for (int i = 1; i < 4; ++i) {
+                m = _mm256_add_epi32(m, _mm256_madd_epi16(mp[i], _mm256_set1_epi32(ai[(s * 4 + i) * a.stride + t])));
+            }
+            part[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(m), dmin, part[t]);
         }
         for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(part[t], _mm256_set1_ps(ad[s * a.stride + t]), acc[t]);
     };
