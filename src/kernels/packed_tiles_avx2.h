@@ -352,6 +352,15 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;       // sub-block sums 2i, 2i + 1 of s in int16 pairs at [(4 s + i) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+    // Q4_K with AVX-VNNI: each chunk's two operands go into every token's (int32) sums as they
+    // are made: one core, 8960 x 1536, 128 tokens, 251-260 -> 329-330 GOPS. Otherwise all 16 of
+    // a sub-block pair's operands are made first and each token's sums taken after (made as
+    // they go: Q4_K without AVX-VNNI 182 -> 167-169, Q5_K with it 176 -> 147).
+#if defined(__AVXVNNI__)
+    constexpr bool kStreamed = !kFive;
+#else
+    constexpr bool kStreamed = false;
+#endif
     // Super-block s's products for rows 8h..8h+7, added to acc.
     auto super_block = [&](int h, int64_t s, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qs = aq + s * (a.panel * 256);  // token t at qs + 256 * t
@@ -365,6 +374,26 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         for (int t = 0; t < T; ++t) part[t] = _mm256_setzero_ps();
         for (int k = 0; k < 4; ++k) {
             if constexpr (Stream) fetch_part<T, kSuper, 4>(sb, h, k);
+            if constexpr (kStreamed) {
+                const __m256 dlo = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k)));
+                const __m256 dhi = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k + 1)));
+                __m256i plo[T], phi[T];
+                for (int t = 0; t < T; ++t) plo[t] = phi[t] = _mm256_setzero_si256();
+                for (int c = 0; c < 8; ++c) {
+                    const __m256i raw = load256(q + 512 * k + 64 * c);
+                    const __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                    for (int t = 0; t < T; ++t) {
+                        const int8_t* qa = qs + 256 * t + 64 * k;
+                        plo[t] = pairs(plo[t], lo, bcast4(qa + 4 * c));
+                        phi[t] = pairs(phi[t], hi, bcast4(qa + 32 + 4 * c));
+                    }
+                }
+                for (int t = 0; t < T; ++t) {
+                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(plo[t]), dlo, part[t]);
+                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(phi[t]), dhi, part[t]);
+                }
+                continue;
+            }
             __m256i lo[8], hi[8];
             for (int c = 0; c < 8; ++c) {
                 const __m256i raw = load256(q + 512 * k + 64 * c);
