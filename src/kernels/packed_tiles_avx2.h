@@ -237,7 +237,7 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 // IQ4_NL (kXs false: Q4_0's blocks) and IQ4_XS (per 32-value sub-block of a super-block):
 // Q4_0's 4 chunks, whose nibbles a shuffle maps to the signed levels; they go through Q8_0's
 // sign trick (|level| <= 127), each product widened at once, so the sum starts at 0 and the
-// -128 * sum(activation) table entry is not used.
+// -128 * sum(activation) table entry is not used (with AVX-VNNI it is: levels + 128 unsigned).
 template <int T, bool Stream, bool kXs>
 void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
               int64_t nr) {
@@ -247,6 +247,10 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
     const float* ad = a.d + t0;  // token t's scale of block b at [(kXs ? b / 8 : b) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
     const __m256i levels = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kquant::kIQ4NLValues)));
+    // AVX-VNNI: the levels + 128 (flipping a byte's sign bit adds 128), and the blocks'
+    // -128 * sum(activation) (IQ4_XS: per sub-block, which is b too).
+    [[maybe_unused]] const __m256i levels_u8 = _mm256_xor_si256(levels, _mm256_set1_epi8(static_cast<char>(0x80)));
+    [[maybe_unused]] const int32_t* ai = a.init + t0;
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
@@ -278,6 +282,24 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                 act_stride = 32;
                 ad_row = b;
             }
+#if defined(__AVXVNNI__)
+            // vpdpbusd takes the levels + 128 as unsigned bytes (exact in int32): the sum starts
+            // at -128 * sum(activation), as the AVX-512 tile's.
+            (void)ones;
+            __m256i w[8];  // operands 0-3: low nibbles of chunks 0-3, 4-7: high nibbles
+            for (int c = 0; c < 4; ++c) {
+                const __m256i raw = load256(qb + 64 * c + 32 * h);
+                w[c] = _mm256_shuffle_epi8(levels_u8, _mm256_and_si256(raw, m4));
+                w[4 + c] = _mm256_shuffle_epi8(levels_u8, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+            }
+            for (int t = 0; t < T; ++t) {
+                const int8_t* q = act + act_stride * t;
+                __m256i sum = _mm256_set1_epi32(ai[b * a.stride + t]);
+                for (int c = 0; c < 8; ++c) sum = _mm256_dpbusd_avx_epi32(sum, w[c], bcast4(q + (c < 4 ? 4 * c : 16 + 4 * (c - 4))));
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(ad[ad_row * a.stride + t])), acc[t]);
+            }
+            continue;
+#endif
             __m256i mag[8], sgn[8];  // operands 0-3: low nibbles of chunks 0-3, 4-7: high nibbles
             for (int c = 0; c < 4; ++c) {
                 const __m256i raw = load256(qb + 64 * c + 32 * h);

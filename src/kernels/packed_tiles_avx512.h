@@ -110,7 +110,6 @@ using Q51 = Blocks<4, false, true, true>;
 // it ahead of use (prefetch_stream, kernels/cpu_features.h: EDGESEEK_PREFETCH sets how far).
 inline void prefetch_line(const uint8_t* p) { prefetch_stream(p); }
 
-
 // A tile's start: zeroed accumulators.
 template <int T>
 inline void start_tile(__m512 (&acc)[T]) {
@@ -438,6 +437,9 @@ template <int T, bool Stream, GgmlType W>
 void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
                   __mmask16 rows_mask) {
     using L = SmallKLayout<W>;
+    // One token (decode): the scales applied in integers, into one sum per super-block converted
+    // once (|sum| <= 32 * 127 * 16 per sub-block, x 128 for the scale, x 16 sub-blocks < 2^31),
+    // instead of a convert, a scale product and an FMA per sub-block.
     constexpr bool kIntScales = T == 1 && !L::kQ2;
     const int64_t nsb = cols / 256;
     __m512 acc[T];
