@@ -143,7 +143,8 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     const int32_t* ai = a.init + t0;
     const float* as = kOffsets ? a.sums + t0 : nullptr;  // the blocks' sums (null for the others)
-    const __m256i m4 = _mm256_set1_epi8(0x0f), m10 = _mm256_set1_epi8(0x10), ones = _mm256_set1_epi16(1);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m10 = _mm256_set1_epi8(0x10);
+    [[maybe_unused]] const __m256i ones = _mm256_set1_epi16(1);  // widening (without AVX-VNNI)
     auto fetch = [&](int64_t b) { prefetch_stream_range(quants + static_cast<size_t>(b) * kQuant, kQuant); };
     auto block = [&](int h, int64_t b, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
@@ -162,6 +163,11 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         const __m256 dw = halves8(scales + b * kPackRows + 8 * h);
         for (int t = 0; t < T; ++t) {
             const int8_t* q = qb_act + 32 * t;
+#if defined(__AVXVNNI__)
+            // One chain of eight vpdpbusd from the sum's start (exact in int32).
+            __m256i s = _mm256_set1_epi32(ai[b * a.stride + t]);
+            for (int c = 0; c < 4; ++c) s = pairs(pairs(s, lo[c], bcast4(q + 4 * c)), hi[c], bcast4(q + 16 + 4 * c));
+#else
             __m256i p = _mm256_setzero_si256(), s = _mm256_set1_epi32(ai[b * a.stride + t]);
             for (int c = 0; c < 4; ++c) {
                 p = pairs(p, lo[c], bcast4(q + 4 * c));
@@ -172,6 +178,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 }
             }
             s = _mm256_add_epi32(s, widen(p, ones));
+#endif
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
         if constexpr (kOffsets) {
