@@ -13,6 +13,7 @@
 
 #include "core/mapped_file.h"
 #include "kernels/cpu_features.h"
+#include "kernels/packed.h"
 #include "kernels/thread_pool.h"
 
 namespace edgeseek {
@@ -81,8 +82,16 @@ double measure_compute(ThreadPool& pool, Loop loop) {
 // (2: sixteen multiply chains instead of eight, which had measured the latency; also AVX2 loops,
 // the AVX2 path had been measured with the scalar ones. 3: the read's best with and without
 // software prefetch. 4: the AVX2 int8 peak with vpdpbusd where the CPU has AVX-VNNI, which its
-// AVX2 tiles then use).
+// AVX2 tiles then use, and without it vpmaddubsw's own rate: the old loop had timed additions).
 constexpr int kPeakMethod = 4;
+
+// The kernel path in use: the ISA, and whether the AVX2 tiles multiply with AVX-VNNI (whose
+// int8 peak is another instruction's).
+std::string path_name() {
+    const Isa isa = active_isa();
+    const bool vnni = isa == Isa::Avx2 && cpu_features().avxvnni && packed_avx_vnni_enabled();
+    return std::string(isa_name(isa)) + (vnni ? "-vnni" : "");
+}
 
 // One file per path and thread count: a run forced onto another path (EDGESEEK_ISA) measures
 // its own peaks and leaves the others' in place.
@@ -91,7 +100,7 @@ std::string cache_path(int threads) {
     if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = std::string(x) + "/edgeseek";
     else if (const char* h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/edgeseek";
     else dir = "/tmp/edgeseek";
-    return dir + "/machine-" + isa_name(active_isa()) + "-t" + std::to_string(threads) + ".json";
+    return dir + "/machine-" + path_name() + "-t" + std::to_string(threads) + ".json";
 }
 
 }  // namespace
@@ -127,7 +136,7 @@ MachinePeaks MachinePeaks::measure(int threads) {
     const Isa isa = active_isa();
     MachinePeaks p;
     p.threads = threads;
-    p.isa = isa_name(isa);
+    p.isa = path_name();
     p.read_gbps = measure_read(pool);
     p.int8_gops = measure_compute(pool, [isa](int64_t n) { return peak_int8_loop(n, isa); });
     p.fp32_gflops = measure_compute(pool, [isa](int64_t n) { return peak_fp32_loop(n, isa); });
@@ -141,7 +150,7 @@ MachinePeaks MachinePeaks::cached(int threads, bool remeasure) {
         if (in) {
             try {
                 const auto j = nlohmann::json::parse(in);
-                if (j.at("isa") == isa_name(active_isa()) && j.value("method", 0) == kPeakMethod) {
+                if (j.at("isa") == path_name() && j.value("method", 0) == kPeakMethod) {
                     MachinePeaks p;
                     p.threads = threads;
                     p.isa = j.at("isa");

@@ -1,6 +1,6 @@
-// AVX2 + FMA peak loops (CPUs without AVX-512). int8 has no single multiply-accumulate here:
-// vpmaddubsw (32 u8 x s8 products summed in pairs to s16), vpmaddwd with ones (to s32) and
-// vpaddd are the sequence the AVX2 dot kernels use, so that is the peak they are held to.
+// AVX2 + FMA peak loops (CPUs without AVX-512). int8 has no multiply-accumulate into int32
+// here: the peak is vpmaddubsw's (32 u8 x s8 products summed in pairs to i16) with the i16
+// additions the AVX2 tiles chain them with (CPUs with AVX-VNNI: peak_loops_avx2_vnni.cpp).
 #include <cstddef>
 #include <cstdint>
 
@@ -39,18 +39,18 @@ double peak_read_bytes_avx2(const uint8_t* data, size_t n, bool prefetch) {
 #define EDGESEEK_CHAINS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 constexpr int64_t kChains = 12;
 
-// Six chains, each multiplying its own bytes: with one x for all twelve chains (the loop
-// until method 4) the compiler computed the product once per iteration and the loop measured
-// twelve additions, three times the real rate.
+// Six chains of vpmaddubsw into i16 sums (the tiles' inner step; their vpmaddwd widening
+// comes after several), each multiplying its own bytes: with one x for all twelve chains and
+// a widening per product (the loop until method 4) the compiler computed the product once per
+// iteration and the loop measured twelve additions.
 double peak_int8_loop_avx2(int64_t iters) {
     constexpr int64_t kPairs = 6;
 #define EDGESEEK_SIX(X) X(0) X(1) X(2) X(3) X(4) X(5)
 #define EDGESEEK_DECL(n) __m256i a##n = _mm256_set1_epi32(n), x##n = _mm256_set1_epi8(static_cast<char>(3 + n));
-#define EDGESEEK_STEP(n) a##n = _mm256_add_epi32(a##n, _mm256_madd_epi16(_mm256_maddubs_epi16(x##n, y), ones));
+#define EDGESEEK_STEP(n) a##n = _mm256_add_epi16(a##n, _mm256_maddubs_epi16(x##n, y));
 #define EDGESEEK_SUM(n) s = _mm256_add_epi32(s, a##n);
     EDGESEEK_SIX(EDGESEEK_DECL)
     __m256i y = _mm256_set1_epi8(-2);
-    const __m256i ones = _mm256_set1_epi16(1);
     for (int64_t i = 0; i < iters / kPairs; ++i) {
         EDGESEEK_SIX(EDGESEEK_STEP)
         // Keeps the products from being hoisted out of the loop.

@@ -58,15 +58,24 @@ Isa isa_from_env(Isa best) {
     if (!e || !*e) return best;
     Isa want = best;
     if (std::strcmp(e, "scalar") == 0) want = Isa::Scalar;
-    else if (std::strcmp(e, "avx2") == 0) want = Isa::Avx2;
+    else if (std::strcmp(e, "avx2") == 0 || std::strcmp(e, "avx2-novnni") == 0) want = Isa::Avx2;
     else if (std::strcmp(e, "avx512") == 0) want = Isa::Avx512;
-    else std::fprintf(stderr, "edgeseek: warning: EDGESEEK_ISA=%s is not one of scalar, avx2, avx512; using %s\n", e, isa_name(best));
+    else std::fprintf(stderr, "edgeseek: warning: EDGESEEK_ISA=%s is not one of scalar, avx2, avx2-novnni, avx512; using %s\n", e, isa_name(best));
     if (static_cast<int>(want) > static_cast<int>(best)) {
         std::fprintf(stderr, "edgeseek: warning: EDGESEEK_ISA=%s is not supported by this CPU; using %s\n", e, isa_name(best));
         want = best;
     }
     return want;
 }
+
+}  // namespace
+
+bool isa_env_disables_vnni() {
+    const char* e = std::getenv("EDGESEEK_ISA");
+    return e && std::strcmp(e, "avx2-novnni") == 0;
+}
+
+namespace {
 
 StreamPrefetch choose_prefetch() {
     StreamPrefetch p;

@@ -24,6 +24,9 @@ Isa active_isa();
 // Forces a path for the rest of the process (tests); clamps to what the CPU supports.
 void set_active_isa(Isa isa);
 const char* isa_name(Isa isa);
+// EDGESEEK_ISA=avx2-novnni: the AVX2 path without AVX-VNNI on a CPU that has it (as an older
+// AVX2 CPU runs; packed_avx_vnni_enabled starts from it).
+bool isa_env_disables_vnni();
 
 // How far ahead of use the kernels that stream weights from memory ask for them, in bytes:
 // into L1, and into L2 as well (l2 = 0: not). EDGESEEK_PREFETCH=L1,L2 (bytes) overrides the

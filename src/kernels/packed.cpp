@@ -364,7 +364,7 @@ bool packed_gfni_enabled() { return g_gfni.load(std::memory_order_relaxed); }
 void set_packed_gfni_enabled(bool on) { g_gfni.store(on, std::memory_order_relaxed); }
 
 namespace {
-std::atomic<bool> g_avx_vnni{true};
+std::atomic<bool> g_avx_vnni{!isa_env_disables_vnni()};
 }  // namespace
 
 bool packed_avx_vnni_enabled() { return g_avx_vnni.load(std::memory_order_relaxed); }

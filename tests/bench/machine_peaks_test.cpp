@@ -11,6 +11,7 @@
 
 #include "bench/machine_peaks.h"
 #include "kernels/cpu_features.h"
+#include "kernels/packed.h"
 #include "test_support.h"
 
 namespace edgeseek {
@@ -70,6 +71,24 @@ TEST(MachinePeaks, CacheFromAnOlderLoopIsMeasuredAgainAndOneFromThisLoopIsKeptPe
     EXPECT_TRUE(std::filesystem::exists(file.parent_path() / "machine-scalar-t1.json"));
     set_active_isa(start);
     EXPECT_EQ(MachinePeaks::cached(1).int8_gops, 12345.0);
+    // The AVX2 path with and without AVX-VNNI (EDGESEEK_ISA=avx2-novnni) multiplies with other
+    // instructions: each keeps its own figures.
+    if (!cpu_features().avxvnni) return;
+    struct RestoreVnni {
+        bool on;
+        ~RestoreVnni() { set_packed_avx_vnni_enabled(on); }
+    } restore_vnni{packed_avx_vnni_enabled()};
+    set_active_isa(Isa::Avx2);
+    set_packed_avx_vnni_enabled(true);
+    const MachinePeaks with = MachinePeaks::cached(1);
+    EXPECT_EQ(with.isa, "avx2-vnni");
+    EXPECT_TRUE(std::filesystem::exists(file.parent_path() / "machine-avx2-vnni-t1.json"));
+    set_packed_avx_vnni_enabled(false);
+    const MachinePeaks without = MachinePeaks::cached(1);
+    EXPECT_EQ(without.isa, "avx2");
+    EXPECT_TRUE(std::filesystem::exists(file.parent_path() / "machine-avx2-t1.json"));
+    EXPECT_TRUE(std::isfinite(with.int8_gops) && with.int8_gops > 0);
+    EXPECT_TRUE(std::isfinite(without.int8_gops) && without.int8_gops > 0);
 }
 
 // The probe bench runs before each decode repetition reads real memory: a positive, finite
