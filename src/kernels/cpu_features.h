@@ -35,7 +35,10 @@ bool isa_env_disables_vnni();
 // matrices on one thread read 27-33 GB/s with L1 at 6 KiB alone against 20-31 with the default,
 // but the 1.5B decode on two threads, alternated in four rounds, ran 5% slower with it
 // (Q4_0 41.1-41.3 against 43.1-43.2 t/s; Q4_K_M 36.5-36.7 against 39.4-39.6), so the default
-// stays one for every CPU.
+// stays one for every CPU. (That was before the block-pair layout: the 32-value block types'
+// tiles now take the L1 step alone, prefetch_stream_l1 below; the K-quant tiles and the per-row
+// kernels both steps. With L1 alone the K-quant tiles measured better in a microbenchmark and
+// 1-3% worse in the 1.5B Q4_K_M decode, so they keep both.)
 struct StreamPrefetch {
     size_t l1 = 4096, l2 = 16384;
 };
@@ -67,6 +70,13 @@ inline void prefetch_stream(const void* p) {
     prefetch_l1(c + g_stream_prefetch.l1);
     if (g_stream_prefetch.l2 != 0) prefetch_l2(c + g_stream_prefetch.l2);
 }
+
+// Into L1 only, at the L1 distance: for the streams the hardware prefetcher follows into L2 by
+// itself (the 32-value block types' groups, one forward stream each since the block-pair
+// layout, kernels/packed.h): on the Zen 5 EPYC the L2 step cost them (two threads, 24 packed
+// 8960 x 1536 matrices per round against a read loop run just before: Q8_0 87% -> 95%, Q4_0
+// 84-92% -> 91-97% with L1 alone; 1.5B Q8_0 decode 87.6% -> 92.0% of the read bandwidth).
+inline void prefetch_stream_l1(const void* p) { prefetch_l1(static_cast<const char*>(p) + g_stream_prefetch.l1); }
 
 // Every cache line of the bytes at p, as prefetch_stream asks for one.
 inline void prefetch_stream_range(const void* p, size_t bytes) {

@@ -28,6 +28,15 @@ bool with_fifth_bits(GgmlType t) { return t == GgmlType::Q5_0 || t == GgmlType::
 bool legacy_blocks(GgmlType t) { return t == GgmlType::Q4_1 || with_fifth_bits(t); }
 
 size_t quant_bytes(GgmlType t) { return t == GgmlType::Q8_0 ? 512 : with_fifth_bits(t) ? 320 : 256; }
+BlockPairs block_pairs(GgmlType t) { return {quant_bytes(t), with_offsets(t)}; }
+
+// An odd nb leaves the last unit's second scale (and offset) slot unused: zeroed, so a packed
+// matrix (and the repack cache written from it) has no byte left unset.
+void clear_unused_slot(const BlockPairs& L, int64_t nb, uint8_t* out) {
+    if (nb % 2 == 0) return;
+    std::memset(out + L.scales(nb), 0, 32);
+    if (L.offsets) std::memset(out + L.offsets_at(nb), 0, 32);
+}
 
 // Q5_0/Q5_1's fifth bits (qh, bit e for element e) to the packed chunk's 4 bytes, byte i
 // holding elements 4c+i (bit c) and 16+4c+i (bit 4+c): element e goes to bit
@@ -55,17 +64,15 @@ template <typename Block>
 void pack_legacy_group(const uint8_t* src, size_t src_row, int64_t rows, int64_t nb, int64_t g, uint8_t* out) {
     constexpr bool kOffsets = std::is_same_v<Block, BlockQ4_1> || std::is_same_v<Block, BlockQ5_1>;
     constexpr bool kFifth = !std::is_same_v<Block, BlockQ4_1>;
-    constexpr size_t kQuant = kFifth ? 320 : 256;
-    uint16_t* scales = reinterpret_cast<uint16_t*>(out);
-    uint16_t* offsets = reinterpret_cast<uint16_t*>(out + packed_scale_bytes(nb));
-    uint8_t* quants = out + packed_scale_bytes(nb) * (kOffsets ? 2 : 1);
+    constexpr BlockPairs L{kFifth ? 320u : 256u, kOffsets};
+    clear_unused_slot(L, nb, out);
     for (int r = 0; r < kPackRows && g * kPackRows + r < rows; ++r) {
         const Block* in = reinterpret_cast<const Block*>(src + static_cast<size_t>(g * kPackRows + r) * src_row);
         for (int64_t b = 0; b < nb; ++b) {
             const Block& blk = in[b];
-            uint8_t* q = quants + static_cast<size_t>(b) * kQuant;
-            scales[b * kPackRows + r] = blk.d;
-            if constexpr (kOffsets) offsets[b * kPackRows + r] = blk.m;
+            uint8_t* q = out + L.quants(b);
+            reinterpret_cast<uint16_t*>(out + L.scales(b))[r] = blk.d;
+            if constexpr (kOffsets) reinterpret_cast<uint16_t*>(out + L.offsets_at(b))[r] = blk.m;
             for (int c = 0; c < 4; ++c) std::memcpy(q + 64 * c + 4 * r, blk.qs + 4 * c, 4);
             if constexpr (kFifth) {
                 uint32_t qh, bits = 0;
@@ -263,7 +270,7 @@ size_t packed_group_bytes(GgmlType t, int64_t cols) {
     if (packed_float(t)) return static_cast<size_t>(cols) * kPackRows * 2;
     if (const SuperPacker sp = super_packer(t); sp.pack) return static_cast<size_t>(cols / 256) * sp.bytes;
     const int64_t nb = cols / kBlock;
-    return packed_scale_bytes(nb) * (with_offsets(t) ? 2 : 1) + static_cast<size_t>(nb) * quant_bytes(t);
+    return block_pairs(t).group(nb);
 }
 
 size_t packed_bytes(GgmlType t, int64_t rows, int64_t cols) {
@@ -288,7 +295,7 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
     const int64_t nb = cols / kBlock;
     const size_t src_row = row_size(t, cols);
     const size_t group = packed_group_bytes(t, cols);
-    const size_t qbytes = quant_bytes(t);
+    const BlockPairs L = block_pairs(t);
     for (int64_t g = g0; g < g1; ++g) {
         uint8_t* out = dst + static_cast<size_t>(g) * group;
         // Every byte a kernel reads is written below except the padding rows' (zero scales).
@@ -307,14 +314,13 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
             if (t == GgmlType::Q5_1) pack_legacy_group<BlockQ5_1>(src, src_row, rows, nb, g, out);
             continue;
         }
-        uint16_t* scales = reinterpret_cast<uint16_t*>(out);
-        uint8_t* quants = out + packed_scale_bytes(nb);
+        clear_unused_slot(L, nb, out);
         for (int r = 0; r < kPackRows; ++r) {
             const int64_t row = g * kPackRows + r;
             if (row >= rows) {
                 // Padding rows: scale 0 and the bias value, so each contributes exactly zero.
                 for (int64_t b = 0; b < nb; ++b) {
-                    uint8_t* q = quants + static_cast<size_t>(b) * qbytes;
+                    uint8_t* q = out + L.quants(b);
                     for (int k = 0; k < 32; ++k) {
                         if (nibble_blocks(t)) {
                             q[64 * (k % 16 / 4) + 4 * r + k % 4] |= static_cast<uint8_t>(8 << (k >= 16 ? 4 : 0));
@@ -327,17 +333,18 @@ void pack_groups_scalar(GgmlType t, const uint8_t* src, int64_t rows, int64_t co
             }
             const uint8_t* in = src + static_cast<size_t>(row) * src_row;
             for (int64_t b = 0; b < nb; ++b) {
-                uint8_t* q = quants + static_cast<size_t>(b) * qbytes;
+                uint8_t* q = out + L.quants(b);
+                uint16_t* scales = reinterpret_cast<uint16_t*>(out + L.scales(b));
                 if (nibble_blocks(t)) {
                     static_assert(sizeof(BlockQ4_0) == sizeof(BlockIQ4_NL), "one block layout");
                     const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(in)[b];
-                    scales[b * kPackRows + r] = blk.d;
+                    scales[r] = blk.d;
                     // Element j (low nibble of qs[j]) and j + 16 (high nibble) share a byte in
                     // both layouts; only the byte's position changes.
                     for (int c = 0; c < 4; ++c) std::memcpy(q + 64 * c + 4 * r, blk.qs + 4 * c, 4);
                 } else {
                     const BlockQ8_0& blk = reinterpret_cast<const BlockQ8_0*>(in)[b];
-                    scales[b * kPackRows + r] = blk.d;
+                    scales[r] = blk.d;
                     for (int c = 0; c < 8; ++c) {
                         uint32_t v;  // four int8 values + 128 each: flip the sign bits
                         std::memcpy(&v, blk.qs + 4 * c, 4);

@@ -7,14 +7,18 @@
 // then yields 16 rows' partial dots at once, with no shuffles and no horizontal sums, for one
 // token (decode) or a tile of tokens (prefill).
 //
-// Group layout, nb = cols / 32 blocks:
-//   scales: nb x 16 f16 (row r of block b at [b * 16 + r]), padded to 64 bytes;
-//   quants: nb x kQuantBytes. Q4_0: 4 chunks of 64 bytes; byte 4r+i of chunk c holds row r's
-//           element 4c+i in its low nibble and element 16+4c+i in its high nibble (0..15,
-//           value = nibble - 8). Q8_0: 8 chunks; byte 4r+i of chunk c is row r's element
-//           4c+i plus 128 (unsigned), value = byte - 128.
-// Q4_1, Q5_0 and Q5_1 are laid out as Q4_0, with after the scale table a second one of the
-// rows' f16 offsets m (Q4_1, Q5_1), and after each block's 4 chunks one chunk of fifth bits
+// Group layout, nb = cols / 32 blocks, in units of two blocks (BlockPairs below; the last unit
+// of an odd nb holds one), each:
+//   64 bytes of scales: 16 f16 of block 2u (row r at [r]), then 16 of block 2u + 1;
+//   the two blocks' quants, kQuantBytes each. Q4_0: 4 chunks of 64 bytes; byte 4r+i of chunk
+//           c holds row r's element 4c+i in its low nibble and element 16+4c+i in its high
+//           nibble (0..15, value = nibble - 8). Q8_0: 8 chunks; byte 4r+i of chunk c is row
+//           r's element 4c+i plus 128 (unsigned), value = byte - 128.
+// So a group is one forward stream: a table of all the scales ahead of the quants (the layout
+// before) made a second stream per group, which kept the hardware prefetcher from following a
+// one-token product (one thread, 8960 x 1536 Q4_0 from memory: 27 -> 33 GB/s).
+// Q4_1, Q5_0 and Q5_1 are laid out as Q4_0, with after a unit's scales 64 bytes of the rows'
+// f16 offsets m (Q4_1, Q5_1), and after each block's 4 chunks one chunk of fifth bits
 // (Q5_0, Q5_1): byte 4r+i holds those of elements 4c+i at bit c and of 16+4c+i at bit 4+c,
 // c = 0..3. Q5_0's values carry bias 16; Q4_1's and Q5_1's are unbiased and their offset adds
 // m times the activation block's Q8_1 sum s (its f16 d * sum(qs)).
@@ -78,17 +82,32 @@ namespace edgeseek {
 constexpr int kPackRows = 16;
 // Bump whenever a layout above changes: repacked-weight cache files (model/packed_cache.h)
 // written with another version are rebuilt rather than read.
-constexpr uint32_t kPackedLayoutVersion = 2;  // 2: every type but F32 packed
+constexpr uint32_t kPackedLayoutVersion = 3;  // 2: every type but F32 packed; 3: block pairs
 
-// Bytes of one packed 256-value super-block of a group (layouts above), and of a Q4_0/Q8_0
-// group's scale table for nb blocks (padded to 64 so the quants start aligned).
+// Bytes of one packed 256-value super-block of a group (layouts above).
 constexpr size_t kPackedQ4KSuperBytes = 64 + 128 + 128 + 2048;
 constexpr size_t kPackedQ5KSuperBytes = kPackedQ4KSuperBytes + 512;
 constexpr size_t kPackedQ6KSuperBytes = 2048 + 1024 + 256 + 32 + 32;
 constexpr size_t kPackedQ3KSuperBytes = 1024 + 512 + 256 + 32 + 32;
 constexpr size_t kPackedQ2KSuperBytes = 1024 + 256 + 32 + 32;
 constexpr size_t kPackedIQ4XSSuperBytes = 64 + 128 + 2048;
-constexpr size_t packed_scale_bytes(int64_t nb) { return (static_cast<size_t>(nb) * kPackRows * 2 + 63) / 64 * 64; }
+
+// Where block b's tables and quants lie in a group of a 32-value block type (layout above):
+// kQuant bytes of quants per block, kOffsets for Q4_1/Q5_1's second table.
+struct BlockPairs {
+    size_t quant;  // bytes of one block's quants
+    bool offsets;  // a table of offsets after the scales
+    constexpr size_t head() const { return offsets ? 128 : 64; }
+    constexpr size_t unit() const { return head() + 2 * quant; }
+    // Block b's 16 f16 scales, offsets and first quant chunk, in bytes from the group's start.
+    constexpr size_t scales(int64_t b) const { return static_cast<size_t>(b >> 1) * unit() + static_cast<size_t>(b & 1) * 32; }
+    constexpr size_t offsets_at(int64_t b) const { return scales(b) + 64; }
+    constexpr size_t quants(int64_t b) const {
+        return static_cast<size_t>(b >> 1) * unit() + head() + static_cast<size_t>(b & 1) * quant;
+    }
+    // A group of nb blocks.
+    constexpr size_t group(int64_t nb) const { return static_cast<size_t>((nb + 1) / 2) * head() + static_cast<size_t>(nb) * quant; }
+};
 
 // True when matmul has a packed kernel for weight type t on isa.
 bool packable(GgmlType t, Isa isa = active_isa());

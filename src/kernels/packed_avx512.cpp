@@ -2,6 +2,7 @@
 // packed_tiles_avx512.h) and the load-time packers.
 #if defined(__x86_64__)
 #include <cstddef>
+#include <cstring>
 #include <type_traits>
 
 #include "kernels/packed_tiles_avx512.h"
@@ -37,12 +38,12 @@ void pack_block_groups(const uint8_t* src, size_t src_row, int64_t cols, int64_t
     for (int64_t g = g0; g < g1; ++g) {
         const uint8_t* in = src + static_cast<size_t>(g) * kPackRows * src_row;
         uint8_t* out = dst + static_cast<size_t>(g) * group;
-        uint16_t* scales = reinterpret_cast<uint16_t*>(out);
-        uint8_t* quants = out + packed_scale_bytes(nb);
+        constexpr BlockPairs L{kChunks * 64, false};
+        if (nb % 2 != 0) std::memset(out + L.scales(nb), 0, 32);  // the last unit's unused slot
         for (int64_t b = 0; b < nb; ++b) {
             const uint8_t* blk = in + static_cast<size_t>(b) * kBlockBytes;
-            store_halves(scales + b * kPackRows, gather4(blk, rows));  // d, then 2 quant bytes
-            uint8_t* q = quants + static_cast<size_t>(b) * kChunks * 64;
+            store_halves(reinterpret_cast<uint16_t*>(out + L.scales(b)), gather4(blk, rows));  // d, then 2 quant bytes
+            uint8_t* q = out + L.quants(b);
 #pragma GCC unroll 8
             for (int c = 0; c < kChunks; ++c) {
                 __m512i v = gather4(blk + 2 + 4 * c, rows);

@@ -98,6 +98,7 @@ struct Blocks {
     static constexpr int kChunks = kChunks_;
     static constexpr bool kLevels = kLevels_, kFive = kFive_, kOffsets = kOffsets_;
     static constexpr size_t kQuantBytes = kChunks == 8 ? 512 : kFive ? 320 : 256;
+    static constexpr BlockPairs kLayout{kQuantBytes, kOffsets};
 };
 using Q4 = Blocks<4>;
 using IQ4NL = Blocks<4, true>;
@@ -107,8 +108,9 @@ using Q50 = Blocks<4, false, true, false>;
 using Q51 = Blocks<4, false, true, true>;
 
 // A group's first tile (every tile in decode) streams each weight byte from memory and asks for
-// it ahead of use (prefetch_stream, kernels/cpu_features.h: EDGESEEK_PREFETCH sets how far).
-inline void prefetch_line(const uint8_t* p) { prefetch_stream(p); }
+// it ahead of use, into L1 (prefetch_stream_l1, kernels/cpu_features.h: EDGESEEK_PREFETCH sets
+// how far; the hardware prefetcher follows a group's one forward stream into L2).
+inline void prefetch_line(const uint8_t* p) { prefetch_stream_l1(p); }
 
 // A tile's start: zeroed accumulators.
 template <int T>
@@ -155,9 +157,7 @@ template <typename F, int T, bool Stream>
 void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy,
           __mmask16 rows_mask) {
     const int64_t nb = cols / 32;
-    const uint16_t* scales = reinterpret_cast<const uint16_t*>(grp);
-    const uint16_t* offsets = reinterpret_cast<const uint16_t*>(grp + packed_scale_bytes(nb));  // kOffsets
-    const uint8_t* quants = grp + packed_scale_bytes(nb) * (F::kOffsets ? 2 : 1);
+    constexpr BlockPairs L = F::kLayout;
     __m512 acc[T];
     start_tile(acc);
     const int8_t* aq = a.quants<32>(t0);  // block b of token t at aq + (b * a.panel + t) * 32
@@ -168,8 +168,8 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     [[maybe_unused]] const __m512i levels = iq4_levels_plus_128();
     for (int64_t b = 0; b < nb; ++b) {
-        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(scales + b * kPackRows)));
-        const uint8_t* qb = quants + static_cast<size_t>(b) * F::kQuantBytes;
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(grp + L.scales(b))));
+        const uint8_t* qb = grp + L.quants(b);
         if constexpr (Stream) {
             // A group's first tile reads its weights from memory: ask for them ahead of use
             // (past the group's end this runs into the next group, next in memory too).
@@ -177,10 +177,10 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
             for (int c = 0; c < F::kChunks; ++c) {
                 prefetch_line(qb + 64 * c);
             }
-            if ((b & 1) == 0) prefetch_l1(scales + b * kPackRows + 512);
             if constexpr (F::kFive) prefetch_line(qb + 256);
-            if constexpr (F::kOffsets) {
-                if ((b & 1) == 0) prefetch_l1(offsets + b * kPackRows + 512);
+            if ((b & 1) == 0) {
+                prefetch_line(grp + L.scales(b));
+                if constexpr (F::kOffsets) prefetch_line(grp + L.offsets_at(b));
             }
         }
         __m512i s0[T];
@@ -222,7 +222,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[t]), _mm512_mul_ps(dw, _mm512_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
         if constexpr (F::kOffsets) {
-            const __m512 m = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(offsets + b * kPackRows)));
+            const __m512 m = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(grp + L.offsets_at(b))));
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(as[b * a.stride + t]), acc[t]);
         }
