@@ -210,6 +210,16 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 const int64_t g1 = std::min(mats[m].groups, g0 + (run.end - i));
                 i += g1 - g0;
                 const int64_t t0 = tc * tchunk;
+                // The stretch's first bytes: the tiles ask for each line a fixed distance ahead
+                // of use (g_stream_prefetch.l1), so nothing asks for these.
+                for (int k = 0; k < (swiglu_pair ? 2 : 1); ++k) {
+                    const TensorView& Wk = swiglu_pair ? *Ws[k] : W;
+                    if (!Wk.packed) continue;
+                    const size_t gbytes = packed_group_bytes(Wk.type, cols);
+                    const uint8_t* p = Wk.packed + static_cast<size_t>(g0) * gbytes;
+                    const size_t n = std::min(g_stream_prefetch.l1, static_cast<size_t>(g1 - g0) * gbytes);
+                    for (size_t off = 0; off < n; off += 64) prefetch_l1(p + off);
+                }
                 PackedActs a;
                 a.q = q_data + act_panel_offset(t0, blocks, kblock, panel);  // t0: a panel's first token
                 a.panel = panel;
