@@ -199,6 +199,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
     pool.parallel_for(pool.size(), [&](int64_t, int64_t, int thread) {
         // swiglu_pair: a group's gate and up products, 16 rows x tchunk tokens each.
         float* pair = swiglu_pair ? float_buffer(2 * kPackRows * tchunk) : nullptr;
+        int64_t next_item = -1;  // the item after this thread's last stretch
         for (WorkSplit::Run run = split.next(thread); !run.empty(); run = split.next(thread)) {
             for (int64_t i = run.begin; i < run.end;) {
                 // The stretch of the run within one matrix and token chunk: groups g0 .. g1 - 1.
@@ -210,16 +211,23 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                 const int64_t g1 = std::min(mats[m].groups, g0 + (run.end - i));
                 i += g1 - g0;
                 const int64_t t0 = tc * tchunk;
-                // The stretch's first bytes: the tiles ask for each line a fixed distance ahead
-                // of use (g_stream_prefetch.l1), so nothing asks for these.
-                for (int k = 0; k < (swiglu_pair ? 2 : 1); ++k) {
-                    const TensorView& Wk = swiglu_pair ? *Ws[k] : W;
-                    if (!Wk.packed) continue;
-                    const size_t gbytes = packed_group_bytes(Wk.type, cols);
-                    const uint8_t* p = Wk.packed + static_cast<size_t>(g0) * gbytes;
-                    const size_t n = std::min(g_stream_prefetch.l1, static_cast<size_t>(g1 - g0) * gbytes);
-                    for (size_t off = 0; off < n; off += 64) prefetch_l1(p + off);
+                // A stretch that does not continue this thread's last one starts a stream: the
+                // tiles ask for each line a fixed distance ahead of use, so its first bytes are
+                // asked for here (into L1 up to the L1 distance, into L2 up to the L2 one).
+                if (i - (g1 - g0) != next_item) {
+                    for (int k = 0; k < (swiglu_pair ? 2 : 1); ++k) {
+                        const TensorView& Wk = swiglu_pair ? *Ws[k] : W;
+                        if (!Wk.packed) continue;
+                        const size_t gbytes = packed_group_bytes(Wk.type, cols);
+                        const uint8_t* p = Wk.packed + static_cast<size_t>(g0) * gbytes;
+                        const size_t bytes = static_cast<size_t>(g1 - g0) * gbytes;
+                        const size_t n1 = std::min(g_stream_prefetch.l1, bytes);
+                        const size_t n2 = std::min(std::max(g_stream_prefetch.l2, n1), bytes);
+                        for (size_t off = 0; off < n1; off += 64) prefetch_l1(p + off);
+                        for (size_t off = n1; off < n2; off += 64) prefetch_l2(p + off);
+                    }
                 }
+                next_item = i;
                 PackedActs a;
                 a.q = q_data + act_panel_offset(t0, blocks, kblock, panel);  // t0: a panel's first token
                 a.panel = panel;
