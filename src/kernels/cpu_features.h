@@ -35,12 +35,16 @@ bool isa_env_disables_vnni();
 // matrices on one thread read 27-33 GB/s with L1 at 6 KiB alone against 20-31 with the default,
 // but the 1.5B decode on two threads, alternated in four rounds, ran 5% slower with it
 // (Q4_0 41.1-41.3 against 43.1-43.2 t/s; Q4_K_M 36.5-36.7 against 39.4-39.6), so the default
-// stays one for every CPU. (That was before the block-pair layout: the 32-value block types'
-// tiles now take the L1 step alone, prefetch_stream_l1 below; the K-quant tiles and the per-row
-// kernels both steps. With L1 alone the K-quant tiles measured better in a microbenchmark and
-// 1-3% worse in the 1.5B Q4_K_M decode, so they keep both.)
+// stays one for every CPU. Since the block-pair layout the 32-value block types' tiles take the
+// L1 step alone (prefetch_stream_l1 below); the K-quant tiles and the per-row kernels both.
+// The L2 step moved from 16 to 8 KiB: a replay of the 1.5B decode's 28 layers of matrices in
+// one process, the settings alternated round by round against a read loop run before each
+// round (`/tmp/mb/layer_cfg.cpp`, two threads), Q4_K 90.6% -> 97.7% of the loop's bandwidth,
+// Q6_K 82.8% -> 93.1% (L1 alone: 89.6%, 90.1%); Q4_0 and Q8_0 98-99% either way. One thread of
+// the 1.5B Q4_K_M decode: 80.0% -> 86.8%. (The Xeon's gain was 16 KiB against no L2 step;
+// 8 KiB was not measured there.)
 struct StreamPrefetch {
-    size_t l1 = 4096, l2 = 16384;
+    size_t l1 = 4096, l2 = 8192;
 };
 extern const StreamPrefetch g_stream_prefetch;
 // "L1" or "L1,L2" in decimal bytes (L1 64..1 MiB, L2 0..4 MiB); nullopt for anything else.
