@@ -109,6 +109,19 @@ struct BlockPairs {
     constexpr size_t group(int64_t nb) const { return static_cast<size_t>((nb + 1) / 2) * head() + static_cast<size_t>(nb) * quant; }
 };
 
+// Block b's lines of such a group, into L1 ahead of use (prefetch_stream_l1): its quants, and
+// with a pair's first block the unit's scales (and offsets). L1 alone, as the hardware
+// prefetcher follows the group's one stream into L2: 1.5B decode under EDGESEEK_ISA=avx2,
+// binaries alternated, Q4_0 87.3% -> 94.0% of the read bandwidth, Q8_0 86.4% -> 97.1%.
+__attribute__((always_inline)) inline void prefetch_block(const uint8_t* grp, const BlockPairs& L, int64_t b) {
+#pragma GCC unroll 8
+    for (size_t off = 0; off < L.quant; off += 64) prefetch_stream_l1(grp + L.quants(b) + off);
+    if ((b & 1) == 0) {
+#pragma GCC unroll 2
+        for (size_t off = 0; off < L.head(); off += 64) prefetch_stream_l1(grp + L.scales(b) + off);
+    }
+}
+
 // True when matmul has a packed kernel for weight type t on isa.
 bool packable(GgmlType t, Isa isa = active_isa());
 

@@ -125,17 +125,6 @@ __attribute__((always_inline)) inline void fetch_part(const uint8_t* sb, int h, 
     }
 }
 
-// Block b's lines of a 32-value block type's group (kernels/packed.h), into L1 ahead of use
-// (prefetch_stream_l1): its quants, and the unit's scales (and offsets) with a pair's first block.
-// L1 alone: 1.5B decode under EDGESEEK_ISA=avx2, binaries alternated, Q4_0 87.3% -> 94.0% of
-// the read bandwidth, Q8_0 86.4% -> 97.1%.
-inline void fetch_block(const uint8_t* grp, const BlockPairs& L, int64_t b) {
-    for (size_t off = 0; off < L.quant; off += 64) prefetch_stream_l1(grp + L.quants(b) + off);
-    if ((b & 1) == 0) {
-        for (size_t off = 0; off < L.head(); off += 64) prefetch_stream_l1(grp + L.scales(b) + off);
-    }
-}
-
 // Q4_0: per block, 4 chunks of 64 bytes (low nibbles: values 4c..4c+3, high: 16+4c..), 16 f16
 // scales per block at the group's start. The integer sum starts at -8 * sum(activation).
 // Q5_0 / Q5_1 (kFive): a fifth chunk's bit c / 4 + c goes above chunk c's low / high nibbles
@@ -154,7 +143,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const float* as = kOffsets ? a.sums + t0 : nullptr;  // the blocks' sums (null for the others)
     const __m256i m4 = _mm256_set1_epi8(0x0f), m10 = _mm256_set1_epi8(0x10);
     [[maybe_unused]] const __m256i ones = _mm256_set1_epi16(1);  // widening (without AVX-VNNI)
-    auto fetch = [&](int64_t b) { fetch_block(grp, L, b); };
+    auto fetch = [&](int64_t b) { prefetch_block(grp, L, b); };
     auto block = [&](int h, int64_t b, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
         const uint8_t* qb = grp + L.quants(b);
@@ -212,7 +201,7 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     [[maybe_unused]] const int32_t* ai = a.init + t0;  // -128 * sum(activation) per block (AVX-VNNI)
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi16(1);
-    auto fetch = [&](int64_t b) { fetch_block(grp, L, b); };
+    auto fetch = [&](int64_t b) { prefetch_block(grp, L, b); };
     auto block = [&](int h, int64_t b, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
         const uint8_t* qb = grp + L.quants(b);
@@ -291,7 +280,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                 constexpr BlockPairs L{256, false};
                 qb = grp + L.quants(b);
                 if constexpr (Stream) {
-                    if (h == 0) fetch_block(grp, L, b);
+                    if (h == 0) prefetch_block(grp, L, b);
                 }
                 dw = halves8(grp + L.scales(b) + 16 * h);
                 act = aq + b * (a.panel * 32);

@@ -107,11 +107,6 @@ using Q41 = Blocks<4, false, false, true>;
 using Q50 = Blocks<4, false, true, false>;
 using Q51 = Blocks<4, false, true, true>;
 
-// A group's first tile (every tile in decode) streams each weight byte from memory and asks for
-// it ahead of use, into L1 (prefetch_stream_l1, kernels/cpu_features.h: EDGESEEK_PREFETCH sets
-// how far; the hardware prefetcher follows a group's one forward stream into L2).
-inline void prefetch_line(const uint8_t* p) { prefetch_stream_l1(p); }
-
 // A tile's start: zeroed accumulators.
 template <int T>
 inline void start_tile(__m512 (&acc)[T]) {
@@ -170,19 +165,9 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     for (int64_t b = 0; b < nb; ++b) {
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(grp + L.scales(b))));
         const uint8_t* qb = grp + L.quants(b);
-        if constexpr (Stream) {
-            // A group's first tile reads its weights from memory: ask for them ahead of use
-            // (past the group's end this runs into the next group, next in memory too).
-#pragma GCC unroll 8
-            for (int c = 0; c < F::kChunks; ++c) {
-                prefetch_line(qb + 64 * c);
-            }
-            if constexpr (F::kFive) prefetch_line(qb + 256);
-            if ((b & 1) == 0) {
-                prefetch_line(grp + L.scales(b));
-                if constexpr (F::kOffsets) prefetch_line(grp + L.offsets_at(b));
-            }
-        }
+        // A group's first tile reads its weights from memory: ask for them ahead of use (past
+        // the group's end this runs into the next group, next in memory too).
+        if constexpr (Stream) prefetch_block(grp, L, b);
         __m512i s0[T];
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) s0[t] = _mm512_set1_epi32(ai[b * a.stride + t]);
