@@ -1,6 +1,7 @@
 // A loaded model: its config, weight views into the (mapped) GGUF file, and the forward pass.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct LoadOptions {
     // loads of the same file, instead of repacking into anonymous memory each time.
     bool repack_cache = true;
     std::string repack_cache_dir;  // empty: packed_cache_dir()
+    // Disk space a cache write must leave free beside it; empty: packed_cache_keep_free().
+    std::optional<uint64_t> repack_cache_keep_free;
 };
 
 // Where the repacked matrices of a model live.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -130,6 +131,23 @@ std::string packed_cache_dir() {
     return {};  // no home (a service account): no cache rather than one in a shared /tmp
 }
 
+uint64_t packed_cache_keep_free() {
+    constexpr uint64_t kDefault = uint64_t{1} << 30;
+    const char* v = std::getenv("EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB");
+    if (!v || !*v) return kDefault;
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long mib = std::strtoull(v, &end, 10);
+    if (*v == '-' || *end != '\0' || errno == ERANGE || mib > (uint64_t{1} << 43)) {
+        std::fprintf(stderr,
+                     "edgeseek: note: ignoring EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB=%s (want a whole number of MiB, "
+                     "e.g. 1024); keeping 1 GiB free\n",
+                     v);
+        return kDefault;
+    }
+    return static_cast<uint64_t>(mib) << 20;
+}
+
 uint64_t PackedCacheFile::header_bytes(size_t n_matrices, size_t source_path_bytes) {
     constexpr uint64_t kHuge = uint64_t{2} << 20;
     return (fields_bytes(n_matrices, source_path_bytes) + 8 + kHuge - 1) / kHuge * kHuge;  // + the checksum
@@ -193,7 +211,7 @@ PackedCacheFile PackedCacheFile::open(const std::string& path, const SourceIdent
 
 PackedCacheFile PackedCacheFile::create(const std::string& path, const SourceIdentity& source,
                                         const std::vector<PackedMatrixEntry>& matrices, uint64_t data_bytes,
-                                        std::string* why) {
+                                        uint64_t keep_free, std::string* why) {
     why->clear();
     PackedCacheFile f;
     const std::vector<uint8_t> header = header_image(source, matrices, data_bytes);
@@ -209,8 +227,7 @@ PackedCacheFile PackedCacheFile::create(const std::string& path, const SourceIde
     remove_abandoned_temps(path);
     remove_stale_caches(dir.string());
     const uint64_t size = header_len + data_bytes;
-    // A cache must not fill the disk: it is skipped unless 1 GiB stays free beside it.
-    constexpr uint64_t kKeepFree = uint64_t{1} << 30;
+    // A cache must not fill the disk: it is skipped unless keep_free bytes stay free beside it.
     // A file in memory (tmpfs) would hold RAM after the process ends and save nothing.
     struct statfs fs {};
     if (::statfs(dir.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC) {
@@ -220,9 +237,10 @@ PackedCacheFile PackedCacheFile::create(const std::string& path, const SourceIde
     struct statvfs vfs {};
     if (::statvfs(dir.c_str(), &vfs) == 0) {
         const uint64_t avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-        if (avail < size + kKeepFree) {
+        if (avail < size || avail - size < keep_free) {
             *why = "only " + std::to_string(avail >> 20) + " MiB free in " + dir.string() + " (the cache needs " +
-                   std::to_string(size >> 20) + " MiB and leaves 1 GiB free)";
+                   std::to_string(size >> 20) + " MiB and leaves " + std::to_string(keep_free >> 20) +
+                   " MiB free; EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB sets that)";
             return f;
         }
     }

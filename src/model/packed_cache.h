@@ -14,7 +14,8 @@
 //     the FNV-1a 64 of the bytes before it.
 //   then the packed matrices, each at its offset from the header's end.
 // A file is written under a temporary name (space reserved first, so a full disk is an error
-// at creation, not a crash while packing; skipped unless 1 GiB stays free) and renamed into
+// at creation, not a crash while packing; skipped unless 1 GiB stays free, or
+// $EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB) and renamed into
 // place when complete; readers see the old file or the new one, never half of one. A writer
 // holds a lock on its temporary file, so one left by a killed process is found and removed.
 // Before a cache is written, caches in the directory whose model file is gone or has changed
@@ -44,6 +45,8 @@ struct SourceIdentity {
 
 // The directory the cache files go to (not created here); empty when there is none.
 std::string packed_cache_dir();
+// Disk space a cache write leaves free: $EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB MiB, else 1 GiB.
+uint64_t packed_cache_keep_free();
 
 class PackedCacheFile {
 public:
@@ -67,8 +70,10 @@ public:
     // Creates a file to pack into, mapped writable: a temporary name beside `path`, with the
     // header written and data_bytes reserved on disk. Empty object (and *why) on failure:
     // directory not writable, disk full.
+    // Not written (empty object) when fewer than keep_free bytes would stay free beside it.
     static PackedCacheFile create(const std::string& path, const SourceIdentity& source,
-                                  const std::vector<PackedMatrixEntry>& matrices, uint64_t data_bytes, std::string* why);
+                                  const std::vector<PackedMatrixEntry>& matrices, uint64_t data_bytes,
+                                  uint64_t keep_free, std::string* why);
     // A created file, fully written: renamed to its final path (false and *why on failure,
     // the mapping stays usable either way).
     bool publish(std::string* why);

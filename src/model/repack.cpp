@@ -114,7 +114,8 @@ void Model::repack_weights(const LoadOptions& opts) {
         }
         if (!why.empty()) std::fprintf(stderr, "edgeseek: note: not using the repacked-weight cache: %s; rebuilding it\n", why.c_str());
         cache = PackedCacheFile();  // unmapped before it is replaced
-        cache = PackedCacheFile::create(path, source, entries, total, &why);
+        cache = PackedCacheFile::create(path, source, entries, total,
+                                        opts.repack_cache_keep_free.value_or(packed_cache_keep_free()), &why);
         if (cache.valid()) {
             pack_all(cache.data());
             if (cache.publish(&why)) {

@@ -34,10 +34,13 @@ TEST(CliLoadFlags, RepackCacheIsWrittenOnceThenMapped) {
     EDGESEEK_REQUIRE_FIXTURE(model);
     const test::TempDir dir;
     const std::string cache = dir.file("cache"), none = dir.file("none");
-    auto logits = [&](const std::string& cache_dir, const std::string& flags, std::string* err) {
+    // keep_free_mib: the disk space a cache must leave free (0: whatever this machine's disk has).
+    auto logits = [&](const std::string& cache_dir, const std::string& flags, std::string* err,
+                      const std::string& keep_free_mib = "0") {
         std::string out;
         const std::string err_file = dir.file("stderr.txt");
-        const int rc = test::run_command("EDGESEEK_REPACK_CACHE_DIR=" + cache_dir + " " + test::edgeseek_binary() +
+        const int rc = test::run_command("EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB=" + keep_free_mib +
+                                             " EDGESEEK_REPACK_CACHE_DIR=" + cache_dir + " " + test::edgeseek_binary() +
                                              " logits -m " + model + " -p 'one two three' --top 4 " + flags + " 2>" +
                                              err_file,
                                          &out);
@@ -53,10 +56,21 @@ TEST(CliLoadFlags, RepackCacheIsWrittenOnceThenMapped) {
     EXPECT_EQ(second, first);
     EXPECT_EQ(uncached, first);
     EXPECT_EQ(files_in(none), 0u) << err3;
+    // A disk that would be left with less than the space asked for: nothing written, same numbers.
+    std::string err4, err5;
+    const std::string full = dir.file("full");
+    EXPECT_EQ(logits(full, "", &err4, "1000000000"), first);
+    EXPECT_EQ(files_in(full), 0u) << err4;
+    // A value that is not a number of MiB is named and the default (1 GiB) kept.
+    EXPECT_EQ(logits(dir.file("other"), "", &err5, "lots"), first);
     if (packable(GgmlType::Q8_0)) {
         EXPECT_EQ(files_in(cache), 1u) << err1;
         EXPECT_NE(err1.find("cached in " + cache + "/"), std::string::npos) << err1;
         EXPECT_EQ(err2.find("cached in"), std::string::npos) << err2;
+        EXPECT_NE(err4.find("leaves 1000000000 MiB free; EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB sets that"),
+                  std::string::npos)
+            << err4;
+        EXPECT_NE(err5.find("ignoring EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB=lots"), std::string::npos) << err5;
     } else {
         EXPECT_EQ(files_in(cache), 0u) << err1;  // nothing repacked on this CPU path
     }

@@ -49,6 +49,7 @@ Loaded load(const std::string& path, const std::string& cache_dir, bool repack =
     lo.repack = repack;
     lo.repack_cache = cache;
     lo.repack_cache_dir = cache_dir;
+    lo.repack_cache_keep_free = 0;  // whatever this machine's disk has left
     Loaded l;
     l.model = Model::load(path, lo);
     l.logits = logits_of(*l.model);
@@ -148,6 +149,20 @@ TEST(PackedCache, WrittenOnceMappedLaterRebuiltWhenStaleOrDamaged) {
     EXPECT_EQ(fallback.logits, memory.logits);
     EXPECT_EQ(read_bytes(blocked), "not a directory");
 
+    // A disk that would be left with less free space than asked for: repacked in memory, and
+    // a cache there already is not touched.
+    {
+        LoadOptions lo;
+        lo.repack_cache_dir = dir.file("full");
+        lo.repack_cache_keep_free = uint64_t{1} << 60;
+        const std::unique_ptr<Model> m = Model::load(model, lo);
+        EXPECT_EQ(m->packed_from(), PackedFrom::memory);
+        EXPECT_EQ(logits_of(*m), memory.logits);
+        EXPECT_TRUE(!std::filesystem::exists(lo.repack_cache_dir) || std::filesystem::is_empty(lo.repack_cache_dir));
+        lo.repack_cache_dir = cache_dir;
+        EXPECT_EQ(Model::load(model, lo)->packed_from(), PackedFrom::cache_mapped);
+    }
+
     // A cache directory in memory (tmpfs, as /dev/shm is on Linux) is not used.
     struct statfs fs {};
     if (::statfs("/dev/shm", &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC) {
@@ -175,6 +190,7 @@ TEST(PackedCache, CachesOfDeletedOrChangedModelsAreRemovedWhenACacheIsWritten) {
         write_bytes(model, bytes);
         LoadOptions lo;
         lo.repack_cache_dir = cache_dir;
+        lo.repack_cache_keep_free = 0;
         ASSERT_EQ(Model::load(model, lo)->packed_from(), PackedFrom::cache_created);
         SourceIdentity id;
         ASSERT_TRUE(PackedCacheFile::identify(model, &id));
@@ -191,6 +207,7 @@ TEST(PackedCache, CachesOfDeletedOrChangedModelsAreRemovedWhenACacheIsWritten) {
     std::filesystem::last_write_time(d, std::filesystem::last_write_time(d) + std::chrono::seconds(5));
     LoadOptions lo;
     lo.repack_cache_dir = cache_dir;
+    lo.repack_cache_keep_free = 0;
     EXPECT_EQ(Model::load(d, lo)->packed_from(), PackedFrom::cache_created);
     EXPECT_TRUE(std::filesystem::exists(cache_of["a.gguf"]));
     EXPECT_FALSE(std::filesystem::exists(cache_of["b.gguf"]));
