@@ -600,15 +600,9 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
     over_halves<T, Stream>(nsb, nr, y, t0, ldy, [](int64_t) {}, block);  // block asks for its lines
 }
 
-struct Q4_0Kernel {
-    static constexpr GgmlType kType = GgmlType::Q4_0;
-    static constexpr int kTile = 4;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
-    }
-};
-template <GgmlType W, bool kFive, bool kOffsets>
+// Each packed type's kernel; every AVX2 tile takes 4 tokens (over_halves).
+// Q4_0, and with kFive / kOffsets Q5_0, Q4_1 and Q5_1.
+template <GgmlType W, bool kFive = false, bool kOffsets = false>
 struct LegacyKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 4;
@@ -625,6 +619,16 @@ struct Q8_0Kernel {
         tile_q8_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
     }
 };
+// IQ4_NL, and IQ4_XS (its 256-value super-blocks).
+template <GgmlType W>
+struct IQ4Kernel {
+    static constexpr GgmlType kType = W;
+    static constexpr int kTile = 4;
+    template <int T, bool Stream>
+    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
+        tile_iq4<T, Stream, W == GgmlType::IQ4_XS>(cols, grp, a, t0, y, ldy, nr);
+    }
+};
 template <GgmlType W>
 struct FloatKernel {
     static constexpr GgmlType kType = W;
@@ -634,76 +638,39 @@ struct FloatKernel {
         tile_float<T, Stream, W == GgmlType::BF16>(cols, grp, a, t0, y, ldy, nr);
     }
 };
+// Q4_K, and Q5_K (kFive).
+template <bool kFive>
 struct Q4_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q4_K;
+    static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
     static constexpr int kTile = 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_k<T, Stream, false>(cols, grp, a, t0, y, ldy, nr);
+        tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, nr);
     }
 };
-struct Q5_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q5_K;
+// Q6_K, Q3_K and Q2_K.
+template <GgmlType W>
+struct SmallKKernel {
+    static constexpr GgmlType kType = W;
     static constexpr int kTile = 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_k<T, Stream, true>(cols, grp, a, t0, y, ldy, nr);
-    }
-};
-
-struct Q6_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q6_K;
-    static constexpr int kTile = 4;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, GgmlType::Q6_K>(cols, grp, a, t0, y, ldy, nr);
-    }
-};
-struct IQ4_XSKernel {
-    static constexpr GgmlType kType = GgmlType::IQ4_XS;
-    static constexpr int kTile = 4;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_iq4<T, Stream, true>(cols, grp, a, t0, y, ldy, nr);
-    }
-};
-struct IQ4_NLKernel {
-    static constexpr GgmlType kType = GgmlType::IQ4_NL;
-    static constexpr int kTile = 4;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_iq4<T, Stream, false>(cols, grp, a, t0, y, ldy, nr);
-    }
-};
-struct Q2_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q2_K;
-    static constexpr int kTile = 4;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, GgmlType::Q2_K>(cols, grp, a, t0, y, ldy, nr);
-    }
-};
-struct Q3_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q3_K;
-    static constexpr int kTile = 4;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, GgmlType::Q3_K>(cols, grp, a, t0, y, ldy, nr);
+        tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, nr);
     }
 };
 
 // The kernel for packed weight type t, or nullptr.
 PackedGemmFn select_packed_gemm_avx2(GgmlType t) {
     switch (t) {
-        case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
+        case GgmlType::Q4_0: return packed_loop::gemm<LegacyKernel<GgmlType::Q4_0>>;
         case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
-        case GgmlType::Q2_K: return packed_loop::gemm<Q2_KKernel>;
-        case GgmlType::Q3_K: return packed_loop::gemm<Q3_KKernel>;
-        case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
-        case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
-        case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
-        case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
-        case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4_NLKernel>;
+        case GgmlType::Q2_K: return packed_loop::gemm<SmallKKernel<GgmlType::Q2_K>>;
+        case GgmlType::Q3_K: return packed_loop::gemm<SmallKKernel<GgmlType::Q3_K>>;
+        case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel<false>>;
+        case GgmlType::Q5_K: return packed_loop::gemm<Q4_KKernel<true>>;
+        case GgmlType::Q6_K: return packed_loop::gemm<SmallKKernel<GgmlType::Q6_K>>;
+        case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4Kernel<GgmlType::IQ4_XS>>;
+        case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4Kernel<GgmlType::IQ4_NL>>;
         case GgmlType::Q4_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q4_1, false, true>>;
         case GgmlType::Q5_0: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_0, true, false>>;
         case GgmlType::Q5_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_1, true, true>>;

@@ -524,24 +524,9 @@ inline __mmask16 rows_mask(int64_t nr) { return static_cast<__mmask16>((1u << nr
 
 // Each packed type's kernel: its tile over one group x T tokens and the tile width that fits
 // its accumulators in the 32 vector registers.
-struct Q4_0Kernel {
-    static constexpr GgmlType kType = GgmlType::Q4_0;
-    static constexpr int kTile = 12;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_0_q8_0<Q4, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
-    }
-};
-struct IQ4_NLKernel {
-    static constexpr GgmlType kType = GgmlType::IQ4_NL;
-    static constexpr int kTile = 12;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_0_q8_0<IQ4NL, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
-    }
-};
+// The 32-value block types (F: their Blocks layout).
 template <GgmlType W, typename F>
-struct LegacyKernel {
+struct BlockKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;
     template <int T, bool Stream>
@@ -549,36 +534,24 @@ struct LegacyKernel {
         tile_q4_0_q8_0<F, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
-struct Q8_0Kernel {
-    static constexpr GgmlType kType = GgmlType::Q8_0;
-    static constexpr int kTile = 12;
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_0_q8_0<Q8, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
-    }
-};
+// Q4_K, and Q5_K (kFive).
+template <bool kFive>
 struct Q4_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q4_K;
+    static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
     static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_k<T, Stream, false>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+        tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
-struct Q5_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q5_K;
-    static constexpr int kTile = 6;  // as Q4_K
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_q4_k<T, Stream, true>(cols, grp, a, t0, y, ldy, rows_mask(nr));
-    }
-};
-struct Q6_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q6_K;
+// Q6_K, Q3_K and Q2_K.
+template <GgmlType W>
+struct SmallKKernel {
+    static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;  // 2 accumulators per token
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, GgmlType::Q6_K>(cols, grp, a, t0, y, ldy, rows_mask(nr));
+        tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
 struct IQ4_XSKernel {
@@ -589,38 +562,22 @@ struct IQ4_XSKernel {
         tile_iq4_xs<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
     }
 };
-struct Q2_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q2_K;
-    static constexpr int kTile = 12;  // as Q6_K
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, GgmlType::Q2_K>(cols, grp, a, t0, y, ldy, rows_mask(nr));
-    }
-};
-struct Q3_KKernel {
-    static constexpr GgmlType kType = GgmlType::Q3_K;
-    static constexpr int kTile = 12;  // as Q6_K
-    template <int T, bool Stream>
-    static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
-        tile_small_k<T, Stream, GgmlType::Q3_K>(cols, grp, a, t0, y, ldy, rows_mask(nr));
-    }
-};
 
 // The kernel for packed weight type t, or nullptr.
 PackedGemmFn select_packed_gemm(GgmlType t) {
     switch (t) {
-        case GgmlType::Q4_0: return packed_loop::gemm<Q4_0Kernel>;
-        case GgmlType::Q8_0: return packed_loop::gemm<Q8_0Kernel>;
-        case GgmlType::Q2_K: return packed_loop::gemm<Q2_KKernel>;
-        case GgmlType::Q3_K: return packed_loop::gemm<Q3_KKernel>;
-        case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel>;
-        case GgmlType::Q5_K: return packed_loop::gemm<Q5_KKernel>;
-        case GgmlType::Q6_K: return packed_loop::gemm<Q6_KKernel>;
+        case GgmlType::Q4_0: return packed_loop::gemm<BlockKernel<GgmlType::Q4_0, Q4>>;
+        case GgmlType::Q8_0: return packed_loop::gemm<BlockKernel<GgmlType::Q8_0, Q8>>;
+        case GgmlType::IQ4_NL: return packed_loop::gemm<BlockKernel<GgmlType::IQ4_NL, IQ4NL>>;
+        case GgmlType::Q4_1: return packed_loop::gemm<BlockKernel<GgmlType::Q4_1, Q41>>;
+        case GgmlType::Q5_0: return packed_loop::gemm<BlockKernel<GgmlType::Q5_0, Q50>>;
+        case GgmlType::Q5_1: return packed_loop::gemm<BlockKernel<GgmlType::Q5_1, Q51>>;
+        case GgmlType::Q2_K: return packed_loop::gemm<SmallKKernel<GgmlType::Q2_K>>;
+        case GgmlType::Q3_K: return packed_loop::gemm<SmallKKernel<GgmlType::Q3_K>>;
+        case GgmlType::Q4_K: return packed_loop::gemm<Q4_KKernel<false>>;
+        case GgmlType::Q5_K: return packed_loop::gemm<Q4_KKernel<true>>;
+        case GgmlType::Q6_K: return packed_loop::gemm<SmallKKernel<GgmlType::Q6_K>>;
         case GgmlType::IQ4_XS: return packed_loop::gemm<IQ4_XSKernel>;
-        case GgmlType::IQ4_NL: return packed_loop::gemm<IQ4_NLKernel>;
-        case GgmlType::Q4_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q4_1, Q41>>;
-        case GgmlType::Q5_0: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_0, Q50>>;
-        case GgmlType::Q5_1: return packed_loop::gemm<LegacyKernel<GgmlType::Q5_1, Q51>>;
         default: return nullptr;
     }
 }
