@@ -461,15 +461,28 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
             const __m512i scale = L::kQ2 ? _mm512_and_si512(_mm512_cvtepu8_epi32(bytes), _mm512_set1_epi32(15))
                                          : _mm512_cvtepi8_epi32(bytes);
             const __m512 dsc = _mm512_mul_ps(d, _mm512_cvtepi32_ps(scale));
+            // Two tokens' chains at a time, their products alternating, rather than one token's
+            // four dependent products in a row (one core, 256 tokens, Q6_K 8960 x 1536: 724-733
+            // -> 739-748 GOPS, 1536 x 8960 672-679 -> 681-689; four at a time the same).
+            constexpr int P = 2;
 #pragma GCC unroll 16
-            for (int t = 0; t < T; ++t) {
-                const int8_t* qa = qs + 256 * t + 16 * j;
-                __m512i sum = L::kQ2 ? _mm512_setzero_si512() : _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + t]);
-                sum = dpbusd_bcast(sum, o.q[0], qa);
-                sum = dpbusd_bcast(sum, o.q[1], qa + 4);
-                sum = dpbusd_bcast(sum, o.q[2], qa + 8);
-                sum = dpbusd_bcast(sum, o.q[3], qa + 12);
-                part[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), dsc, part[t]);
+            for (int tp = 0; tp < T; tp += P) {
+                __m512i sum[P];
+#pragma GCC unroll 4
+                for (int p = 0; p < P; ++p) {
+                    if (tp + p < T) sum[p] = L::kQ2 ? _mm512_setzero_si512() : _mm512_set1_epi32(ai[(s * 16 + j) * a.stride + tp + p]);
+                }
+#pragma GCC unroll 4
+                for (int q = 0; q < 4; ++q) {
+#pragma GCC unroll 4
+                    for (int p = 0; p < P; ++p) {
+                        if (tp + p < T) sum[p] = dpbusd_bcast(sum[p], o.q[q], qs + 256 * (tp + p) + 16 * j + 4 * q);
+                    }
+                }
+#pragma GCC unroll 4
+                for (int p = 0; p < P; ++p) {
+                    if (tp + p < T) part[tp + p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[p]), dsc, part[tp + p]);
+                }
             }
         };
         if constexpr (L::kQ2) {
