@@ -227,13 +227,13 @@ PackedCacheFile PackedCacheFile::create(const std::string& path, const SourceIde
     remove_abandoned_temps(path);
     remove_stale_caches(dir.string());
     const uint64_t size = header_len + data_bytes;
-    // A cache must not fill the disk: it is skipped unless keep_free bytes stay free beside it.
     // A file in memory (tmpfs) would hold RAM after the process ends and save nothing.
     struct statfs fs {};
     if (::statfs(dir.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC) {
         *why = dir.string() + " is in memory (tmpfs)";
         return f;
     }
+    // A cache must not fill the disk: it is skipped unless keep_free bytes stay free beside it.
     struct statvfs vfs {};
     if (::statvfs(dir.c_str(), &vfs) == 0) {
         const uint64_t avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
