@@ -65,11 +65,16 @@ std::shared_ptr<Matrix> make_matrix(GgmlType type, int64_t rows, int64_t cols, u
     auto m = std::make_shared<Matrix>();
     const size_t row_bytes = row_size(type, cols);
     m->rows_data.resize(row_bytes * static_cast<size_t>(rows));
-    const std::vector<float> f = random_floats(static_cast<size_t>(cols), 0.02f, seed);
+    // 64 rows of random values, repeated (quick to make for large matrices; no kernel's speed
+    // depends on the values).
     for (int64_t r = 0; r < rows; ++r) {
-        // One quantized row, copied with a rotation per row: fast to make, not all rows equal.
-        if (r < 64) type_traits(type)->from_float(f.data(), m->rows_data.data() + r * row_bytes, cols);
-        else std::copy_n(m->rows_data.data() + (r % 64) * row_bytes, row_bytes, m->rows_data.data() + r * row_bytes);
+        uint8_t* row = m->rows_data.data() + r * row_bytes;
+        if (r < 64) {
+            const std::vector<float> f = random_floats(static_cast<size_t>(cols), 0.02f, seed + static_cast<uint32_t>(r));
+            type_traits(type)->from_float(f.data(), row, cols);
+        } else {
+            std::copy_n(m->rows_data.data() + (r % 64) * row_bytes, row_bytes, row);
+        }
     }
     m->view.data = m->rows_data.data();
     m->view.type = type;
