@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include <unistd.h>
 
@@ -24,7 +25,14 @@ void dequantize_row(const TensorView& W, int64_t r, float* out) {
 // Bytes of a prompt's activations a packed matmul keeps resident: half the L2 (the other half
 // for the weight group being worked on), 1 MiB where the size is not reported; or half the L3
 // (shared: every thread reads the same tokens), 4 MiB where not reported.
+namespace {
+std::optional<ActBudgets> g_budgets_override;
+}  // namespace
+
+void override_act_budgets(std::optional<ActBudgets> budgets) { g_budgets_override = budgets; }
+
 ActBudgets act_budgets() {
+    if (g_budgets_override) return *g_budgets_override;
     static const ActBudgets budgets = [] {
 #if defined(_SC_LEVEL2_CACHE_SIZE) && defined(_SC_LEVEL3_CACHE_SIZE)
         const long l2 = ::sysconf(_SC_LEVEL2_CACHE_SIZE), l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);  // glibc; 0: unknown
@@ -53,6 +61,11 @@ int64_t prompt_token_chunk(int64_t n_tokens, size_t act_row, ActBudgets budgets)
     const int64_t in_l2 = chunk(budgets.l2);
     if (in_l2 >= kL3ChunkBelow || in_l2 >= n_tokens) return in_l2;
     return std::max(in_l2, chunk(budgets.l3));
+}
+
+int64_t group_block(size_t group_bytes, ActBudgets budgets) {
+    if (group_bytes == 0) return 1;
+    return std::max<int64_t>(1, static_cast<int64_t>(budgets.l2 / 2 / group_bytes));
 }
 
 namespace {
@@ -157,7 +170,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             pack_acts(x, cols, slot);
         }
     });
-    const int64_t tchunk = prompt_token_chunk(n_tokens, act_row, act_budgets());
+    const ActBudgets budgets = act_budgets();
+    const int64_t tchunk = prompt_token_chunk(n_tokens, act_row, budgets);
     const int64_t n_tchunks = (n_tokens + tchunk - 1) / tchunk;
     // Work items: (matrix, token chunk, group of 16 rows), shared out by WorkSplit: each thread
     // reads its own stretch of the weights in memory order and takes what is left at the other
@@ -181,7 +195,8 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
         const size_t gbytes = packed_group_bytes(W.type, cols);
         const int64_t rows_left = W.rows - g0 * kPackRows;
         if (W.packed) {
-            gemm(cols, W.packed + static_cast<size_t>(g0) * gbytes, rows_left, 0, g1 - g0, a, nt, y, ldy);
+            gemm(cols, W.packed + static_cast<size_t>(g0) * gbytes, rows_left, 0, g1 - g0, a, nt, y, ldy,
+                 group_block(gbytes, budgets));
             return;
         }
         // Mapped weights: each group packed as its tiles are about to read it (a partial last
@@ -192,7 +207,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
             const int64_t r0 = g * kPackRows, left = rows_left - r0;
             if (left < kPackRows) std::memset(buf, 0, gbytes);
             pack_groups(W.type, src + static_cast<size_t>(r0) * W.row_bytes(), left, cols, 0, 1, buf);
-            gemm(cols, buf, left, 0, 1, a, nt, y + r0, ldy);
+            gemm(cols, buf, left, 0, 1, a, nt, y + r0, ldy, 1);
         }
     };
     WorkSplit split(items, pool.size());

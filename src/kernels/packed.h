@@ -226,9 +226,11 @@ PackActsFn pack_acts_reference(GgmlType t);  // the row quantizer, then the byte
 PackActsFn pack_acts_avx512(GgmlType t);     // one pass per 16 blocks (quantize_act_avx512.cpp)
 
 // Y[t * ldy + r] for rows r in groups [g0, g1) (rows >= `rows` are not written), tokens
-// [0, n_tokens).
+// [0, n_tokens). The groups go by in blocks of `group_block` (1 or more): each tile of tokens
+// runs over a block's groups before the next tile, so their weights stay in L2 and the tile's
+// activations are read from L2 for all but the block's first group.
 using PackedGemmFn = void (*)(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1,
-                              const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy);
+                              const PackedActs& acts, int64_t n_tokens, float* y, int64_t ldy, int64_t group_block);
 PackedGemmFn packed_gemm_kernel(GgmlType t, Isa isa = active_isa());
 PackedGemmFn packed_gemm_avx512(GgmlType t);
 PackedGemmFn packed_gemm_avx2(GgmlType t);  // the same types (packed_avx2.cpp, packed_tiles_avx2.h)

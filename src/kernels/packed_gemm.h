@@ -1,7 +1,9 @@
-// The loop every packed kernel shares (the AVX-512 and the AVX2 tiles): groups of 16 rows in
-// order, each over all tokens in tiles of K::kTile and one shorter tile for the rest; a group's
-// first tile streams its weights from memory and prefetches ahead (into the next group, next in
-// memory), its later tiles find them in L1/L2. K provides kType, kTile and
+// The loop every packed kernel shares (the AVX-512 and the AVX2 tiles): blocks of groups of 16
+// rows in order, each block over all tokens in tiles of K::kTile and one shorter tile for the
+// rest, every tile over the block's groups in turn; a block's first tile streams its weights
+// from memory and prefetches ahead (into the next group, next in memory), its later tiles find
+// them in L2, and their activations there too after the block's first group. K provides
+// kType, kTile and
 //   template <int T, bool Stream> static void tile(cols, grp, acts, t0, y, ldy, rows_in_group);
 // Included by the ISA-specific units, whose kernel types have internal linkage, so each unit
 // instantiates its own copy for its own instruction set.
@@ -25,23 +27,38 @@ void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, con
 // A PackedGemmFn (packed.h) over kernel K.
 template <typename K>
 void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
-          int64_t n_tokens, float* y, int64_t ldy) {
+          int64_t n_tokens, float* y, int64_t ldy, int64_t group_block) {
     static_assert(kActPanel % K::kTile == 0, "a tile's tokens lie in one activation panel");
     const size_t gbytes = packed_group_bytes(K::kType, cols);
     constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
-    for (int64_t g = g0; g < g1; ++g) {
-        const uint8_t* grp = packed + static_cast<size_t>(g) * gbytes;
-        const int64_t r0 = g * kPackRows;
-        const int64_t nr = std::min<int64_t>(kPackRows, rows - r0);
-        float* yg = y + r0;
+    for (int64_t b0 = g0; b0 < g1; b0 += std::max<int64_t>(1, group_block)) {
+        const int64_t b1 = std::min(g1, b0 + std::max<int64_t>(1, group_block));
+        // f(group's weights, its rows' results, rows in it) for each group of the block.
+        auto each_group = [&](auto&& f) {
+            for (int64_t g = b0; g < b1; ++g) {
+                const int64_t r0 = g * kPackRows;
+                f(packed + static_cast<size_t>(g) * gbytes, y + r0, std::min<int64_t>(kPackRows, rows - r0));
+            }
+        };
         if (n_tokens < K::kTile) {
-            last_tile<K, true>(n_tokens, kShorter, cols, grp, a, 0, yg, ldy, nr);
+            each_group([&](const uint8_t* grp, float* yg, int64_t nr) {
+                last_tile<K, true>(n_tokens, kShorter, cols, grp, a, 0, yg, ldy, nr);
+            });
             continue;
         }
-        K::template tile<K::kTile, true>(cols, grp, a, 0, yg, ldy, nr);
+        // The first tile streams the block's weights from memory, group after group in memory order.
+        each_group([&](const uint8_t* grp, float* yg, int64_t nr) { K::template tile<K::kTile, true>(cols, grp, a, 0, yg, ldy, nr); });
         int64_t t = K::kTile;
-        for (; t + K::kTile <= n_tokens; t += K::kTile) K::template tile<K::kTile, false>(cols, grp, a, t, yg, ldy, nr);
-        last_tile<K, false>(n_tokens - t, kShorter, cols, grp, a, t, yg, ldy, nr);
+        for (; t + K::kTile <= n_tokens; t += K::kTile) {
+            each_group([&](const uint8_t* grp, float* yg, int64_t nr) {
+                K::template tile<K::kTile, false>(cols, grp, a, t, yg, ldy, nr);
+            });
+        }
+        if (t < n_tokens) {
+            each_group([&](const uint8_t* grp, float* yg, int64_t nr) {
+                last_tile<K, false>(n_tokens - t, kShorter, cols, grp, a, t, yg, ldy, nr);
+            });
+        }
     }
 }
 

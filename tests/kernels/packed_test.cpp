@@ -260,6 +260,81 @@ TEST(PackedMatmul, PromptsSplitIntoTokenChunksMatchToo) {
     }
 }
 
+// Blocks of groups (PackedGemmFn's group_block): as many 16-row groups as fill half of the L2
+// that the activation budget leaves to weights, at least one.
+TEST(PackedMatmul, GroupBlocksFillHalfTheWeightsShareOfTheL2) {
+    const ActBudgets budgets{512 << 10, 16 << 20};
+    EXPECT_EQ(group_block(80640, budgets), 3);    // Q4_K, 8960 values a row: 80 KB a group
+    EXPECT_EQ(group_block(13824, budgets), 18);   // Q4_K, 1536 values
+    EXPECT_EQ(group_block(170496, budgets), 1);   // Q4_K, 18944 values
+    EXPECT_EQ(group_block(size_t{1} << 20, budgets), 1);
+    EXPECT_EQ(group_block(0, budgets), 1);
+    EXPECT_EQ(group_block(80640, ActBudgets{128 << 10, 1 << 20}), 1);
+}
+
+// Budgets of small caches: a prompt cut into token chunks and each matrix's groups run in
+// blocks of three with a shorter last block (whose last group is partial), on one and two
+// threads, on the AVX-512 and AVX2 tiles: every product equals the scalar dot product.
+TEST(PackedMatmul, BlocksOfGroupsMatchScalarDot) {
+    if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+    struct Restore {
+        Isa isa = active_isa();
+        ~Restore() {
+            override_act_budgets(std::nullopt);
+            set_active_isa(isa);
+        }
+    } restore;
+    const int64_t rows = 7 * kPackRows + 5, cols = 2048, tokens = 130;
+    std::mt19937 rng(17);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::vector<float> wf(static_cast<size_t>(rows * cols)), x(static_cast<size_t>(tokens * cols));
+    for (auto& v : wf) v = nd(rng);
+    for (auto& v : x) v = nd(rng);
+    for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+        if (static_cast<int>(isa) > static_cast<int>(restore.isa)) continue;
+        set_active_isa(isa);
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS, GgmlType::F16}) {
+            const TypeTraits* tr = type_traits(t);
+            const TypeTraits* at = type_traits(tr->vec_dot_type);
+            const size_t gbytes = packed_group_bytes(t, cols);
+            // Weights' share of the L2 for three groups and a bit; activations in chunks of
+            // about 64 tokens (two or three of them).
+            const ActBudgets budgets{6 * gbytes + 64, 64 * (row_size(tr->vec_dot_type, cols) + 64)};
+            ASSERT_EQ(group_block(gbytes, budgets), 3);
+            override_act_budgets(budgets);
+            const size_t rb = row_size(t, cols);
+            std::vector<uint8_t> wq(rb * static_cast<size_t>(rows));
+            for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], wq.data() + r * rb, cols);
+            AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
+            pack_groups(t, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
+            TensorView W{wq.data(), t, cols, rows, "w"};
+            W.packed = packed.data();
+            std::vector<std::vector<float>> refs(static_cast<size_t>(tokens));
+            std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
+            for (int64_t k = 0; k < tokens; ++k) {
+                at->from_float(&x[k * cols], aq.data(), cols);
+                for (int64_t r = 0; r < rows; ++r) refs[k].push_back(tr->vec_dot(cols, wq.data() + r * rb, aq.data()));
+            }
+            for (int threads : {1, 2}) {
+                ThreadPool pool(threads);
+                for (int64_t n : {int64_t{1}, int64_t{13}, tokens}) {
+                    std::vector<float> y(static_cast<size_t>(n * rows) + 16, -7.0f);
+                    matmul(W, x.data(), n, y.data(), pool);
+                    for (size_t i = static_cast<size_t>(n * rows); i < y.size(); ++i) ASSERT_EQ(y[i], -7.0f);
+                    for (int64_t k = 0; k < n; ++k) {
+                        for (int64_t r = 0; r < rows; ++r) {
+                            const float ref = refs[k][r];
+                            ASSERT_NEAR(y[k * rows + r], ref, 1e-4 * (1.0 + std::fabs(ref)))
+                                << tr->name << " " << isa_name(isa) << " tokens " << n << " token " << k << " row " << r
+                                << " threads " << threads;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 // Q8_0 bytes at the ends of their range against activations at theirs: every product is
 // 127 * 127 or 128 * 127, so a tile that summed two vpmaddubsw pairs in i16 (AVX2) would
 // saturate. Rows from hand-made blocks (a file may hold -128 although quantizers write -127).
