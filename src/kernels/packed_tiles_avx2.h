@@ -36,11 +36,13 @@ namespace {
 // and vpmaddwd against ones widens; with AVX-VNNI (Alder Lake and later Intel cores, Zen 4
 // and 5) one vpdpbusd sums each 4 into i32, so a partial is already widened.
 #if defined(__AVXVNNI__)
+constexpr bool kAvxVnni = true;
 inline __m256i pairs(__m256i p, __m256i u, __m256i s) { return _mm256_dpbusd_avx_epi32(p, u, s); }
 inline __m256i add_pairs(__m256i a, __m256i b) { return _mm256_add_epi32(a, b); }
 inline __m256i widen(__m256i p, __m256i) { return p; }
 inline __m256i dot_add(__m256i s, __m256i u, __m256i a, __m256i) { return _mm256_dpbusd_avx_epi32(s, u, a); }
 #else
+constexpr bool kAvxVnni = false;
 inline __m256i pairs(__m256i p, __m256i u, __m256i s) { return _mm256_add_epi16(p, _mm256_maddubs_epi16(u, s)); }
 inline __m256i add_pairs(__m256i a, __m256i b) { return _mm256_add_epi16(a, b); }
 inline __m256i widen(__m256i p, __m256i ones) { return _mm256_madd_epi16(p, ones); }
@@ -379,15 +381,14 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const float* ad = a.d + t0;            // super-block s, token t at [s * a.stride + t]
     const int32_t* ai = a.init + t0;       // sub-block sums 2i, 2i + 1 of s in int16 pairs at [(4 s + i) * a.stride + t]
     const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
-    // Q4_K with AVX-VNNI: each chunk's two operands go into every token's (int32) sums as they
-    // are made: one core, 8960 x 1536, 128 tokens, 251-260 -> 329-330 GOPS. Otherwise all 16 of
-    // a sub-block pair's operands are made first and each token's sums taken after (made as
-    // they go: Q4_K without AVX-VNNI 182 -> 167-169, Q5_K with it 176 -> 147).
-#if defined(__AVXVNNI__)
-    constexpr bool kStreamed = !kFive;
-#else
-    constexpr bool kStreamed = false;
-#endif
+    // With AVX-VNNI each chunk's operand goes into every token's (int32) sums as it is made,
+    // one sub-block at a time: a sub-block's 8 chunks into T sums, then the next's from the same
+    // chunks again (reread from L1), so T sums, T partials and the tile's T results fit the 16
+    // registers (both sub-blocks' 2T sums at once spilled: one core, 8960 x 1536, 256 tokens,
+    // Q4_K 210 -> 380 GOPS with 6 tokens, Q5_K 165 -> 303). Without it all 16 of a sub-block
+    // pair's operands are made first and each token's sums taken after (made as they go:
+    // Q4_K 182 -> 167-169).
+    constexpr bool kStreamed = kAvxVnni;
     // Super-block s's products for rows 8h..8h+7, added to acc.
     auto super_block = [&](int h, int64_t s, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qs = aq + s * (a.panel * 256);  // token t at qs + 256 * t
@@ -402,22 +403,32 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         for (int k = 0; k < 4; ++k) {
             if constexpr (Stream) fetch_part<T, kSuper, 4>(sb, h, k);
             if constexpr (kStreamed) {
-                const __m256 dlo = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k)));
-                const __m256 dhi = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k + 1)));
-                __m256i plo[T], phi[T];
-                for (int t = 0; t < T; ++t) plo[t] = phi[t] = _mm256_setzero_si256();
-                for (int c = 0; c < 8; ++c) {
-                    const __m256i raw = load256(q + 512 * k + 64 * c);
-                    const __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
-                    for (int t = 0; t < T; ++t) {
-                        const int8_t* qa = qs + 256 * t + 64 * k;
-                        plo[t] = pairs(plo[t], lo, bcast4(qa + 4 * c));
-                        phi[t] = pairs(phi[t], hi, bcast4(qa + 32 + 4 * c));
+                // Decode's one or two tokens take both sub-blocks in one pass (registers to spare).
+                constexpr int kPer = T <= 2 ? 2 : 1;
+                for (int h0 = 0; h0 < 2; h0 += kPer) {
+                    __m256i p[kPer][T];
+                    for (int u = 0; u < kPer; ++u) {
+                        for (int t = 0; t < T; ++t) p[u][t] = _mm256_setzero_si256();
                     }
-                }
-                for (int t = 0; t < T; ++t) {
-                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(plo[t]), dlo, part[t]);
-                    part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(phi[t]), dhi, part[t]);
+                    for (int c = 0; c < 8; ++c) {
+                        const __m256i raw = load256(q + 512 * k + 64 * c);
+                        for (int u = 0; u < kPer; ++u) {
+                            const int half = h0 + u;
+                            __m256i w = half == 0 ? _mm256_and_si256(raw, m4) : _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                            if constexpr (kFive) {
+                                // Bit 2k + half to bit 4 (a 16-bit shift of at most 4, within each byte).
+                                const __m256i hb = load256(q + 2048 + 64 * c);
+                                const int b = 2 * k + half;
+                                const __m256i f = b < 4 ? _mm256_slli_epi16(hb, 4 - b) : b == 4 ? hb : _mm256_srli_epi16(hb, b - 4);
+                                w = _mm256_or_si256(w, _mm256_and_si256(f, _mm256_set1_epi8(0x10)));
+                            }
+                            for (int t = 0; t < T; ++t) p[u][t] = pairs(p[u][t], w, bcast4(qs + 256 * t + 64 * k + 32 * half + 4 * c));
+                        }
+                    }
+                    for (int u = 0; u < kPer; ++u) {
+                        const __m256 dk = _mm256_mul_ps(d, bytes8(sc + 16 * (2 * k + h0 + u)));
+                        for (int t = 0; t < T; ++t) part[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p[u][t]), dk, part[t]);
+                    }
                 }
                 continue;
             }
@@ -600,12 +611,18 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
     over_halves<T, Stream>(nsb, nr, y, t0, ldy, [](int64_t) {}, block);  // block asks for its lines
 }
 
-// Each packed type's kernel; every AVX2 tile takes 4 tokens (over_halves).
+// Each packed type's kernel and its tile's tokens: as many as keep the tile's sums, partials and
+// operands in (or spilling little out of) 16 registers, measured with and without AVX-VNNI
+// (one core, 8960 x 1536, 256 tokens, GOPS with / without AVX-VNNI, 4 tokens -> kTile):
+// Q4_0 363 / 267 -> 377 / 267, Q8_0 334 / 178 -> 356 / 178, IQ4_XS 287 / 165 -> 312 / 165
+// (8 tokens: fewer), Q4_K 210 / 143 -> 380 / 176 (with the sums per sub-block, below), Q5_K
+// 165 / 121 -> 303 / 172, Q6_K 258 / 213 -> 294 / 236, Q3_K 269 / 212 -> 318 / 248, Q2_K
+// 264 / 255 -> 334 / 268, F16 70 -> 114.
 // Q4_0, and with kFive / kOffsets Q5_0, Q4_1 and Q5_1.
 template <GgmlType W, bool kFive = false, bool kOffsets = false>
 struct LegacyKernel {
     static constexpr GgmlType kType = W;
-    static constexpr int kTile = 4;
+    static constexpr int kTile = kAvxVnni ? 6 : 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0<T, Stream, kFive, kOffsets>(cols, grp, a, t0, y, ldy, nr);
@@ -613,7 +630,7 @@ struct LegacyKernel {
 };
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
-    static constexpr int kTile = 4;
+    static constexpr int kTile = kAvxVnni ? 6 : 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q8_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
@@ -623,7 +640,7 @@ struct Q8_0Kernel {
 template <GgmlType W>
 struct IQ4Kernel {
     static constexpr GgmlType kType = W;
-    static constexpr int kTile = 4;
+    static constexpr int kTile = kAvxVnni ? 6 : 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_iq4<T, Stream, W == GgmlType::IQ4_XS>(cols, grp, a, t0, y, ldy, nr);
@@ -632,7 +649,7 @@ struct IQ4Kernel {
 template <GgmlType W>
 struct FloatKernel {
     static constexpr GgmlType kType = W;
-    static constexpr int kTile = 4;
+    static constexpr int kTile = 8;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_float<T, Stream, W == GgmlType::BF16>(cols, grp, a, t0, y, ldy, nr);
@@ -642,7 +659,7 @@ struct FloatKernel {
 template <bool kFive>
 struct Q4_KKernel {
     static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
-    static constexpr int kTile = 4;
+    static constexpr int kTile = kAvxVnni ? 6 : 8;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, nr);
@@ -652,7 +669,7 @@ struct Q4_KKernel {
 template <GgmlType W>
 struct SmallKKernel {
     static constexpr GgmlType kType = W;
-    static constexpr int kTile = 4;
+    static constexpr int kTile = 8;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, nr);
