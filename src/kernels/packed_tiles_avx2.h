@@ -385,7 +385,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     // one sub-block at a time: a sub-block's 8 chunks into T sums, then the next's from the same
     // chunks again (reread from L1), so T sums, T partials and the tile's T results fit the 16
     // registers (both sub-blocks' 2T sums at once spilled: one core, 8960 x 1536, 256 tokens,
-    // Q4_K 210 -> 380 GOPS with 6 tokens, Q5_K 165 -> 303). Without it all 16 of a sub-block
+    // Q4_K 358 -> 395 GOPS with 6 tokens, Q5_K 197 -> 315). Without it all 16 of a sub-block
     // pair's operands are made first and each token's sums taken after (made as they go:
     // Q4_K 182 -> 167-169).
     constexpr bool kStreamed = kAvxVnni;
@@ -612,12 +612,14 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
 }
 
 // Each packed type's kernel and its tile's tokens: as many as keep the tile's sums, partials and
-// operands in (or spilling little out of) 16 registers, measured with and without AVX-VNNI
-// (one core, 8960 x 1536, 256 tokens, GOPS with / without AVX-VNNI, 4 tokens -> kTile):
-// Q4_0 363 / 267 -> 377 / 267, Q8_0 334 / 178 -> 356 / 178, IQ4_XS 287 / 165 -> 312 / 165
-// (8 tokens: fewer), Q4_K 210 / 143 -> 380 / 176 (with the sums per sub-block, below), Q5_K
-// 165 / 121 -> 303 / 172, Q6_K 258 / 213 -> 294 / 236, Q3_K 269 / 212 -> 318 / 248, Q2_K
-// 264 / 255 -> 334 / 268, F16 70 -> 114.
+// operands in (or spilling little out of) 16 registers, measured with and without AVX-VNNI.
+// One core, 8960 x 1536, 256 tokens, GOPS with AVX-VNNI (4 tokens -> kTile): Q4_0 373-378 ->
+// 377-380, Q5_0 277 -> 299, Q5_1 253-259 -> 268-271, Q4_1 329 -> 323 (6 tokens for the four),
+// Q8_0 340 -> 358, IQ4_NL 339 -> 347, IQ4_XS 280 -> 315 (8 tokens: fewer), Q4_K 358 -> 395
+// (with its sums one sub-block at a time, below), Q5_K 197 -> 315, Q6_K 318 -> 321-329, Q3_K
+// 300 -> 335, Q2_K 299 -> 336, F16 71 -> 116, BF16 72 -> 118. Without: 4 tokens stay best for
+// the legacy types, Q8_0, IQ4 and Q4_K (Q4_K 205 with 4, 171 with 6, 143 with 8); Q6_K 220 ->
+// 235, Q3_K 220 -> 226-247, Q2_K 248 -> 269, F16/BF16 70 -> 116 with 8.
 // Q4_0, and with kFive / kOffsets Q5_0, Q4_1 and Q5_1.
 template <GgmlType W, bool kFive = false, bool kOffsets = false>
 struct LegacyKernel {
@@ -659,7 +661,7 @@ struct FloatKernel {
 template <bool kFive>
 struct Q4_KKernel {
     static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
-    static constexpr int kTile = kAvxVnni ? 6 : 8;
+    static constexpr int kTile = kAvxVnni ? 6 : 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, nr);
