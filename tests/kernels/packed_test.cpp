@@ -24,6 +24,22 @@ struct Case {
     int64_t rows, cols, tokens;
 };
 
+// Rows of wf quantized to t (the file's bytes) and packed as a load packs them; view is over the
+// file's bytes with the packed copy set.
+struct QuantizedAndPacked {
+    std::vector<uint8_t> wq;
+    AnonymousMemory packed;
+    TensorView view;
+    QuantizedAndPacked(GgmlType t, const std::vector<float>& wf, int64_t rows, int64_t cols)
+        : wq(row_size(t, cols) * static_cast<size_t>(rows)), packed(packed_bytes(t, rows, cols), "test"),
+          view{wq.data(), t, cols, rows, "w"} {
+        const size_t rb = row_size(t, cols);
+        for (int64_t r = 0; r < rows; ++r) type_traits(t)->from_float(&wf[r * cols], wq.data() + r * rb, cols);
+        pack_groups(t, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
+        view.packed = packed.data();
+    }
+};
+
 TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     std::mt19937 rng(11);
@@ -238,14 +254,10 @@ TEST(PackedMatmul, PromptsSplitIntoTokenChunksMatchToo) {
         const TypeTraits* tr = type_traits(t);
         const TypeTraits* at = type_traits(tr->vec_dot_type);
         const size_t rb = row_size(t, cols);
-        std::vector<uint8_t> wq(rb * static_cast<size_t>(rows));
-        for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], wq.data() + r * rb, cols);
-        AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
-        pack_groups(t, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
-        TensorView W{wq.data(), t, cols, rows, "w"};
-        W.packed = packed.data();
+        const QuantizedAndPacked w(t, wf, rows, cols);
+        const std::vector<uint8_t>& wq = w.wq;
         std::vector<float> y(static_cast<size_t>(tokens * rows));
-        matmul(W, x.data(), tokens, y.data(), pool);
+        matmul(w.view, x.data(), tokens, y.data(), pool);
         std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
         for (int64_t k = 0; k < tokens; ++k) {
             at->from_float(&x[k * cols], aq.data(), cols);
@@ -303,12 +315,8 @@ TEST(PackedMatmul, BlocksOfGroupsMatchScalarDot) {
             ASSERT_EQ(group_block(gbytes, budgets), 3);
             override_act_budgets(budgets);
             const size_t rb = row_size(t, cols);
-            std::vector<uint8_t> wq(rb * static_cast<size_t>(rows));
-            for (int64_t r = 0; r < rows; ++r) tr->from_float(&wf[r * cols], wq.data() + r * rb, cols);
-            AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
-            pack_groups(t, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
-            TensorView W{wq.data(), t, cols, rows, "w"};
-            W.packed = packed.data();
+            const QuantizedAndPacked w(t, wf, rows, cols);
+            const std::vector<uint8_t>& wq = w.wq;
             std::vector<std::vector<float>> refs(static_cast<size_t>(tokens));
             std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
             for (int64_t k = 0; k < tokens; ++k) {
@@ -319,7 +327,7 @@ TEST(PackedMatmul, BlocksOfGroupsMatchScalarDot) {
                 ThreadPool pool(threads);
                 for (int64_t n : {int64_t{1}, int64_t{13}, tokens}) {
                     std::vector<float> y(static_cast<size_t>(n * rows) + 16, -7.0f);
-                    matmul(W, x.data(), n, y.data(), pool);
+                    matmul(w.view, x.data(), n, y.data(), pool);
                     for (size_t i = static_cast<size_t>(n * rows); i < y.size(); ++i) ASSERT_EQ(y[i], -7.0f);
                     for (int64_t k = 0; k < n; ++k) {
                         for (int64_t r = 0; r < rows; ++r) {
