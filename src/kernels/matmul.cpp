@@ -22,15 +22,15 @@ void dequantize_row(const TensorView& W, int64_t r, float* out) {
     type_traits(W.type)->to_float(W.row(r), out, W.cols);
 }
 
-// Bytes of a prompt's activations a packed matmul keeps resident: half the L2 (the other half
-// for the weight group being worked on), 1 MiB where the size is not reported; or half the L3
-// (shared: every thread reads the same tokens), 4 MiB where not reported.
 namespace {
 std::optional<ActBudgets> g_budgets_override;
 }  // namespace
 
 void override_act_budgets(std::optional<ActBudgets> budgets) { g_budgets_override = budgets; }
 
+// Bytes of a prompt's activations a packed matmul keeps resident: half the L2 (the other half
+// for the weights being worked on), 1 MiB where the size is not reported; or half the L3
+// (shared: every thread reads the same tokens), 4 MiB where not reported.
 ActBudgets act_budgets() {
     if (g_budgets_override) return *g_budgets_override;
     static const ActBudgets budgets = [] {

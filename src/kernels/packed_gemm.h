@@ -33,7 +33,7 @@ void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t
     constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
     const int64_t block = std::max<int64_t>(1, group_block);
     // Plain loops around direct calls: the tiles stay functions of their own (a tile inlined into
-    // a lambda here spilled the AVX2 Q4_K tile's registers: 330 -> 226 GOPS).
+    // a lambda here spilled the AVX2 Q4_K tile's registers: ~355 -> 226 GOPS).
     for (int64_t b0 = g0; b0 < g1; b0 += block) {
         const int64_t b1 = std::min(g1, b0 + block);
         if (n_tokens < K::kTile) {
