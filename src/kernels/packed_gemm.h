@@ -32,34 +32,26 @@ void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t
     const size_t gbytes = packed_group_bytes(K::kType, cols);
     constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
     const int64_t block = std::max<int64_t>(1, group_block);
+    // Group g's weights, its rows' results, and how many of its rows exist.
+    auto grp = [&](int64_t g) { return packed + static_cast<size_t>(g) * gbytes; };
+    auto yg = [&](int64_t g) { return y + g * kPackRows; };
+    auto nr = [&](int64_t g) { return std::min<int64_t>(kPackRows, rows - g * kPackRows); };
     // Plain loops around direct calls: the tiles stay functions of their own (a tile inlined into
     // a lambda here spilled the AVX2 Q4_K tile's registers: ~355 -> 226 GOPS).
     for (int64_t b0 = g0; b0 < g1; b0 += block) {
         const int64_t b1 = std::min(g1, b0 + block);
         if (n_tokens < K::kTile) {
-            for (int64_t g = b0; g < b1; ++g) {
-                last_tile<K, true>(n_tokens, kShorter, cols, packed + static_cast<size_t>(g) * gbytes, a, 0, y + g * kPackRows,
-                                   ldy, std::min<int64_t>(kPackRows, rows - g * kPackRows));
-            }
+            for (int64_t g = b0; g < b1; ++g) last_tile<K, true>(n_tokens, kShorter, cols, grp(g), a, 0, yg(g), ldy, nr(g));
             continue;
         }
         // The first tile streams the block's weights from memory, group after group in memory order.
-        for (int64_t g = b0; g < b1; ++g) {
-            K::template tile<K::kTile, true>(cols, packed + static_cast<size_t>(g) * gbytes, a, 0, y + g * kPackRows, ldy,
-                                             std::min<int64_t>(kPackRows, rows - g * kPackRows));
-        }
+        for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, true>(cols, grp(g), a, 0, yg(g), ldy, nr(g));
         int64_t t = K::kTile;
         for (; t + K::kTile <= n_tokens; t += K::kTile) {
-            for (int64_t g = b0; g < b1; ++g) {
-                K::template tile<K::kTile, false>(cols, packed + static_cast<size_t>(g) * gbytes, a, t, y + g * kPackRows, ldy,
-                                                  std::min<int64_t>(kPackRows, rows - g * kPackRows));
-            }
+            for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, false>(cols, grp(g), a, t, yg(g), ldy, nr(g));
         }
         if (t < n_tokens) {
-            for (int64_t g = b0; g < b1; ++g) {
-                last_tile<K, false>(n_tokens - t, kShorter, cols, packed + static_cast<size_t>(g) * gbytes, a, t,
-                                    y + g * kPackRows, ldy, std::min<int64_t>(kPackRows, rows - g * kPackRows));
-            }
+            for (int64_t g = b0; g < b1; ++g) last_tile<K, false>(n_tokens - t, kShorter, cols, grp(g), a, t, yg(g), ldy, nr(g));
         }
     }
 }
