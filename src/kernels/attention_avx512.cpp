@@ -4,6 +4,8 @@
 // results agree to float rounding.
 #if defined(__x86_64__)
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <vector>
 
 #include "kernels/attention.h"
@@ -38,43 +40,44 @@ inline void prefetch_rows(const uint16_t* p, int64_t rows, int64_t kv_stride, in
 
 constexpr int64_t kValueBlock = 64;  // positions whose values stay in L1 for all passes (values())
 
-// out[g] = weights[g] x values for NC 16-dim chunks from c0 (added to out with `add`): one
-// accumulator per head and chunk, so each value chunk is converted once for all G heads.
+// outs[g] = weights[g] x values for NC 16-dim chunks from c0 (added to outs with `add`): one
+// accumulator per row of weights and chunk, so each value chunk is converted once for all G
+// rows.
 template <int G, int NC, bool kMemBcast>
 void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
-                     int64_t c0, float* out, bool add, const uint16_t* pf = nullptr, int64_t pf_rows = 0) {
+                     int64_t c0, float* const* outs, bool add, const uint16_t* pf = nullptr, int64_t pf_rows = 0) {
     __m512 acc[NC][G];
     __mmask16 m[NC];
-#pragma GCC unroll 8
+#pragma GCC unroll 32
     for (int i = 0; i < NC; ++i) {
         m[i] = tail_mask(head_dim - 16 * (c0 + i));
-#pragma GCC unroll 8
+#pragma GCC unroll 32
         for (int g = 0; g < G; ++g) {
-            acc[i][g] = add ? _mm512_maskz_loadu_ps(m[i], out + g * head_dim + 16 * (c0 + i)) : _mm512_setzero_ps();
+            acc[i][g] = add ? _mm512_maskz_loadu_ps(m[i], outs[g] + 16 * (c0 + i)) : _mm512_setzero_ps();
         }
     }
     for (int64_t p = 0; p < n_pos; ++p) {
         if (p < pf_rows) prefetch_rows(pf + p * kv_stride, 1, kv_stride, head_dim);
         const uint16_t* v = v0 + p * kv_stride + 16 * c0;
         __m512 x[NC];
-#pragma GCC unroll 8
+#pragma GCC unroll 32
         for (int i = 0; i < NC; ++i) x[i] = load_f16(v + 16 * i, m[i]);
-#pragma GCC unroll 8
+#pragma GCC unroll 32
         for (int g = 0; g < G; ++g) {
             if constexpr (kMemBcast) {
-#pragma GCC unroll 8
+#pragma GCC unroll 32
                 for (int i = 0; i < NC; ++i) acc[i][g] = fma_bcast(acc[i][g], x[i], w + g * w_stride + p);
             } else {
                 const __m512 wg = _mm512_set1_ps(w[g * w_stride + p]);
-#pragma GCC unroll 8
+#pragma GCC unroll 32
                 for (int i = 0; i < NC; ++i) acc[i][g] = _mm512_fmadd_ps(wg, x[i], acc[i][g]);
             }
         }
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 32
     for (int i = 0; i < NC; ++i) {
-#pragma GCC unroll 8
-        for (int g = 0; g < G; ++g) _mm512_mask_storeu_ps(out + g * head_dim + 16 * (c0 + i), m[i], acc[i][g]);
+#pragma GCC unroll 32
+        for (int g = 0; g < G; ++g) _mm512_mask_storeu_ps(outs[g] + 16 * (c0 + i), m[i], acc[i][g]);
     }
 }
 
@@ -87,23 +90,25 @@ void softmax_f16(float* s, int64_t n) {
     }
 }
 
-// out[g] = weights[g] (at w + g * w_stride) x the first n_pos values, for G heads. As many
-// chunks per pass as fit the 32 registers (G * kNc accumulators, kNc values):
-// fewer passes and more independent accumulator chains. The positions go by in blocks of
+// outs[g] = weights[g] (at w + g * w_stride) x the first n_pos values, for G rows of weights
+// (a group's heads, or a prompt's tokens x heads). As many chunks per pass as fit the 32
+// registers (G * kNc accumulators, kNc values): fewer passes and more independent accumulator
+// chains. The positions go by in blocks of
 // kValueBlock whose values (16 KB at head_dim 128) stay in L1 for all of a block's passes,
 // each block adding to out, the next block's asked for meanwhile: the values are read from
 // memory once however many passes head_dim takes (6 heads: two of 64 dimensions).
 template <int G>
 void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
-            float* out) {
+            float* const* outs) {
     const int64_t chunks = (head_dim + 15) / 16;
     // A weight broadcast into a register for all kNc chunks, or (where that leaves room for
     // twice the chunks) taken by each FMA from memory: the latter costs a load per FMA, which on
     // Zen 5 ties the load ports to the FMAs (6 heads, cached: 87 -> 99 us), but halves the passes
-    // for 7 heads (7B: two threads beyond the L3, 20.7 -> 24 GB/s).
-    constexpr int kNcReg = (8 * G + 9 <= 32) ? 8 : (4 * G + 5 <= 32) ? 4 : 2;
-    constexpr int kNcMem = (8 * G + 8 <= 32) ? 8 : (4 * G + 4 <= 32) ? 4 : 2;
-    constexpr bool kMem = kNcMem > kNcReg;
+    // for 7 heads (7B: two threads beyond the L3, 20.7 -> 24 GB/s). One chunk a pass (more than
+    // 14 rows) uses each weight once: from memory.
+    constexpr int kNcReg = (8 * G + 9 <= 32) ? 8 : (4 * G + 5 <= 32) ? 4 : (2 * G + 3 <= 32) ? 2 : 1;
+    constexpr int kNcMem = (8 * G + 8 <= 32) ? 8 : (4 * G + 4 <= 32) ? 4 : (2 * G + 2 <= 32) ? 2 : 1;
+    constexpr bool kMem = kNcMem > kNcReg || kNcMem == 1;
     constexpr int kNc = kMem ? kNcMem : kNcReg;
     prefetch_rows(v0, std::min(n_pos, kValueBlock), kv_stride, head_dim);
     const int64_t blocks = std::max<int64_t>(1, (n_pos + kValueBlock - 1) / kValueBlock);  // no positions: zeros
@@ -117,23 +122,23 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
         int64_t c = 0;
         // The first pass asks for the next block's values, one position's row per position.
         if (c + kNc <= chunks) {
-            weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, vb + kValueBlock * kv_stride, ahead);
+            weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add, vb + kValueBlock * kv_stride, ahead);
             c += kNc;
         }
-        for (; c + kNc <= chunks; c += kNc) weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+        for (; c + kNc <= chunks; c += kNc) weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
         if constexpr (kNc > 4) {
             if (c + 4 <= chunks) {
-                weighted_values<G, 4, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+                weighted_values<G, 4, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
                 c += 4;
             }
         }
         if constexpr (kNc > 2) {
             if (c + 2 <= chunks) {
-                weighted_values<G, 2, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+                weighted_values<G, 2, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
                 c += 2;
             }
         }
-        for (; c < chunks; ++c) weighted_values<G, 1, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add);
+        for (; c < chunks; ++c) weighted_values<G, 1, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
     }
 }
 
@@ -187,7 +192,9 @@ void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_
         }
     }
     for (int g = 0; g < G; ++g) softmax_f16(scores + g * n_pos, n_pos);
-    values<G>(scores, n_pos, v0, kv_stride, n_pos, head_dim, out);
+    float* outs[G];
+    for (int g = 0; g < G; ++g) outs[g] = out + g * head_dim;
+    values<G>(scores, n_pos, v0, kv_stride, n_pos, head_dim, outs);
 }
 
 // Groups of more than 8 heads would not keep their accumulators in registers: 8 at a time.
@@ -293,11 +300,32 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
                                            scores_rows<4>, scores_rows<5>, scores_rows<6>, scores_rows<7>};
         if (r0 < rows) kRest[rows - r0](qr + r0 * row, row, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
     }
+    // Causal: token i sees keys 0 .. pos0 + i. The values of the keys every token sees go to all
+    // n_tok * G rows in one call (each value chunk converted once for all of them); the few
+    // after those (up to n_tok - 1) then to the rows that see them, in the same order of FMAs
+    // per row as one call per token would take.
+    float* outs[kAttendTokens * 8];
     for (int64_t i = 0; i < n_tok; ++i) {
-        const int64_t n_pos = pos0 + i + 1;  // causal: token i sees keys 0 .. its position
-        float* w = scores + i * G * n_max;
-        for (int g = 0; g < G; ++g) softmax_f16(w + g * n_max, n_pos);
-        values<G>(w, n_max, v0, kv_stride, n_pos, head_dim, out + i * out_stride);
+        for (int g = 0; g < G; ++g) {
+            softmax_f16(scores + (i * G + g) * n_max, pos0 + i + 1);
+            outs[i * G + g] = out + i * out_stride + g * head_dim;
+        }
+    }
+    using ValuesFn = void (*)(const float*, int64_t, const uint16_t*, int64_t, int64_t, int64_t, float* const*);
+    static constexpr auto kValues = []<int... R>(std::integer_sequence<int, R...>) {
+        return std::array<ValuesFn, sizeof...(R)>{values<R + 1>...};
+    }(std::make_integer_sequence<int, kAttendTokens * 8>{});
+    kValues[static_cast<size_t>(rows - 1)](scores, n_max, v0, kv_stride, pos0 + 1, head_dim, outs);
+    for (int64_t j = 1; j < n_tok; ++j) {
+        const uint16_t* v = v0 + (pos0 + j) * kv_stride;
+        for (int64_t c = 0; c < chunks; ++c) {
+            const __mmask16 m = tail_mask(head_dim - 16 * c);
+            const __m512 x = load_f16(v + 16 * c, m);
+            for (int64_t r = j * G; r < rows; ++r) {
+                float* o = outs[r] + 16 * c;
+                _mm512_mask_storeu_ps(o, m, fma_bcast(_mm512_maskz_loadu_ps(m, o), x, scores + r * n_max + pos0 + j));
+            }
+        }
     }
 }
 
@@ -309,6 +337,13 @@ void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_he
     static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,
                                             attend_tokens_group<4>, attend_tokens_group<5>, attend_tokens_group<6>,
                                             attend_tokens_group<7>, attend_tokens_group<8>};
+    if (n_tok > kAttendTokens) {  // at most kAttendTokens * 8 rows a call (the values' row table)
+        for (int64_t t0 = 0; t0 < n_tok; t0 += kAttendTokens) {
+            attend_tokens(q + t0 * q_stride, q_stride, std::min(kAttendTokens, n_tok - t0), n_heads, k0, v0, kv_stride, pos0 + t0,
+                          head_dim, scale, scores, out + t0 * out_stride, out_stride);
+        }
+        return;
+    }
     if (n_heads > 8 || n_tok * n_heads < 8) {  // a group too large for the registers, or too few rows to pay the transpose
         attend_tokens_scalar_order(attend_heads, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale, scores,
                                    out, out_stride);
