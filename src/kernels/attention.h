@@ -34,14 +34,29 @@ AttendGroupFn attend_heads_avx2();    // attention_avx2.cpp
 // out_stride), each as attend_heads lays them out. scores: scratch for n_tok * n_heads *
 // (pos0 + n_tok) floats. The AVX-512 / AVX2 kernels convert each block of 16 / 8 cached keys
 // once for all n_tok * n_heads rows; attend_tokens_scalar calls attend_heads_scalar per token.
+// keys: null, or this KV head's keys 0 .. pos0 + n_tok - 1 (at least) as convert_keys_kernel(isa)
+// of the same isa wrote them, 64-byte aligned, read instead of converting the cached ones
+// again (same results).
 constexpr int64_t kAttendTokens = 4;  // tokens per call for a prompt (4 x 6 heads: three 8-row score tiles)
 using AttendTokensFn = void (*)(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
                                 const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale,
-                                float* scores, float* out, int64_t out_stride);
+                                float* scores, float* out, int64_t out_stride, const float* keys);
 AttendTokensFn attend_tokens_kernel(Isa isa = active_isa());
 void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
                           const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores,
-                          float* out, int64_t out_stride);
+                          float* out, int64_t out_stride, const float* keys = nullptr);
+
+// A prompt's blocks of tokens each read every cached key before them; converted once per layer
+// for all of them instead of once per block (AVX-512: 16-key blocks, f16 to f32, transposed so
+// a block's dimension d is 16 consecutive floats; a 512-token prompt converted each key up to
+// 128 times). Positions [p0, p1) of one KV head's keys (p0 a multiple of 16; the last block
+// zero-padded) into `keys`, laid out for positions from 0: converted_keys_floats(n_pos,
+// head_dim) floats hold positions [0, n_pos). nullptr where the ISA's attend_tokens converts
+// the keys itself.
+using ConvertKeysFn = void (*)(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* keys);
+ConvertKeysFn convert_keys_kernel(Isa isa = active_isa());
+ConvertKeysFn convert_keys_avx512();  // attention_avx512.cpp
+int64_t converted_keys_floats(int64_t n_pos, int64_t head_dim);
 AttendTokensFn attend_tokens_avx512();  // attention_avx512.cpp
 AttendTokensFn attend_tokens_avx2();    // attention_avx2.cpp
 // attend_tokens as one `heads` call per token (the scalar path, and the fallback of the others).

@@ -240,6 +240,21 @@ inline void transpose16(__m512 (&r)[16]) {
     }
 }
 
+// Keys p0 .. p0 + 15 (those from n_pos on as zeros) converted to f32 and transposed into kt:
+// dimension d of the 16 keys at kt + 16 * d, dimensions head_dim .. 16 * chunks - 1 zero.
+void transposed_keys(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t n_pos, int64_t head_dim, float* kt) {
+    const int64_t chunks = (head_dim + 15) / 16, nk = std::min<int64_t>(16, n_pos - p0);
+    for (int64_t c = 0; c < chunks; ++c) {
+        const __mmask16 m = tail_mask(head_dim - 16 * c);
+        __m512 r[16];
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; ++j) r[j] = j < nk ? load_f16(k0 + (p0 + j) * kv_stride + 16 * c, m) : _mm512_setzero_ps();
+        transpose16(r);
+#pragma GCC unroll 16
+        for (int d = 0; d < 16; ++d) _mm512_store_ps(kt + 16 * (16 * c + d), r[d]);
+    }
+}
+
 // NR rows' scores against one block of 16 keys held transposed (kt[d] = dimension d of the 16
 // keys): per dimension one load and NR FMAs with the row's value broadcast, no reduction.
 template <int NR>
@@ -263,7 +278,7 @@ void scores_rows(const float* qr, int64_t row, const float* kt, int64_t head_dim
 template <int G>
 void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const uint16_t* k0, const uint16_t* v0,
                          int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                         int64_t out_stride) {
+                         int64_t out_stride, const float* keys) {
     constexpr int64_t kMaxDim = 512;
     const int64_t chunks = (head_dim + 15) / 16;
     const int64_t row = 16 * chunks;
@@ -280,17 +295,14 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
             }
         }
     }
-    alignas(64) float kt[16 * kMaxDim];
+    alignas(64) float block[16 * kMaxDim];
     for (int64_t p0 = 0; p0 < n_max; p0 += 16) {
         const int64_t nk = std::min<int64_t>(16, n_max - p0);
-        for (int64_t c = 0; c < chunks; ++c) {
-            const __mmask16 m = tail_mask(head_dim - 16 * c);
-            __m512 r[16];
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; ++j) r[j] = j < nk ? load_f16(k0 + (p0 + j) * kv_stride + 16 * c, m) : _mm512_setzero_ps();
-            transpose16(r);
-#pragma GCC unroll 16
-            for (int d = 0; d < 16; ++d) _mm512_store_ps(kt + 16 * (16 * c + d), r[d]);
+        const float* kt = block;
+        if (keys) {
+            kt = keys + p0 * row;  // converted once for the layer (convert_keys)
+        } else {
+            transposed_keys(k0, kv_stride, p0, n_max, head_dim, block);
         }
         const __mmask16 m = tail_mask(nk);
         int64_t r0 = 0;
@@ -331,16 +343,16 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
 
 void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
                    int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                   int64_t out_stride) {
+                   int64_t out_stride, const float* keys) {
     using TokensFn = void (*)(const float*, int64_t, int64_t, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t,
-                              float, float*, float*, int64_t);
+                              float, float*, float*, int64_t, const float*);
     static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,
                                             attend_tokens_group<4>, attend_tokens_group<5>, attend_tokens_group<6>,
                                             attend_tokens_group<7>, attend_tokens_group<8>};
     if (n_tok > kAttendTokens) {  // at most kAttendTokens * 8 rows a call (the values' row table)
         for (int64_t t0 = 0; t0 < n_tok; t0 += kAttendTokens) {
             attend_tokens(q + t0 * q_stride, q_stride, std::min(kAttendTokens, n_tok - t0), n_heads, k0, v0, kv_stride, pos0 + t0,
-                          head_dim, scale, scores, out + t0 * out_stride, out_stride);
+                          head_dim, scale, scores, out + t0 * out_stride, out_stride, keys);
         }
         return;
     }
@@ -349,13 +361,19 @@ void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_he
                                    out, out_stride);
         return;
     }
-    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride);
+    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride, keys);
+}
+
+void convert_keys(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* keys) {
+    const int64_t row = 16 * ((head_dim + 15) / 16);
+    for (int64_t p = p0; p < p1; p += 16) transposed_keys(k0, kv_stride, p, p1, head_dim, keys + p * row);
 }
 
 }  // namespace
 
 AttendGroupFn attend_heads_avx512() { return attend_heads; }
 AttendTokensFn attend_tokens_avx512() { return attend_tokens; }
+ConvertKeysFn convert_keys_avx512() { return convert_keys; }
 
 }  // namespace edgeseek
 #endif

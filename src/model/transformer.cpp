@@ -1,7 +1,9 @@
 // The forward pass of the decoder-only transformers we run (Llama, Qwen2, Qwen3), top to
 // bottom. Architecture differences are data in ModelConfig: q/k/v biases (Qwen2), per-head
 // q/k RMS norm (Qwen3), the RoPE pairing (NeoX for Qwen), llama3 frequency factors.
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cmath>
 
 #include "core/error.h"
@@ -71,6 +73,36 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
         blocks.push_back({t, 1});
     }
     const int64_t n_blocks = static_cast<int64_t>(blocks.size());
+    // The blocks whose attention reads converted keys (attend_tokens' `keys`): per sequence, its
+    // KV heads' keys up to the last position it has in the batch, converted once per layer for
+    // all its blocks. Blocks the kernel takes one token at a time (fewer than 8 rows, more than
+    // 8 heads) read the cache.
+    const ConvertKeysFn convert_keys = group <= 8 ? convert_keys_kernel() : nullptr;
+    struct KeySeq {
+        int64_t seq, n_pos;
+        size_t at;  // its first KV head's keys in s.keys
+    };
+    std::vector<KeySeq> key_seqs;
+    std::vector<int64_t> block_keys(static_cast<size_t>(n_blocks), -1);  // index into key_seqs
+    if (convert_keys) {
+        for (int64_t i = 0; i < n_blocks; ++i) {
+            const AttnBlock& blk = blocks[static_cast<size_t>(i)];
+            if (blk.count * group < 8) continue;
+            const BatchToken& bt = batch[static_cast<size_t>(blk.t0)];
+            size_t j = 0;
+            while (j < key_seqs.size() && key_seqs[j].seq != bt.seq) ++j;
+            if (j == key_seqs.size()) key_seqs.push_back({bt.seq, 0, 0});
+            key_seqs[j].n_pos = std::max(key_seqs[j].n_pos, bt.pos + blk.count);
+            block_keys[static_cast<size_t>(i)] = static_cast<int64_t>(j);
+        }
+    }
+    size_t key_floats = 0;
+    for (KeySeq& ks : key_seqs) {
+        ks.at = key_floats;
+        key_floats += static_cast<size_t>(HKV * converted_keys_floats(ks.n_pos, D));
+    }
+    s.keys.resize(key_floats + 16);
+    float* const keys = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(s.keys.data()) + 63) & ~uintptr_t{63});
 
     // The per-token steps between the matmuls (norms, biases, RoPE, the KV store, residual
     // adds, SwiGLU) run on every thread for a prompt; they had taken ~10% of a 512-token
@@ -134,18 +166,33 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
         // kvh * group .. kvh * group + group - 1 share KV head kvh: one call each, so the group
         // (and the block's tokens) read the cached keys and values once.
         const AttendTokensFn attend_tokens = attend_tokens_kernel();
+        for (const KeySeq& ks : key_seqs) {
+            const int64_t per_head = converted_keys_floats(ks.n_pos, D), key_blocks = (ks.n_pos + 15) / 16;
+            pool.parallel_for(HKV * key_blocks, [&](int64_t b, int64_t e, int) {
+                for (int64_t i = b; i < e;) {  // runs of one KV head's blocks
+                    const int64_t kvh = i / key_blocks, b0 = i % key_blocks, b1 = std::min(key_blocks, b0 + (e - i));
+                    convert_keys(cache.k(l, ks.seq, 0) + kvh * D, kv_dim, 16 * b0, std::min(ks.n_pos, 16 * b1), D,
+                                 keys + ks.at + static_cast<size_t>(kvh * per_head));
+                    i += b1 - b0;
+                }
+            });
+        }
         std::atomic<int64_t> next_item{0};
         pool.parallel_for(pool.size(), [&](int64_t, int64_t, int thread) {
             float* scores = &s.scores[static_cast<size_t>(thread * kAttendTokens * group * cache.n_ctx())];
             for (int64_t i = next_item.fetch_add(1, std::memory_order_relaxed); i < n_blocks * HKV;
                  i = next_item.fetch_add(1, std::memory_order_relaxed)) {
-                const AttnBlock& blk = blocks[static_cast<size_t>(n_blocks - 1 - i / HKV)];
+                const int64_t bi = n_blocks - 1 - i / HKV;
+                const AttnBlock& blk = blocks[static_cast<size_t>(bi)];
                 const int64_t kvh = i % HKV, t = blk.t0;
                 const BatchToken& bt = batch[static_cast<size_t>(t)];
-                const int64_t h0 = kvh * group;
+                const int64_t h0 = kvh * group, ks = block_keys[static_cast<size_t>(bi)];
+                const float* kt = ks < 0 ? nullptr
+                                         : keys + key_seqs[static_cast<size_t>(ks)].at +
+                                               static_cast<size_t>(kvh * converted_keys_floats(key_seqs[static_cast<size_t>(ks)].n_pos, D));
                 attend_tokens(&s.q[t * q_dim + h0 * D], q_dim, blk.count, group, cache.k(l, bt.seq, 0) + kvh * D,
                               cache.v(l, bt.seq, 0) + kvh * D, kv_dim, bt.pos, D, scale, scores, &s.attn[t * q_dim + h0 * D],
-                              q_dim);
+                              q_dim, kt);
             }
         });
 

@@ -355,7 +355,27 @@ TEST(Attention, TokenBatchesMatchScalarReference) {
                         const float scale = 1.0f / std::sqrt(static_cast<float>(D));
                         attend_tokens_scalar(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s1.data(),
                                              want.data(), out_stride);
-                        f(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s2.data(), got.data(), out_stride);
+                        f(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s2.data(), got.data(), out_stride,
+                          nullptr);
+                        // With the keys converted beforehand (as the model does once per layer,
+                        // here with 16 more cached positions than the tokens need): the same
+                        // floats, bit for bit.
+                        if (const ConvertKeysFn convert = convert_keys_kernel(isa)) {
+                            std::vector<uint16_t> k2(k);
+                            k2.resize(static_cast<size_t>((n_max + 16) * stride));
+                            for (size_t i = k.size(); i < k2.size(); ++i) k2[i] = fp32_to_fp16(nd(rng) * 2.0f);
+                            std::vector<float> kbuf(static_cast<size_t>(converted_keys_floats(n_max + 16, D) + 16), -3.0f);
+                            float* keys = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(kbuf.data()) + 63) & ~uintptr_t{63});
+                            convert(k2.data(), stride, 0, 16, D, keys);  // in two calls, as threads share it out
+                            convert(k2.data(), stride, 16, n_max + 16, D, keys);
+                            std::vector<float> got2(want.size(), 7.0f);
+                            f(q.data(), q_stride, n_tok, G, k2.data(), v.data(), stride, pos0, D, scale, s2.data(), got2.data(),
+                              out_stride, keys);
+                            for (size_t i = 0; i < want.size(); ++i) {
+                                ASSERT_EQ(got2[i], got[i]) << isa_name(isa) << " converted keys: G=" << G << " D=" << D
+                                                           << " pos0=" << pos0 << " n_tok=" << n_tok << " at " << i;
+                            }
+                        }
                         // A softmax weight whose f32 value differs from the reference's in its last
                         // bits (scores summed in another order) may round to the neighbouring f16,
                         // 2^-10 of the weight away: each output may move by up to 2^-10 * sum over
@@ -389,6 +409,39 @@ TEST(Attention, TokenBatchesMatchScalarReference) {
         }
     }
     if (tested == 0) GTEST_SKIP() << "no AVX2 on this CPU";
+}
+
+// The converted keys' layout (attention.h): block b of 16 positions at b * 16 * row floats,
+// dimension d of its keys at 16 * d, zeros past head_dim and past the last key; a range
+// [p0, p1) writes its own blocks only.
+TEST(Attention, ConvertedKeysLayout) {
+    const ConvertKeysFn convert = convert_keys_kernel(Isa::Avx512);
+    EXPECT_EQ(convert_keys_kernel(Isa::Avx2), nullptr);
+    EXPECT_EQ(convert_keys_kernel(Isa::Scalar), nullptr);
+    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
+    ASSERT_NE(convert, nullptr);
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (int64_t D : {8, 20, 128}) {
+        for (int64_t n_pos : {1, 17, 40}) {
+            const int64_t stride = 2 * D + 8, row = (D + 15) / 16 * 16;
+            ASSERT_EQ(converted_keys_floats(n_pos, D), (n_pos + 15) / 16 * 16 * row);
+            std::vector<uint16_t> k(static_cast<size_t>(n_pos * stride));
+            for (auto& x : k) x = fp32_to_fp16(nd(rng));
+            std::vector<float> buf(static_cast<size_t>(converted_keys_floats(n_pos, D) + 16), -3.0f);
+            float* keys = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t{63});
+            const int64_t p0 = n_pos > 16 ? 16 : 0;
+            convert(k.data(), stride, p0, n_pos, D, keys);
+            for (int64_t p = 0; p < (n_pos + 15) / 16 * 16; ++p) {
+                for (int64_t d = 0; d < row; ++d) {
+                    const float got = keys[(p / 16) * 16 * row + 16 * d + p % 16];
+                    const float want =
+                        p < p0 ? -3.0f : (p < n_pos && d < D) ? fp16_to_fp32(k[static_cast<size_t>(p * stride + d)]) : 0.0f;
+                    ASSERT_EQ(got, want) << "D=" << D << " n_pos=" << n_pos << " position " << p << " dimension " << d;
+                }
+            }
+        }
+    }
 }
 
 }  // namespace

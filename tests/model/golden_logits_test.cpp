@@ -127,5 +127,69 @@ TEST(ModelForward, EmptyBatchGivesNoLogits) {
     for (float v : logits) ASSERT_TRUE(std::isfinite(v));
 }
 
+// Two sequences' prompts in one batch (the server's slots), each continued by a second batch
+// behind what it cached, give each sequence the logits it gets alone: blocks of 4 tokens x 2
+// query heads per KV head read keys converted once per layer (attend_tokens' `keys`), one
+// converted range per sequence, and a sequence's second batch attends to its own first.
+TEST(ModelForward, SequencesInOneBatchMatchEachAlone) {
+    const std::string model_path = test::fixture("models/tiny-qwen2-f32.gguf");
+    EDGESEEK_REQUIRE_FIXTURE(model_path);
+    auto model = Model::load(model_path);
+    ASSERT_EQ(model->config().n_head / model->config().n_head_kv, 2);
+    const int64_t V = model->config().n_vocab;
+    ThreadPool pool(2);
+    const std::vector<std::vector<int32_t>> prompts = {{5, 17, 3, 99, 42, 7, 8, 61, 23, 11, 2, 90, 14, 6, 33, 71, 9, 4, 12, 28},
+                                                       {44, 1, 63, 25, 18, 77, 30}};
+    const size_t split[2] = {13, 5};  // each prompt in two batches: [0, split) then the rest
+    auto tokens = [&](int seq, size_t b, size_t e) {
+        std::vector<BatchToken> batch;
+        for (size_t i = b; i < e; ++i) {
+            batch.push_back(BatchToken{prompts[static_cast<size_t>(seq)][i], static_cast<int32_t>(i), seq, true});
+        }
+        return batch;
+    };
+    // Alone: each sequence in a cache of its own, its two batches in turn.
+    std::vector<std::vector<float>> alone(2);
+    for (int seq = 0; seq < 2; ++seq) {
+        KvCache cache(model->config(), 32);
+        ForwardScratch scratch;
+        std::vector<float> logits;
+        const size_t n = prompts[static_cast<size_t>(seq)].size();
+        for (auto batch : {tokens(seq, 0, split[seq]), tokens(seq, split[seq], n)}) {
+            for (auto& bt : batch) bt.seq = 0;
+            model->forward(batch, cache, pool, scratch, logits);
+            alone[static_cast<size_t>(seq)].insert(alone[static_cast<size_t>(seq)].end(), logits.begin(), logits.end());
+        }
+    }
+    // Together: both sequences in each batch, sequence 1's tokens first.
+    KvCache cache(model->config(), 32, 2);
+    ForwardScratch scratch;
+    std::vector<float> logits;
+    std::vector<std::vector<float>> together(2);
+    for (int part = 0; part < 2; ++part) {
+        std::vector<BatchToken> batch;
+        size_t count[2];
+        for (int seq : {1, 0}) {
+            const size_t n = prompts[static_cast<size_t>(seq)].size();
+            auto t = part == 0 ? tokens(seq, 0, split[seq]) : tokens(seq, split[seq], n);
+            count[seq] = t.size();
+            batch.insert(batch.end(), t.begin(), t.end());
+        }
+        model->forward(batch, cache, pool, scratch, logits);
+        ASSERT_EQ(logits.size(), batch.size() * static_cast<size_t>(V));
+        together[1].insert(together[1].end(), logits.begin(), logits.begin() + static_cast<std::ptrdiff_t>(count[1] * V));
+        together[0].insert(together[0].end(), logits.begin() + static_cast<std::ptrdiff_t>(count[1] * V), logits.end());
+    }
+    for (int seq = 0; seq < 2; ++seq) {
+        const auto& a = alone[static_cast<size_t>(seq)];
+        const auto& b = together[static_cast<size_t>(seq)];
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            ASSERT_NEAR(b[i], a[i], 1e-4f + 1e-4f * std::fabs(a[i]))
+                << "sequence " << seq << " token " << i / static_cast<size_t>(V) << " logit " << i % static_cast<size_t>(V);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace edgeseek
