@@ -74,6 +74,7 @@ AttendTokensFn attend_tokens_kernel(Isa isa) {
 ConvertKeysFn convert_keys_kernel(Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return convert_keys_avx512();
+    if (isa == Isa::Avx2) return convert_keys_avx2();
 #else
     (void)isa;
 #endif

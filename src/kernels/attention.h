@@ -47,15 +47,17 @@ void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64
                           float* out, int64_t out_stride, const float* keys = nullptr);
 
 // A prompt's blocks of tokens each read every cached key before them; converted once per layer
-// for all of them instead of once per block (AVX-512: 16-key blocks, f16 to f32, transposed so
-// a block's dimension d is 16 consecutive floats; a 512-token prompt converted each key up to
-// 128 times). Positions [p0, p1) of one KV head's keys (p0 a multiple of 16; the last block
-// zero-padded) into `keys`, laid out for positions from 0: converted_keys_floats(n_pos,
-// head_dim) floats hold positions [0, n_pos). nullptr where the ISA's attend_tokens converts
-// the keys itself.
+// for all of them instead of once per block (a 512-token prompt converted each key up to 128
+// times). Positions [p0, p1) of one KV head's keys (p0 a multiple of 16) into `keys`, f16 to
+// f32 and transposed in blocks of the ISA's width (AVX-512: 16 keys, block p / 16 at p * row
+// floats, row = head_dim rounded up to 16, dimension d of its keys at 16 * d, zeros past
+// head_dim and past p1; AVX2: 8 keys and head_dim in place of 16 and row), laid out for
+// positions from 0: converted_keys_floats(n_pos, head_dim) floats hold positions [0, n_pos)
+// for either. nullptr where the ISA's attend_tokens converts the keys itself (scalar).
 using ConvertKeysFn = void (*)(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* keys);
 ConvertKeysFn convert_keys_kernel(Isa isa = active_isa());
 ConvertKeysFn convert_keys_avx512();  // attention_avx512.cpp
+ConvertKeysFn convert_keys_avx2();    // attention_avx2.cpp
 int64_t converted_keys_floats(int64_t n_pos, int64_t head_dim);
 AttendTokensFn attend_tokens_avx512();  // attention_avx512.cpp
 AttendTokensFn attend_tokens_avx2();    // attention_avx2.cpp

@@ -188,6 +188,18 @@ inline void transpose8(__m256 (&r)[8]) {
     }
 }
 
+// Keys p0 .. p0 + 7 (those from n_pos on as zeros) converted to f32 and transposed into kt:
+// dimension d of the 8 keys at kt + 8 * d.
+void transposed_keys(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t n_pos, int64_t head_dim, float* kt) {
+    const int64_t nk = std::min<int64_t>(8, n_pos - p0);
+    for (int64_t c = 0; c < head_dim / 8; ++c) {
+        __m256 r[8];
+        for (int j = 0; j < 8; ++j) r[j] = j < nk ? load_h8(k0 + (p0 + j) * kv_stride + 8 * c) : _mm256_setzero_ps();
+        transpose8(r);
+        for (int d = 0; d < 8; ++d) _mm256_store_ps(kt + 8 * (8 * c + d), r[d]);
+    }
+}
+
 // NR rows' scores against one block of 8 keys held transposed (kt[8 d + j] = dimension d of
 // key j): per dimension one load and NR FMAs with the row's value broadcast, no reduction.
 template <int NR>
@@ -209,7 +221,7 @@ void scores_rows(const float* qr, int64_t row, const float* kt, int64_t head_dim
 template <int G>
 void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const uint16_t* k0, const uint16_t* v0,
                          int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                         int64_t out_stride) {
+                         int64_t out_stride, const float* keys) {
     const int64_t chunks = head_dim / 8;
     const int64_t rows = n_tok * G, n_max = pos0 + n_tok;
     thread_local std::vector<float> qbuf;
@@ -222,14 +234,14 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
             }
         }
     }
-    alignas(32) float kt[8 * kMaxDim];
+    alignas(32) float block[8 * kMaxDim];
     for (int64_t p0 = 0; p0 < n_max; p0 += 8) {
         const int64_t nk = std::min<int64_t>(8, n_max - p0);
-        for (int64_t c = 0; c < chunks; ++c) {
-            __m256 r[8];
-            for (int j = 0; j < 8; ++j) r[j] = j < nk ? load_h8(k0 + (p0 + j) * kv_stride + 8 * c) : _mm256_setzero_ps();
-            transpose8(r);
-            for (int d = 0; d < 8; ++d) _mm256_store_ps(kt + 8 * (8 * c + d), r[d]);
+        const float* kt = block;
+        if (keys) {
+            kt = keys + p0 * head_dim;  // converted once for the layer (convert_keys)
+        } else {
+            transposed_keys(k0, kv_stride, p0, n_max, head_dim, block);
         }
         const __m256i m = tail(nk);
         int64_t r0 = 0;
@@ -249,9 +261,9 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
 
 void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
                    int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                   int64_t out_stride, const float*) {  // no converted keys on AVX2 (convert_keys_kernel: none)
+                   int64_t out_stride, const float* keys) {
     using TokensFn = void (*)(const float*, int64_t, int64_t, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t,
-                              float, float*, float*, int64_t);
+                              float, float*, float*, int64_t, const float*);
     static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,
                                             attend_tokens_group<4>, attend_tokens_group<5>, attend_tokens_group<6>,
                                             attend_tokens_group<7>, attend_tokens_group<8>};
@@ -262,13 +274,20 @@ void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_he
                                    out, out_stride);
         return;
     }
-    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride);
+    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride, keys);
+}
+
+// 8-key blocks, block p / 8 at keys + p * head_dim (head sizes the kernel takes: a multiple of 8).
+void convert_keys(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* keys) {
+    if (head_dim % 8 != 0 || head_dim > kMaxDim) return;  // attend_tokens reads the cache then
+    for (int64_t p = p0; p < p1; p += 8) transposed_keys(k0, kv_stride, p, p1, head_dim, keys + p * head_dim);
 }
 
 }  // namespace
 
 AttendGroupFn attend_heads_avx2() { return attend_heads; }
 AttendTokensFn attend_tokens_avx2() { return attend_tokens; }
+ConvertKeysFn convert_keys_avx2() { return convert_keys; }
 
 }  // namespace edgeseek
 #endif
