@@ -38,6 +38,9 @@ AttendGroupFn attend_heads_avx2();    // attention_avx2.cpp
 // of the same isa wrote them, 64-byte aligned, read instead of converting the cached ones
 // again (same results).
 constexpr int64_t kAttendTokens = 4;  // tokens per call for a prompt (4 x 6 heads: three 8-row score tiles)
+// Calls with fewer rows (n_tok * n_heads) than this, or more than 8 heads, go one token at a
+// time through attend_heads: too few rows to pay a block's conversion (keys unused).
+constexpr int64_t kAttendRowsMin = 8;
 using AttendTokensFn = void (*)(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
                                 const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale,
                                 float* scores, float* out, int64_t out_stride, const float* keys);

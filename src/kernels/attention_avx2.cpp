@@ -269,7 +269,7 @@ void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_he
                                             attend_tokens_group<7>, attend_tokens_group<8>};
     // Head sizes the heads kernel leaves to the scalar reference, groups too large for the
     // registers, or too few rows to pay the transpose: one token at a time.
-    if (head_dim % 8 != 0 || head_dim > kMaxDim || n_heads > 8 || n_tok * n_heads < 8) {
+    if (head_dim % 8 != 0 || head_dim > kMaxDim || n_heads > 8 || n_tok * n_heads < kAttendRowsMin) {
         attend_tokens_scalar_order(attend_heads, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale, scores,
                                    out, out_stride);
         return;

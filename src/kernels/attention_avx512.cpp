@@ -95,7 +95,7 @@ void softmax_f16(float* s, int64_t n) {
 // registers (G * kNc accumulators, kNc values): fewer passes and more independent accumulator
 // chains. The positions go by in blocks of
 // kValueBlock whose values (16 KB at head_dim 128) stay in L1 for all of a block's passes,
-// each block adding to out, the next block's asked for meanwhile: the values are read from
+// each block adding to outs, the next block's asked for meanwhile: the values are read from
 // memory once however many passes head_dim takes (6 heads: two of 64 dimensions).
 template <int G>
 void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
@@ -356,7 +356,7 @@ void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_he
         }
         return;
     }
-    if (n_heads > 8 || n_tok * n_heads < 8) {  // a group too large for the registers, or too few rows to pay the transpose
+    if (n_heads > 8 || n_tok * n_heads < kAttendRowsMin) {  // a group too large for the registers, or too few rows to pay the transpose
         attend_tokens_scalar_order(attend_heads, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale, scores,
                                    out, out_stride);
         return;

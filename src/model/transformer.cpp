@@ -75,8 +75,7 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     const int64_t n_blocks = static_cast<int64_t>(blocks.size());
     // The blocks whose attention reads converted keys (attend_tokens' `keys`): per sequence, its
     // KV heads' keys up to the last position it has in the batch, converted once per layer for
-    // all its blocks. Blocks the kernel takes one token at a time (fewer than 8 rows, more than
-    // 8 heads) read the cache.
+    // all its blocks. Blocks the kernel takes one token at a time (kAttendRowsMin) read the cache.
     const ConvertKeysFn convert_keys = group <= 8 ? convert_keys_kernel() : nullptr;
     struct KeySeq {
         int64_t seq, n_pos;
@@ -87,7 +86,7 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     if (convert_keys) {
         for (int64_t i = 0; i < n_blocks; ++i) {
             const AttnBlock& blk = blocks[static_cast<size_t>(i)];
-            if (blk.count * group < 8) continue;
+            if (blk.count * group < kAttendRowsMin) continue;
             const BatchToken& bt = batch[static_cast<size_t>(blk.t0)];
             size_t j = 0;
             while (j < key_seqs.size() && key_seqs[j].seq != bt.seq) ++j;
