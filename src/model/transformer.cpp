@@ -79,7 +79,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     const ConvertKeysFn convert_keys = group <= 8 ? convert_keys_kernel() : nullptr;
     struct KeySeq {
         int64_t seq, n_pos;
-        size_t at;  // its first KV head's keys in s.keys
+        size_t at;         // its first KV head's keys in s.keys
+        int64_t per_head;  // floats per KV head
     };
     std::vector<KeySeq> key_seqs;
     std::vector<int64_t> block_keys(static_cast<size_t>(n_blocks), -1);  // index into key_seqs
@@ -90,7 +91,7 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             const BatchToken& bt = batch[static_cast<size_t>(blk.t0)];
             size_t j = 0;
             while (j < key_seqs.size() && key_seqs[j].seq != bt.seq) ++j;
-            if (j == key_seqs.size()) key_seqs.push_back({bt.seq, 0, 0});
+            if (j == key_seqs.size()) key_seqs.push_back({bt.seq, 0, 0, 0});
             key_seqs[j].n_pos = std::max(key_seqs[j].n_pos, bt.pos + blk.count);
             block_keys[static_cast<size_t>(i)] = static_cast<int64_t>(j);
         }
@@ -98,7 +99,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
     size_t key_floats = 0;
     for (KeySeq& ks : key_seqs) {
         ks.at = key_floats;
-        key_floats += static_cast<size_t>(HKV * converted_keys_floats(ks.n_pos, D));
+        ks.per_head = converted_keys_floats(ks.n_pos, D);
+        key_floats += static_cast<size_t>(HKV * ks.per_head);
     }
     s.keys.resize(key_floats + 16);
     float* const keys = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(s.keys.data()) + 63) & ~uintptr_t{63});
@@ -166,12 +168,12 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
         // (and the block's tokens) read the cached keys and values once.
         const AttendTokensFn attend_tokens = attend_tokens_kernel();
         for (const KeySeq& ks : key_seqs) {
-            const int64_t per_head = converted_keys_floats(ks.n_pos, D), key_blocks = (ks.n_pos + 15) / 16;
+            const int64_t key_blocks = (ks.n_pos + 15) / 16;
             pool.parallel_for(HKV * key_blocks, [&](int64_t b, int64_t e, int) {
                 for (int64_t i = b; i < e;) {  // runs of one KV head's blocks
                     const int64_t kvh = i / key_blocks, b0 = i % key_blocks, b1 = std::min(key_blocks, b0 + (e - i));
                     convert_keys(cache.k(l, ks.seq, 0) + kvh * D, kv_dim, 16 * b0, std::min(ks.n_pos, 16 * b1), D,
-                                 keys + ks.at + static_cast<size_t>(kvh * per_head));
+                                 keys + ks.at + static_cast<size_t>(kvh * ks.per_head));
                     i += b1 - b0;
                 }
             });
@@ -186,9 +188,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
                 const int64_t kvh = i % HKV, t = blk.t0;
                 const BatchToken& bt = batch[static_cast<size_t>(t)];
                 const int64_t h0 = kvh * group, ks = block_keys[static_cast<size_t>(bi)];
-                const float* kt = ks < 0 ? nullptr
-                                         : keys + key_seqs[static_cast<size_t>(ks)].at +
-                                               static_cast<size_t>(kvh * converted_keys_floats(key_seqs[static_cast<size_t>(ks)].n_pos, D));
+                const KeySeq* kseq = ks < 0 ? nullptr : &key_seqs[static_cast<size_t>(ks)];
+                const float* kt = kseq ? keys + kseq->at + static_cast<size_t>(kvh * kseq->per_head) : nullptr;
                 attend_tokens(&s.q[t * q_dim + h0 * D], q_dim, blk.count, group, cache.k(l, bt.seq, 0) + kvh * D,
                               cache.v(l, bt.seq, 0) + kvh * D, kv_dim, bt.pos, D, scale, scores, &s.attn[t * q_dim + h0 * D],
                               q_dim, kt);
