@@ -34,7 +34,7 @@ MappedFile::MappedFile(const std::string& path, bool use_mmap) : path_(path) {
     if (use_mmap) {
         void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p != MAP_FAILED) {
-            ::close(fd);
+            fd_ = fd;
             data_ = static_cast<const uint8_t*>(p);
             mapped_ = true;
             map_len_ = size_;
@@ -82,8 +82,17 @@ MappedFile MappedFile::from_memory(const uint8_t* data, size_t size) {
     return m;
 }
 
+void MappedFile::evict(const uint8_t* data, uint64_t nbytes) const {
+    if (!mapped_ || nbytes == 0 || data < data_ || data + nbytes > data_ + size_) return;
+    release_mapped_pages(data, nbytes);
+    // The kernel drops only the pages wholly inside the range, and none that are mapped.
+    ::posix_fadvise(fd_, static_cast<off_t>(data - data_), static_cast<off_t>(nbytes), POSIX_FADV_DONTNEED);
+}
+
 void MappedFile::release() {
     if ((mapped_ || anon_) && data_) ::munmap(const_cast<uint8_t*>(data_), map_len_);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
     mapped_ = false;
     anon_ = false;
     data_ = nullptr;
@@ -103,6 +112,8 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
         size_ = o.size_;
         map_len_ = o.map_len_;
         anon_ = o.anon_;
+        fd_ = o.fd_;
+        o.fd_ = -1;
         data_ = o.data_;
         o.data_ = nullptr;
         o.size_ = 0;

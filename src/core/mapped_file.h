@@ -26,6 +26,12 @@ public:
     bool is_mapped() const { return mapped_; }
     // The file was read into an anonymous buffer of this object's (--no-mmap).
     bool is_in_memory() const { return anon_; }
+    // For bytes [data, data + nbytes) of a mapped file that a copy elsewhere replaces for good
+    // (the repacked-weight cache file): their whole pages are dropped from this process and
+    // from the page cache (pages another process maps stay), so the memory goes back to the
+    // system while the copy is written, instead of holding both. Advisory; bytes read again
+    // come back from the file. Nothing for a file read into memory.
+    void evict(const uint8_t* data, uint64_t nbytes) const;
 
 private:
     void release();
@@ -37,6 +43,7 @@ private:
     // rounded up to 2 MiB and advised for transparent huge pages (fewer TLB misses in decode).
     size_t map_len_ = 0;
     bool anon_ = false;  // data_ is that anonymous buffer (is_mapped() stays false: not file pages)
+    int fd_ = -1;        // kept open while mapped (evict)
 };
 
 // Drops the whole pages inside [data, data + nbytes) of a file mapping from this process

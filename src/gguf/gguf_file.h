@@ -71,6 +71,8 @@ public:
     size_t file_size() const { return file_.size(); }
     bool is_mapped() const { return file_.is_mapped(); }
     bool is_in_memory() const { return file_.is_in_memory(); }
+    // MappedFile::evict for bytes of this file.
+    void evict(const uint8_t* data, uint64_t nbytes) const { file_.evict(data, nbytes); }
 
     const std::vector<std::string>& keys() const { return key_order_; }
     const GgufValue* find(const std::string& key) const;

@@ -13,6 +13,8 @@
 //     rows, i64 cols, u64 offset; u32 length and bytes of the source's absolute path; then
 //     the FNV-1a 64 of the bytes before it.
 //   then the packed matrices, each at its offset from the header's end.
+// While a file is written, the model file's pages of the matrices it replaces leave the page
+// cache (Model::repack_weights, MappedFile::evict), so the new pages are ones just freed.
 // A file is written under a temporary name (space reserved first, so a full disk is an error
 // at creation, not a crash while packing; skipped unless 1 GiB stays free, or
 // $EDGESEEK_REPACK_CACHE_KEEP_FREE_MIB) and renamed into

@@ -1,5 +1,6 @@
 // Load-time repacking of the matrices matmul has packed kernels for (kernels/packed.h).
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -25,17 +26,22 @@ uint64_t available_memory_bytes() {
     return static_cast<uint64_t>(kb) * 1024;
 }
 
-// The first, middle and last group of every matrix, packed again from the file and compared
-// with the cache's bytes: a cache from a different packer or a damaged copy is not used.
+// The groups of a matrix that cache_matches packs again from the file.
+std::array<int64_t, 3> sampled_groups(const TensorView& v) {
+    const int64_t groups = (v.rows + kPackRows - 1) / kPackRows;
+    return {0, groups / 2, groups - 1};
+}
+
+// The sampled groups of every matrix, packed again from the file and compared with the
+// cache's bytes: a cache from a different packer or a damaged copy is not used.
 bool cache_matches(const std::vector<TensorView*>& todo, const std::vector<size_t>& offset, const uint8_t* data,
                    std::string* why) {
     std::vector<uint8_t> buf;
     for (size_t i = 0; i < todo.size(); ++i) {
         const TensorView& v = *todo[i];
-        const int64_t groups = (v.rows + kPackRows - 1) / kPackRows;
         const size_t group = packed_group_bytes(v.type, v.cols);
         buf.resize(group);
-        for (int64_t g : {int64_t{0}, groups / 2, groups - 1}) {
+        for (int64_t g : sampled_groups(v)) {
             std::fill(buf.begin(), buf.end(), uint8_t{0});
             const auto* src = static_cast<const uint8_t*>(v.data) + static_cast<size_t>(g) * kPackRows * v.row_bytes();
             pack_groups(v.type, src, v.rows - g * kPackRows, v.cols, 0, 1, buf.data());
@@ -71,25 +77,42 @@ void Model::repack_weights(const LoadOptions& opts) {
 
     // The file's copy of a packed matrix is never read again (matmul reads the packed one),
     // except token_embd's when the output matrix shares it: its pages go back to the system.
+    // With `evict` (a cache file being written, which later loads map instead) they leave the
+    // page cache too: the pages the cache file takes are then pages just freed, which a
+    // virtual machine has already backed (1.5B-7B Q4_K_M first loads: see docs/PERFORMANCE.md).
     const bool mapped = file_->is_mapped(), in_memory = file_->is_in_memory();
     const void* embd = weights_.token_embd.data;
-    auto use = [&](size_t i, uint8_t* dst) {
+    auto use = [&](size_t i, uint8_t* dst, bool evict) {
         TensorView& v = *todo[i];
         if (v.data != embd && (mapped || in_memory)) {
-            release_mapped_pages(static_cast<const uint8_t*>(v.data), v.rows * v.row_bytes());
+            const auto* src = static_cast<const uint8_t*>(v.data);
+            if (evict) {
+                // All but the rows cache_matches reads at the next load (a few per matrix,
+                // which would otherwise come back from the disk: ~1 s for the 7B).
+                const uint64_t group_bytes = uint64_t{kPackRows} * v.row_bytes(), all = v.rows * v.row_bytes();
+                uint64_t from = 0;
+                for (int64_t g : sampled_groups(v)) {
+                    const uint64_t at = std::min(all, static_cast<uint64_t>(g) * group_bytes);
+                    if (at > from) file_->evict(src + from, at - from);
+                    from = std::max(from, std::min(all, at + group_bytes));
+                }
+                if (all > from) file_->evict(src + from, all - from);
+            } else {
+                release_mapped_pages(src, v.rows * v.row_bytes());
+            }
             // Released anonymous pages read back as zeros: nothing may use the old copy.
             if (in_memory) v.data = nullptr;
         }
         v.packed = dst;
     };
-    auto pack_all = [&](uint8_t* base) {
+    auto pack_all = [&](uint8_t* base, bool evict) {
         std::atomic<size_t> next{0};
         auto work = [&] {
             for (size_t i = next.fetch_add(1); i < todo.size(); i = next.fetch_add(1)) {
                 TensorView& v = *todo[i];
                 pack_groups(v.type, static_cast<const uint8_t*>(v.data), v.rows, v.cols, 0,
                             (v.rows + kPackRows - 1) / kPackRows, base + offset[i]);
-                use(i, base + offset[i]);
+                use(i, base + offset[i], evict);
             }
         };
         const unsigned n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
@@ -106,7 +129,7 @@ void Model::repack_weights(const LoadOptions& opts) {
         std::string why;
         PackedCacheFile cache = PackedCacheFile::open(path, source, entries, total, &why);
         if (cache.valid() && cache_matches(todo, offset, cache.data(), &why)) {
-            for (size_t i = 0; i < todo.size(); ++i) use(i, cache.data() + offset[i]);
+            for (size_t i = 0; i < todo.size(); ++i) use(i, cache.data() + offset[i], false);
             packed_file_ = std::move(cache);
             packed_bytes_ = total;
             packed_from_ = PackedFrom::cache_mapped;
@@ -117,7 +140,7 @@ void Model::repack_weights(const LoadOptions& opts) {
         cache = PackedCacheFile::create(path, source, entries, total,
                                         opts.repack_cache_keep_free.value_or(packed_cache_keep_free()), &why);
         if (cache.valid()) {
-            pack_all(cache.data());
+            pack_all(cache.data(), true);
             if (cache.publish(&why)) {
                 std::fprintf(stderr,
                              "edgeseek: note: repacked weights (%llu MiB) cached in %s; later loads of this file map them "
@@ -146,7 +169,7 @@ void Model::repack_weights(const LoadOptions& opts) {
         return;
     }
     packed_ = AnonymousMemory(total, file_->path() + ": repacking weights");
-    pack_all(packed_.data());
+    pack_all(packed_.data(), false);
     packed_bytes_ = total;
     packed_from_ = PackedFrom::memory;
 }

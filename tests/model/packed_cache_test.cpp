@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <linux/magic.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include <map>
 
 #include "engine/session.h"
+#include "gguf/gguf_file.h"
 #include "kernels/packed.h"
 #include "model/packed_cache.h"
 #include "test_support.h"
@@ -217,6 +220,103 @@ TEST(PackedCache, CachesOfDeletedOrChangedModelsAreRemovedWhenACacheIsWritten) {
     EXPECT_TRUE(std::filesystem::exists(cache_dir + "/0123456789abcdef.packed"));
     // a's cache is still the one mapped.
     EXPECT_EQ(Model::load(dir.file("a.gguf"), lo)->packed_from(), PackedFrom::cache_mapped);
+}
+
+// Which pages of the file at path are in the page cache.
+std::vector<bool> resident_pages(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    EXPECT_GE(fd, 0);
+    const auto size = static_cast<size_t>(std::filesystem::file_size(path));
+    const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    ::close(fd);
+    EXPECT_NE(p, MAP_FAILED);
+    std::vector<unsigned char> vec((size + page - 1) / page);
+    EXPECT_EQ(::mincore(p, size, vec.data()), 0);
+    ::munmap(p, size);
+    std::vector<bool> in(vec.size());
+    for (size_t i = 0; i < vec.size(); ++i) in[i] = (vec[i] & 1) != 0;
+    return in;
+}
+
+// Writing a cache gives back the model file's pages of the matrices it replaces: they leave
+// the page cache, where the cache file's pages take their place (on a virtual machine those
+// are then pages already backed, not fresh ones), except the rows a later load compares with
+// the cache (the first, middle and last 16 of each matrix), which stay for that load to read.
+TEST(PackedCache, WritingACacheTakesTheRepackedMatricesOutOfThePageCache) {
+    const std::string fixture = test::fixture("models/tiny-llama-q8_0.gguf");
+    EDGESEEK_REQUIRE_FIXTURE(fixture);
+    if (!packable(GgmlType::Q8_0)) GTEST_SKIP() << "nothing is repacked on this CPU path";
+    const test::TempDir dir;
+    const std::string model = dir.file("model.gguf"), cache_dir = dir.file("cache");
+    const std::string original = read_bytes(fixture);
+    write_bytes(model, original);
+    {
+        // Written back (so that its pages can leave the page cache), dropped, and read in again
+        // page by page: pages in folios of one page each, so that the kernel can drop any of
+        // them alone (it drops only whole folios, and a file read in sequence, or just written,
+        // sits in folios of up to 2 MiB, as large as this whole file).
+        const int fd = ::open(model.c_str(), O_RDONLY | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::fsync(fd), 0);
+        ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+        ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM), 0);
+        const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+        std::string back(original.size(), '\0');
+        for (size_t at = 0; at < back.size(); at += page) {
+            const size_t n = std::min(page, back.size() - at);
+            ASSERT_EQ(::pread(fd, back.data() + at, n, static_cast<off_t>(at)), static_cast<ssize_t>(n));
+        }
+        ::close(fd);
+        ASSERT_EQ(back, original);
+    }
+    const std::vector<bool> before = resident_pages(model);
+    ASSERT_EQ(std::count(before.begin(), before.end(), false), 0);
+
+    const Loaded created = load(model, cache_dir);
+    ASSERT_EQ(created.model->packed_from(), PackedFrom::cache_created);
+    const std::vector<bool> after = resident_pages(model);
+
+    // Per page: 0 = no byte of a repacked matrix, 1 = inside one and clear of its compared
+    // rows (to be evicted), 2 = holding compared rows (to stay).
+    const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<int> want(after.size(), 0);
+    const std::unique_ptr<GgufFile> file = GgufFile::open(model);
+    size_t matrices = 0;
+    for (const TensorInfo& t : file->tensors()) {
+        const bool repacked = t.name == "output.weight" || (t.name.rfind("blk.", 0) == 0 && t.shape.size() == 2);
+        if (!repacked) continue;
+        ++matrices;
+        const uint64_t begin = file->data_offset() + t.offset, end = begin + t.nbytes;
+        for (uint64_t p = (begin + page - 1) / page; (p + 1) * page <= end; ++p) want[p] = std::max(want[p], 1);
+        const int64_t rows = t.n_rows(), groups = (rows + 15) / 16;
+        const uint64_t row_bytes = t.nbytes / static_cast<uint64_t>(rows);
+        for (const int64_t g : {int64_t{0}, groups / 2, groups - 1}) {
+            const uint64_t g0 = begin + static_cast<uint64_t>(g) * 16 * row_bytes;
+            const uint64_t g1 = std::min(end, g0 + 16 * row_bytes);
+            for (uint64_t p = g0 / page; p * page < g1; ++p) want[p] = 2;
+        }
+    }
+    EXPECT_EQ(matrices, 2u * 7 + 1);
+    size_t evicted = 0, to_evict = 0, kept = 0, to_keep = 0;
+    for (size_t p = 0; p < want.size(); ++p) {
+        if (want[p] == 1) {
+            ++to_evict;
+            evicted += !after[p];
+        } else {
+            ++to_keep;
+            kept += after[p];
+        }
+    }
+    EXPECT_GT(to_evict, want.size() / 2);
+    EXPECT_EQ(evicted, to_evict) << "pages of the repacked matrices still in the page cache";
+    EXPECT_EQ(kept, to_keep) << "pages of compared rows or of other tensors dropped";
+
+    // The next load maps the cache (reading the kept rows) and computes the same logits.
+    const Loaded mapped = load(model, cache_dir);
+    EXPECT_EQ(mapped.model->packed_from(), PackedFrom::cache_mapped);
+    EXPECT_EQ(mapped.logits, created.logits);
+    EXPECT_EQ(read_bytes(model), original);
 }
 
 }  // namespace
