@@ -77,19 +77,21 @@ void Model::repack_weights(const LoadOptions& opts) {
 
     // The file's copy of a packed matrix is never read again (matmul reads the packed one),
     // except token_embd's when the output matrix shares it: its pages go back to the system.
-    // With `evict` (a cache file being written, which later loads map instead) they leave the
-    // page cache too: the pages the cache file takes are then pages just freed, which a
-    // virtual machine has already backed (1.5B-7B Q4_K_M first loads: see docs/PERFORMANCE.md).
+    // With `evict` (a cache file being written, which later loads map instead) a mapped file's
+    // pages leave the page cache too, all but the rows cache_matches reads at the next load (a
+    // few per matrix, which would otherwise come back from the disk: ~1 s for the 7B): the
+    // pages the cache file takes are then pages just freed, which a virtual machine has
+    // already backed (docs/PERFORMANCE.md, "The load that writes the cache").
     const bool mapped = file_->is_mapped(), in_memory = file_->is_in_memory();
     const void* embd = weights_.token_embd.data;
     auto use = [&](size_t i, uint8_t* dst, bool evict) {
         TensorView& v = *todo[i];
         if (v.data != embd && (mapped || in_memory)) {
             const auto* src = static_cast<const uint8_t*>(v.data);
-            if (evict) {
-                // All but the rows cache_matches reads at the next load (a few per matrix,
-                // which would otherwise come back from the disk: ~1 s for the 7B).
-                const uint64_t group_bytes = uint64_t{kPackRows} * v.row_bytes(), all = v.rows * v.row_bytes();
+            const uint64_t all = v.rows * v.row_bytes();
+            release_mapped_pages(src, all);
+            if (evict && mapped) {
+                const uint64_t group_bytes = uint64_t{kPackRows} * v.row_bytes();
                 uint64_t from = 0;
                 for (int64_t g : sampled_groups(v)) {
                     const uint64_t at = std::min(all, static_cast<uint64_t>(g) * group_bytes);
@@ -97,8 +99,6 @@ void Model::repack_weights(const LoadOptions& opts) {
                     from = std::max(from, std::min(all, at + group_bytes));
                 }
                 if (all > from) file_->evict(src + from, all - from);
-            } else {
-                release_mapped_pages(src, v.rows * v.row_bytes());
             }
             // Released anonymous pages read back as zeros: nothing may use the old copy.
             if (in_memory) v.data = nullptr;
