@@ -84,9 +84,9 @@ StreamPrefetch choose_prefetch() {
             p = *set;
         } else {
             std::fprintf(stderr,
-                         "edgeseek: warning: EDGESEEK_PREFETCH=%s is not L1[,L2] in bytes (L1 64..1048576, L2 "
-                         "0..4194304); using %zu,%zu\n",
-                         e, p.l1, p.l2);
+                         "edgeseek: warning: EDGESEEK_PREFETCH=%s is not L1[,L2[,L1_ALONE]] in bytes (L1 and "
+                         "L1_ALONE 64..1048576, L2 0..4194304); using %zu,%zu,%zu\n",
+                         e, p.l1, p.l2, p.l1_alone);
         }
     }
     return p;
@@ -124,12 +124,18 @@ std::optional<StreamPrefetch> parse_stream_prefetch(const char* text) {
     const char* at = text;
     const auto l1 = number(at, 1u << 20);
     if (!l1 || *l1 < 64) return std::nullopt;
-    StreamPrefetch p{*l1, 0};
+    StreamPrefetch p{*l1, 0, *l1};
     if (*at == ',') {
         ++at;
         const auto l2 = number(at, 1u << 22);
         if (!l2) return std::nullopt;
         p.l2 = *l2;
+        if (*at == ',') {
+            ++at;
+            const auto alone = number(at, 1u << 20);
+            if (!alone || *alone < 64) return std::nullopt;
+            p.l1_alone = *alone;
+        }
     }
     if (*at != '\0') return std::nullopt;
     return p;

@@ -29,25 +29,25 @@ const char* isa_name(Isa isa);
 bool isa_env_disables_vnni();
 
 // How far ahead of use the kernels that stream weights from memory ask for them, in bytes:
-// into L1, and into L2 as well (l2 = 0: not). EDGESEEK_PREFETCH=L1,L2 (bytes) overrides the
-// default, which was measured on a Xeon (the L2 step at 16 KiB took the 1.5B Q4_0 decode from
-// 22.6 to 26.3 t/s). On a Zen 5 EPYC, one-token matmuls over 310 MB of packed 8960 x 1536
-// matrices on one thread read 27-33 GB/s with L1 at 6 KiB alone against 20-31 with the default,
-// but the 1.5B decode on two threads, alternated in four rounds, ran 5% slower with it
-// (Q4_0 41.1-41.3 against 43.1-43.2 t/s; Q4_K_M 36.5-36.7 against 39.4-39.6), so the default
-// stays one for every CPU. Since the block-pair layout the 32-value block types' tiles take the
-// L1 step alone (prefetch_stream_l1 below); the K-quant tiles and the per-row kernels both.
-// The L2 step moved from 16 to 8 KiB: a replay of the 1.5B decode's 28 layers of matrices in
-// one process, the settings alternated round by round against a read loop run before each
-// round (`/tmp/mb/layer_cfg.cpp`, two threads), Q4_K 90.6% -> 97.7% of the loop's bandwidth,
-// Q6_K 82.8% -> 93.1% (L1 alone: 89.6%, 90.1%); Q4_0 and Q8_0 98-99% either way. One thread of
-// the 1.5B Q4_K_M decode: 80.0% -> 86.8%. (The Xeon's gain was 16 KiB against no L2 step;
-// 8 KiB was not measured there.)
+// the K-quant tiles into L1 (l1) and into L2 as well (l2; 0: not), the streams the hardware
+// prefetcher follows into L2 by itself (the 32-value block types' tiles, the per-row kernels)
+// into L1 alone (l1_alone). EDGESEEK_PREFETCH=L1[,L2[,L1_ALONE]] (bytes) overrides the default;
+// L1_ALONE left out is L1, so a setting of two numbers means what it did before l1_alone.
+// History: measured on a Xeon first (the L2 step at 16 KiB took the 1.5B Q4_0 decode from 22.6
+// to 26.3 t/s); on the Zen 5 EPYC the L2 step moved from 16 to 8 KiB (a replay of the 1.5B
+// decode's 28 layers of matrices, `/tmp/mb/layer_cfg.cpp`: Q4_K 90.6% -> 97.7% of a read loop's
+// bandwidth, Q6_K 82.8% -> 93.1%; L1 alone 89.6%, 90.1%). Then (fourteenth session) the
+// settings alternated token by token inside one decode (the notebook's fourteenth session),
+// against 4096,8192 for all: the K-quant tiles at 6144,8192 0.6-2.0% faster, whether the host
+// gave ~47 or ~85 GB/s (1.5B Q4_K_M; 5120 the same, 7168 or an L2 step of 10240 0.7-1% slower,
+// L1 alone at 8192 2-4% faster at ~85 GB/s but 4-8% slower at ~47); the block types' L1 step
+// at 8192 instead of 4096 0.2-2.3% slower at ~47 GB/s (Q4_0, Q8_0), so it stays.
 struct StreamPrefetch {
-    size_t l1 = 4096, l2 = 8192;
+    size_t l1 = 6144, l2 = 8192, l1_alone = 4096;
 };
 extern const StreamPrefetch g_stream_prefetch;
-// "L1" or "L1,L2" in decimal bytes (L1 64..1 MiB, L2 0..4 MiB); nullopt for anything else.
+// "L1", "L1,L2" or "L1,L2,L1_ALONE" in decimal bytes (L1 and L1_ALONE 64..1 MiB, L2 0..4 MiB);
+// nullopt for anything else.
 std::optional<StreamPrefetch> parse_stream_prefetch(const char* text);
 
 // The cache line of a weight stream at p is asked for ahead of use, as g_stream_prefetch says
@@ -75,12 +75,12 @@ inline void prefetch_stream(const void* p) {
     if (g_stream_prefetch.l2 != 0) prefetch_l2(c + g_stream_prefetch.l2);
 }
 
-// Into L1 only, at the L1 distance: for the streams the hardware prefetcher follows into L2 by
+// Into L1 only, at the l1_alone distance: for the streams the hardware prefetcher follows into L2 by
 // itself (the 32-value block types' groups, one forward stream each since the block-pair
 // layout, kernels/packed.h): on the Zen 5 EPYC the L2 step cost them (two threads, 24 packed
 // 8960 x 1536 matrices per round against a read loop run just before: Q8_0 87% -> 95%, Q4_0
 // 84-92% -> 91-97% with L1 alone; 1.5B Q8_0 decode 87.6% -> 92.0% of the read bandwidth).
-inline void prefetch_stream_l1(const void* p) { prefetch_l1(static_cast<const char*>(p) + g_stream_prefetch.l1); }
+inline void prefetch_stream_l1(const void* p) { prefetch_l1(static_cast<const char*>(p) + g_stream_prefetch.l1_alone); }
 
 // Every cache line of the bytes at p, as prefetch_stream asks for one.
 inline void prefetch_stream_range(const void* p, size_t bytes) {
