@@ -36,8 +36,8 @@ bool isa_env_disables_vnni();
 // History: measured on a Xeon first (the L2 step at 16 KiB took the 1.5B Q4_0 decode from 22.6
 // to 26.3 t/s); on the Zen 5 EPYC the L2 step moved from 16 to 8 KiB (a replay of the 1.5B
 // decode's 28 layers of matrices, `/tmp/mb/layer_cfg.cpp`: Q4_K 90.6% -> 97.7% of a read loop's
-// bandwidth, Q6_K 82.8% -> 93.1%; L1 alone 89.6%, 90.1%). Then (fourteenth session) the
-// settings alternated token by token inside one decode (the notebook's fourteenth session),
+// bandwidth, Q6_K 82.8% -> 93.1%; L1 alone 89.6%, 90.1%). Then the settings alternated token
+// by token inside one decode (docs/PERFORMANCE.md, "Decode settings compared token by token"),
 // against 4096,8192 for all: the K-quant tiles at 6144,8192 0.6-2.0% faster, whether the host
 // gave ~47 or ~85 GB/s (1.5B Q4_K_M; 5120 the same, 7168 or an L2 step of 10240 0.7-1% slower,
 // L1 alone at 8192 2-4% faster at ~85 GB/s but 4-8% slower at ~47); the block types' L1 step
@@ -75,7 +75,7 @@ inline void prefetch_stream(const void* p) {
     if (g_stream_prefetch.l2 != 0) prefetch_l2(c + g_stream_prefetch.l2);
 }
 
-// Into L1 only, at the l1_alone distance: for the streams the hardware prefetcher follows into L2 by
+// Into L1 only, l1_alone ahead: for the streams the hardware prefetcher follows into L2 by
 // itself (the 32-value block types' groups, one forward stream each since the block-pair
 // layout, kernels/packed.h): on the Zen 5 EPYC the L2 step cost them (two threads, 24 packed
 // 8960 x 1536 matrices per round against a read loop run just before: Q8_0 87% -> 95%, Q4_0
