@@ -142,6 +142,7 @@ std::optional<StreamPrefetch> parse_stream_prefetch(const char* text) {
 }
 
 const StreamPrefetch g_stream_prefetch = choose_prefetch();
+std::atomic<bool> g_stream_l2_step{true};
 
 Isa active_isa() { return static_cast<Isa>(active().load(std::memory_order_relaxed)); }
 

@@ -1,6 +1,7 @@
 // Which SIMD path this CPU runs. Detected once at start; EDGESEEK_ISA=scalar|avx2|avx512
 // forces a lower path (tests use it to cover every path the machine can run).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -46,6 +47,9 @@ struct StreamPrefetch {
     size_t l1 = 6144, l2 = 8192, l1_alone = 4096;
 };
 extern const StreamPrefetch g_stream_prefetch;
+// Whether the K-quant tiles take their L2 step (g_stream_prefetch.l2) now: decode's prefetch
+// tuner (kernels/prefetch_tuner.h) turns it off and on between tokens, as measured.
+extern std::atomic<bool> g_stream_l2_step;
 // "L1", "L1,L2" or "L1,L2,L1_ALONE" in decimal bytes (L1 and L1_ALONE 64..1 MiB, L2 0..4 MiB);
 // nullopt for anything else.
 std::optional<StreamPrefetch> parse_stream_prefetch(const char* text);
@@ -72,7 +76,7 @@ inline void prefetch_l2(const void* p) {
 inline void prefetch_stream(const void* p) {
     const char* c = static_cast<const char*>(p);
     prefetch_l1(c + g_stream_prefetch.l1);
-    if (g_stream_prefetch.l2 != 0) prefetch_l2(c + g_stream_prefetch.l2);
+    if (g_stream_prefetch.l2 != 0 && g_stream_l2_step.load(std::memory_order_relaxed)) prefetch_l2(c + g_stream_prefetch.l2);
 }
 
 // Into L1 only, l1_alone ahead: for the streams the hardware prefetcher follows into L2 by

@@ -10,6 +10,7 @@
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
+#include "kernels/prefetch_tuner.h"
 #include "model/model.h"
 
 namespace edgeseek {
@@ -37,6 +38,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
         logits.clear();
         return;
     }
+    // A decode step's pass is timed for the prefetch tuner, which may run it with the other setting.
+    const PrefetchTuner::Pass tuned(prefetch_tuner(), n == 1);
     s.x.resize(static_cast<size_t>(n * E));
     s.xn.resize(s.x.size());
     s.q.resize(static_cast<size_t>(n * q_dim));

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "engine/session.h"
 #include "kernels/cpu_features.h"
+#include "kernels/prefetch_tuner.h"
 
 namespace edgeseek::cli {
 
@@ -156,6 +157,13 @@ CommandRun add_bench_command(CLI::App& app) {
             std::printf("%s: read bandwidth just before each repetition %s GB/s; against the cached %.2f GB/s: %.1f%%\n",
                         t["test"].get<std::string>().c_str(), now.c_str(), peaks.read_gbps,
                         t["percent_of_cached_peak"].get<double>());
+        }
+        const PrefetchTuner& tuner = prefetch_tuner();
+        bool decoded = false;
+        for (const auto& t : tests) decoded = decoded || t.contains("read_gbps_now");
+        if (decoded && tuner.enabled()) {
+            std::printf("decode prefetch: the K-quant tiles' L2 step %s at the end (the tuner switched it %d times)\n",
+                        tuner.l2_step() ? "on" : "off", tuner.switches());
         }
         return 0;
     };
