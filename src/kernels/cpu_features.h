@@ -76,7 +76,9 @@ inline void prefetch_l2(const void* p) {
 inline void prefetch_stream(const void* p) {
     const char* c = static_cast<const char*>(p);
     prefetch_l1(c + g_stream_prefetch.l1);
-    if (g_stream_prefetch.l2 != 0 && g_stream_l2_step.load(std::memory_order_relaxed)) prefetch_l2(c + g_stream_prefetch.l2);
+    if (g_stream_prefetch.l2 != 0 && g_stream_l2_step.load(std::memory_order_relaxed)) {
+        prefetch_l2(c + g_stream_prefetch.l2);
+    }
 }
 
 // Into L1 only, l1_alone ahead: for the streams the hardware prefetcher follows into L2 by

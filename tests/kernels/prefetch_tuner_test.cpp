@@ -23,6 +23,13 @@ struct RestoreL2Step {
     ~RestoreL2Step() { g_stream_l2_step.store(was); }
 };
 
+// The tuner tests' period, and g_stream_l2_step put back after each.
+class PrefetchTunerRounds : public ::testing::Test {
+protected:
+    static constexpr int kPeriod = 8;
+    RestoreL2Step restore_;
+};
+
 // One round of `period` passes: the four last ones, other / current / other / current, take
 // `other` and `same` seconds; the rest 1 s each.
 void run_round(PrefetchTuner& t, int period, double other, double same) {
@@ -33,9 +40,7 @@ void run_round(PrefetchTuner& t, int period, double other, double same) {
     }
 }
 
-TEST(PrefetchTuner, RunsTheOtherSettingInTwoOfTheLastFourPassesOfEveryPeriod) {
-    const RestoreL2Step restore;
-    constexpr int kPeriod = 8;
+TEST_F(PrefetchTunerRounds, RunsTheOtherSettingInTwoOfTheLastFourPassesOfEveryPeriod) {
     PrefetchTuner t(true, kPeriod);
     for (int round = 0; round < 3; ++round) {
         for (int i = 0; i < kPeriod; ++i) {
@@ -51,9 +56,7 @@ TEST(PrefetchTuner, RunsTheOtherSettingInTwoOfTheLastFourPassesOfEveryPeriod) {
     EXPECT_EQ(t.switches(), 0);
 }
 
-TEST(PrefetchTuner, SwitchesAfterTwoRoundsInARowWonByMoreThanTheMarginAndBackTheSameWay) {
-    const RestoreL2Step restore;
-    constexpr int kPeriod = 8;
+TEST_F(PrefetchTunerRounds, SwitchesAfterTwoRoundsInARowWonByMoreThanTheMarginAndBackTheSameWay) {
     PrefetchTuner t(true, kPeriod, 0.03);
     run_round(t, kPeriod, 0.40, 0.50);  // the other setting (L2 step off) 20% faster: one win
     EXPECT_TRUE(t.l2_step());
@@ -61,24 +64,21 @@ TEST(PrefetchTuner, SwitchesAfterTwoRoundsInARowWonByMoreThanTheMarginAndBackThe
     EXPECT_FALSE(t.l2_step());
     EXPECT_EQ(t.switches(), 1);
     EXPECT_FALSE(g_stream_l2_step.load());  // the passes after the round run the new setting
-    EXPECT_FALSE(t.begin().l2_step);
+    const PrefetchTuner::Ticket next = t.begin();
+    EXPECT_FALSE(next.l2_step);
+    t.end(next, 1.0);
+    for (int i = 1; i < kPeriod; ++i) t.end(t.begin(), 1.0);  // the rest of that period
     // Now the other setting is the L2 step on; slower for a while: it stays off.
-    PrefetchTuner u(true, kPeriod, 0.03);
-    run_round(u, kPeriod, 0.40, 0.50);
-    run_round(u, kPeriod, 0.40, 0.50);
-    ASSERT_FALSE(u.l2_step());
-    for (int r = 0; r < 4; ++r) run_round(u, kPeriod, 0.60, 0.50);
-    EXPECT_FALSE(u.l2_step());
+    for (int r = 0; r < 4; ++r) run_round(t, kPeriod, 0.60, 0.50);
+    EXPECT_FALSE(t.l2_step());
     // Until it wins twice in a row (the host changed): back on.
-    run_round(u, kPeriod, 0.45, 0.50);
-    run_round(u, kPeriod, 0.45, 0.50);
-    EXPECT_TRUE(u.l2_step());
-    EXPECT_EQ(u.switches(), 2);
+    run_round(t, kPeriod, 0.45, 0.50);
+    run_round(t, kPeriod, 0.45, 0.50);
+    EXPECT_TRUE(t.l2_step());
+    EXPECT_EQ(t.switches(), 2);
 }
 
-TEST(PrefetchTuner, StaysWithinTheMarginAndWhenWinsAreNotConsecutive) {
-    const RestoreL2Step restore;
-    constexpr int kPeriod = 8;
+TEST_F(PrefetchTunerRounds, StaysWithinTheMarginAndWhenWinsAreNotConsecutive) {
     PrefetchTuner t(true, kPeriod, 0.03);
     for (int r = 0; r < 6; ++r) run_round(t, kPeriod, 0.49, 0.50);  // 2% faster: noise
     EXPECT_TRUE(t.l2_step());
@@ -87,9 +87,7 @@ TEST(PrefetchTuner, StaysWithinTheMarginAndWhenWinsAreNotConsecutive) {
     EXPECT_EQ(t.switches(), 0);
 }
 
-TEST(PrefetchTuner, ARoundMissingAPassDoesNotCount) {
-    const RestoreL2Step restore;
-    constexpr int kPeriod = 8;
+TEST_F(PrefetchTunerRounds, ARoundMissingAPassDoesNotCount) {
     PrefetchTuner t(true, kPeriod, 0.03);
     run_round(t, kPeriod, 0.40, 0.50);  // a win
     // A round whose last pass never reports (a forward pass that threw, say): no decision.
@@ -129,16 +127,19 @@ TEST(PrefetchTuner, TheL2StepNeverChangesAProduct) {
     const RestoreL2Step restore;
     std::mt19937 rng(5);
     std::normal_distribution<float> nd(0.0f, 1.0f);
+    if (!packable(GgmlType::Q4_K)) GTEST_SKIP() << "no packed kernels on this CPU path";
     ThreadPool pool(2);
     for (GgmlType type : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
-        if (!packable(type)) continue;
+        ASSERT_TRUE(packable(type)) << type_name(type);
         const int64_t rows = 300, cols = 768;
         std::vector<float> wf(static_cast<size_t>(rows * cols)), x(static_cast<size_t>(cols));
         for (float& v : wf) v = nd(rng);
         for (float& v : x) v = nd(rng);
         std::vector<uint8_t> wq(row_size(type, cols) * static_cast<size_t>(rows));
         const size_t rb = row_size(type, cols);
-        for (int64_t r = 0; r < rows; ++r) type_traits(type)->from_float(&wf[static_cast<size_t>(r * cols)], wq.data() + r * rb, cols);
+        for (int64_t r = 0; r < rows; ++r) {
+            type_traits(type)->from_float(&wf[static_cast<size_t>(r * cols)], wq.data() + r * rb, cols);
+        }
         AnonymousMemory packed(packed_bytes(type, rows, cols), "test");
         pack_groups(type, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
         TensorView w{wq.data(), type, cols, rows, "w"};
