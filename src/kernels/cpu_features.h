@@ -101,7 +101,12 @@ template <size_t Bytes, int kParts>
 __attribute__((always_inline)) inline void prefetch_stream_part(const void* p, int part) {
     constexpr int kLines = static_cast<int>((Bytes + 63) / 64);
     const int first = kLines * part / kParts, last = kLines * (part + 1) / kParts;
-    for (int l = first; l < last; ++l) prefetch_stream(static_cast<const char*>(p) + 64 * l);
+    const char* c = static_cast<const char*>(p);
+    const size_t l2 = g_stream_l2_step.load(std::memory_order_relaxed) ? g_stream_prefetch.l2 : 0;  // once a part
+    for (int l = first; l < last; ++l) {
+        prefetch_l1(c + 64 * l + g_stream_prefetch.l1);
+        if (l2 != 0) prefetch_l2(c + 64 * l + l2);
+    }
 }
 
 }  // namespace edgeseek

@@ -301,15 +301,17 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_ps();
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
+            if constexpr (Stream && T > 1) prefetch_stream_part<kSuper, 4>(sb, k);
             __m512i slo[T], shi[T];
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) slo[t] = shi[t] = _mm512_setzero_si512();
 #pragma GCC unroll 8
             for (int c = 0; c < 8; ++c) {
-                // One or two of the super-block's lines asked for per chunk, not its quarter per
-                // sub-block pair (9-11 prefetches in a row): 1.5B decode, the two alternated token
-                // by token, Q4_K_M 0.8-2.6% faster, Q5_K_M 3.5-4.2%, at ~45 and ~80 GB/s alike.
-                if constexpr (Stream) prefetch_stream_part<kSuper, 32>(sb, 8 * k + c);
+                // Decode asks for one or two of the super-block's lines per chunk, not its quarter
+                // per sub-block pair (9-11 prefetches in a row): 1.5B, the two alternated token by
+                // token, Q4_K_M 0.8-2.6% faster, Q5_K_M 3.5-4.2%, at ~45 and ~80 GB/s alike. (A
+                // prompt's first tile keeps the quarter per pair.)
+                if constexpr (Stream && T == 1) prefetch_stream_part<kSuper, 32>(sb, 8 * k + c);
                 const __m512i raw = _mm512_load_si512(q + 512 * k + 64 * c);
                 __m512i lo, hi;
                 if constexpr (kFive) {
