@@ -73,12 +73,15 @@ inline void prefetch_l2(const void* p) {
     __builtin_prefetch(p, 0, 2);
 #endif
 }
-inline void prefetch_stream(const void* p) {
+// How far ahead the K-quant tiles' L2 step asks now (0: no L2 step), g_stream_l2_step applied.
+inline size_t stream_l2_ahead() {
+    return g_stream_l2_step.load(std::memory_order_relaxed) ? g_stream_prefetch.l2 : 0;
+}
+// l2: stream_l2_ahead(), which a loop over many lines reads once.
+inline void prefetch_stream(const void* p, size_t l2 = stream_l2_ahead()) {
     const char* c = static_cast<const char*>(p);
     prefetch_l1(c + g_stream_prefetch.l1);
-    if (g_stream_prefetch.l2 != 0 && g_stream_l2_step.load(std::memory_order_relaxed)) {
-        prefetch_l2(c + g_stream_prefetch.l2);
-    }
+    if (l2 != 0) prefetch_l2(c + l2);
 }
 
 // Into L1 only, l1_alone ahead: for the streams the hardware prefetcher follows into L2 by
@@ -90,7 +93,8 @@ inline void prefetch_stream_l1(const void* p) { prefetch_l1(static_cast<const ch
 
 // Every cache line of the bytes at p, as prefetch_stream asks for one.
 inline void prefetch_stream_range(const void* p, size_t bytes) {
-    for (size_t off = 0; off < bytes; off += 64) prefetch_stream(static_cast<const char*>(p) + off);
+    const size_t l2 = stream_l2_ahead();
+    for (size_t off = 0; off < bytes; off += 64) prefetch_stream(static_cast<const char*>(p) + off, l2);
 }
 
 // Part `part` of kParts of a Bytes-long super-block's cache lines, as prefetch_stream asks for
@@ -101,12 +105,8 @@ template <size_t Bytes, int kParts>
 __attribute__((always_inline)) inline void prefetch_stream_part(const void* p, int part) {
     constexpr int kLines = static_cast<int>((Bytes + 63) / 64);
     const int first = kLines * part / kParts, last = kLines * (part + 1) / kParts;
-    const char* c = static_cast<const char*>(p);
-    const size_t l2 = g_stream_l2_step.load(std::memory_order_relaxed) ? g_stream_prefetch.l2 : 0;  // once a part
-    for (int l = first; l < last; ++l) {
-        prefetch_l1(c + 64 * l + g_stream_prefetch.l1);
-        if (l2 != 0) prefetch_l2(c + 64 * l + l2);
-    }
+    const size_t l2 = stream_l2_ahead();
+    for (int l = first; l < last; ++l) prefetch_stream(static_cast<const char*>(p) + 64 * l, l2);
 }
 
 }  // namespace edgeseek

@@ -237,8 +237,7 @@ void matmul_packed(const TensorView* const* Ws, float* const* Ys, int count, con
                         const uint8_t* p = Wk.packed + static_cast<size_t>(g0) * gbytes;
                         const size_t bytes = static_cast<size_t>(g1 - g0) * gbytes;
                         const size_t n1 = std::min(g_stream_prefetch.l1, bytes);
-                        const size_t l2 = g_stream_l2_step.load(std::memory_order_relaxed) ? g_stream_prefetch.l2 : 0;
-                        const size_t n2 = std::min(std::max(l2, n1), bytes);
+                        const size_t n2 = std::min(std::max(stream_l2_ahead(), n1), bytes);
                         for (size_t off = 0; off < n1; off += 64) prefetch_l1(p + off);
                         for (size_t off = n1; off < n2; off += 64) prefetch_l2(p + off);
                     }
