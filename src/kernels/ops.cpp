@@ -8,18 +8,51 @@
 
 namespace edgeseek {
 
-void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {
-    // The sum of squares in double, in 8 running sums: one sum's chain of dependent adds cost 4
-    // cycles a value (1.3% of a 1.5B prompt's time).
+namespace {
+// The sum of squares in double, in 8 running sums: one sum's chain of dependent adds cost 4
+// cycles a value (1.3% of a 1.5B prompt's time). The SIMD paths keep these sums in lanes.
+template <bool kAdd>
+void norm_scalar(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
     double part[8] = {};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        for (int k = 0; k < 8; ++k) part[k] += static_cast<double>(x[i + k]) * x[i + k];
+        for (int k = 0; k < 8; ++k) {
+            if constexpr (kAdd) x[i + k] += b[i + k];
+            part[k] += static_cast<double>(x[i + k]) * x[i + k];
+        }
     }
     double ss = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
-    for (; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+    for (; i < n; ++i) {
+        if constexpr (kAdd) x[i] += b[i];
+        ss += static_cast<double>(x[i]) * x[i];
+    }
     const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
-    for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
+    for (i = 0; i < n; ++i) out[i] = w ? x[i] * scale * w[i] : x[i] * scale;
+}
+}  // namespace
+
+void rmsnorm_scalar(float* out, const float* x, const float* w, int64_t n, float eps) {
+    norm_scalar<false>(const_cast<float*>(x), nullptr, out, w, n, eps);  // x is only read
+}
+
+void add_rmsnorm_scalar(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+    norm_scalar<true>(x, b, out, w, n, eps);
+}
+
+void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {
+#if defined(__x86_64__)
+    if (active_isa() == Isa::Avx512) return rmsnorm_avx512(out, x, w, n, eps);
+    if (active_isa() == Isa::Avx2) return rmsnorm_avx2(out, x, w, n, eps);
+#endif
+    rmsnorm_scalar(out, x, w, n, eps);
+}
+
+void add_rmsnorm(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+#if defined(__x86_64__)
+    if (active_isa() == Isa::Avx512) return add_rmsnorm_avx512(x, b, out, w, n, eps);
+    if (active_isa() == Isa::Avx2) return add_rmsnorm_avx2(x, b, out, w, n, eps);
+#endif
+    add_rmsnorm_scalar(x, b, out, w, n, eps);
 }
 
 void rope_angles(int64_t pos, const RopeParams& p, float* cos_out, float* sin_out) {
@@ -35,13 +68,22 @@ void rope_angles(int64_t pos, const RopeParams& p, float* cos_out, float* sin_ou
 }
 
 void rope_apply(float* x, const float* cos_in, const float* sin_in, const RopeParams& p) {
+#if defined(__x86_64__)
+    if (active_isa() == Isa::Avx512) return rope_apply_avx512(x, cos_in, sin_in, p);
+    if (active_isa() == Isa::Avx2) return rope_apply_avx2(x, cos_in, sin_in, p);
+#endif
+    rope_apply_scalar(x, cos_in, sin_in, p);
+}
+
+void rope_apply_scalar(float* x, const float* cos_in, const float* sin_in, const RopeParams& p) {
     const int half = p.n_rot / 2;
     for (int i = 0; i < half; ++i) {
         const int i0 = p.neox ? i : 2 * i;
         const int i1 = p.neox ? i + half : 2 * i + 1;
         const float a = x[i0], b = x[i1], c = cos_in[i], s = sin_in[i];
-        x[i0] = a * c - b * s;
-        x[i1] = a * s + b * c;
+        const float ac = a * c, bs = b * s, as = a * s, bc = b * c;  // rounded apart, as the SIMD paths
+        x[i0] = ac - bs;
+        x[i1] = as + bc;
     }
 }
 
@@ -94,6 +136,14 @@ void swiglu_rows(float* out, int64_t ldo, const float* gate, const float* up, in
 }
 
 void add(float* x, const float* b, int64_t n) {
+#if defined(__x86_64__)
+    if (active_isa() == Isa::Avx512) return add_avx512(x, b, n);
+    if (active_isa() == Isa::Avx2) return add_avx2(x, b, n);
+#endif
+    add_scalar(x, b, n);
+}
+
+void add_scalar(float* x, const float* b, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] += b[i];
 }
 

@@ -4,8 +4,19 @@
 
 namespace edgeseek {
 
-// out = x / rms(x) * w   (w may be null: no scale)
+// out = x / rms(x) * w   (w may be null: no scale). out may be x.
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
+// The residual add and the next norm in one pass: x[i] += b[i], then out = rmsnorm(x).
+void add_rmsnorm(float* x, const float* b, float* out, const float* w, int64_t n, float eps);
+// Scalar references and the AVX-512 / AVX2 versions the two above dispatch to. Every path
+// sums the squares in double in eight running sums (lane i % 8), combined in one order, so the
+// paths agree bit for bit (a float's square is exact in double).
+void rmsnorm_scalar(float* out, const float* x, const float* w, int64_t n, float eps);
+void add_rmsnorm_scalar(float* x, const float* b, float* out, const float* w, int64_t n, float eps);
+void rmsnorm_avx512(float* out, const float* x, const float* w, int64_t n, float eps);
+void add_rmsnorm_avx512(float* x, const float* b, float* out, const float* w, int64_t n, float eps);
+void rmsnorm_avx2(float* out, const float* x, const float* w, int64_t n, float eps);
+void add_rmsnorm_avx2(float* x, const float* b, float* out, const float* w, int64_t n, float eps);
 
 // Rotary embedding of one head vector in place. n_rot dims are rotated (the rest untouched).
 // neox: pairs (i, i + n_rot/2); normal: pairs (2i, 2i+1). freq_factors (or null) divides
@@ -22,6 +33,11 @@ void rope(float* x, int64_t pos, const RopeParams& p);
 // position once and applies them to every head of every layer (rope = rope_angles + rope_apply).
 void rope_angles(int64_t pos, const RopeParams& p, float* cos_out, float* sin_out);
 void rope_apply(float* x, const float* cos_in, const float* sin_in, const RopeParams& p);
+// rope_apply's scalar reference and SIMD versions: each pair's products rounded apart, then
+// subtracted / added (no fused multiply-add), so every path gives the reference's bits.
+void rope_apply_scalar(float* x, const float* cos_in, const float* sin_in, const RopeParams& p);
+void rope_apply_avx512(float* x, const float* cos_in, const float* sin_in, const RopeParams& p);
+void rope_apply_avx2(float* x, const float* cos_in, const float* sin_in, const RopeParams& p);
 
 // In place softmax over n values.
 void softmax(float* x, int64_t n);
@@ -42,8 +58,11 @@ void swiglu_avx512(float* out, int64_t ldo, const float* gate, const float* up, 
 void softmax_avx2(float* x, int64_t n);
 void swiglu_avx2(float* out, int64_t ldo, const float* gate, const float* up, int64_t ld, int64_t n, int64_t rows);
 
-// x[i] += b[i]
+// x[i] += b[i], dispatched like the rest (the scalar loop, or 16 / 8 lanes at a time).
 void add(float* x, const float* b, int64_t n);
+void add_scalar(float* x, const float* b, int64_t n);
+void add_avx512(float* x, const float* b, int64_t n);
+void add_avx2(float* x, const float* b, int64_t n);
 
 // out[i] = x[i] as IEEE half, rounded to nearest even exactly as fp32_to_fp16 (quant/f16.h)
 // rounds (any NaN to the quiet NaN it writes): the KV cache's stores. Dispatches on the active

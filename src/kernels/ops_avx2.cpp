@@ -1,4 +1,5 @@
-// AVX2 + FMA softmax and SwiGLU, and the KV cache's f16 stores (F16C), for CPUs without
+// AVX2 + FMA RMS norm, residual add and RoPE (the same bits as the scalar references, as in
+// ops_avx512.cpp), softmax and SwiGLU, and the KV cache's f16 stores (F16C), for CPUs without
 // AVX-512 (most laptops): the same exp as ops_avx512.cpp, 8 lanes at a time. exp(x) = 2^n e^r,
 // n = round(x / ln 2), r = x - n ln 2 in two parts, e^r by its degree-7 Taylor polynomial;
 // without vscalefps, 2^n is built in the exponent field, in two halves (2^(n/2) 2^(n - n/2))
@@ -56,7 +57,83 @@ inline float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+// The norm's two passes: the sum of squares (x += b first when kAdd), then the scaling.
+template <bool kAdd>
+void norm(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();  // the reference's part[0..3], part[4..7]
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        if constexpr (kAdd) {
+            v = _mm256_add_ps(v, _mm256_loadu_ps(b + i));
+            _mm256_storeu_ps(x + i, v);
+        }
+        const __m256d dl = _mm256_cvtps_pd(_mm256_castps256_ps128(v)), dh = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+        lo = _mm256_add_pd(lo, _mm256_mul_pd(dl, dl));
+        hi = _mm256_add_pd(hi, _mm256_mul_pd(dh, dh));
+    }
+    alignas(32) double p[8];
+    _mm256_store_pd(p, lo);
+    _mm256_store_pd(p + 4, hi);
+    double ss = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    for (; i < n; ++i) {
+        if constexpr (kAdd) x[i] += b[i];
+        ss += static_cast<double>(x[i]) * x[i];
+    }
+    const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+    const __m256 vs = _mm256_set1_ps(scale);
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = tail(n - i);
+        __m256 y = _mm256_mul_ps(_mm256_maskload_ps(x + i, k), vs);
+        if (w) y = _mm256_mul_ps(y, _mm256_maskload_ps(w + i, k));
+        _mm256_maskstore_ps(out + i, k, y);
+    }
+}
+
 }  // namespace
+
+void rmsnorm_avx2(float* out, const float* x, const float* w, int64_t n, float eps) {
+    norm<false>(const_cast<float*>(x), nullptr, out, w, n, eps);  // x is only read
+}
+
+void add_rmsnorm_avx2(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+    norm<true>(x, b, out, w, n, eps);
+}
+
+void add_avx2(float* x, const float* b, int64_t n) {
+    for (int64_t i = 0; i < n; i += 8) {
+        const __m256i k = tail(n - i);
+        _mm256_maskstore_ps(x + i, k, _mm256_add_ps(_mm256_maskload_ps(x + i, k), _mm256_maskload_ps(b + i, k)));
+    }
+}
+
+void rope_apply_avx2(float* x, const float* cos_in, const float* sin_in, const RopeParams& p) {
+    const int64_t half = p.n_rot / 2;
+    if (p.neox) {  // pairs (i, i + half): both halves as they lie
+        for (int64_t i = 0; i < half; i += 8) {
+            const __m256i k = tail(half - i);
+            const __m256 a = _mm256_maskload_ps(x + i, k), b = _mm256_maskload_ps(x + half + i, k);
+            const __m256 c = _mm256_maskload_ps(cos_in + i, k), s = _mm256_maskload_ps(sin_in + i, k);
+            _mm256_maskstore_ps(x + i, k, _mm256_sub_ps(_mm256_mul_ps(a, c), _mm256_mul_ps(b, s)));
+            _mm256_maskstore_ps(x + half + i, k, _mm256_add_ps(_mm256_mul_ps(a, s), _mm256_mul_ps(b, c)));
+        }
+        return;
+    }
+    // Pairs (2i, 2i + 1), 4 per vector: x * (c0 c0 c1 c1 ..) + swapped x * (-s0 s0 -s1 s1 ..).
+    const __m256i dup = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+    const __m256 neg_even = _mm256_castsi256_ps(_mm256_set1_epi64x(static_cast<long long>(0x80000000ull)));
+    for (int64_t i = 0; i < half; i += 4) {
+        const int64_t left = half - i;
+        const __m256i k = tail(2 * left);
+        const __m128i k4 = _mm256_castsi256_si128(tail(left));
+        const __m256 c = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_maskload_ps(cos_in + i, k4)), dup);
+        const __m256 s = _mm256_xor_ps(_mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_maskload_ps(sin_in + i, k4)), dup),
+                                       neg_even);
+        const __m256 v = _mm256_maskload_ps(x + 2 * i, k);
+        const __m256 swapped = _mm256_permute_ps(v, 0xb1);
+        _mm256_maskstore_ps(x + 2 * i, k, _mm256_add_ps(_mm256_mul_ps(v, c), _mm256_mul_ps(swapped, s)));
+    }
+}
 
 void softmax_avx2(float* x, int64_t n) {
     if (n <= 0) return;

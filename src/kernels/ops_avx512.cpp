@@ -1,4 +1,7 @@
-// AVX-512 softmax and SwiGLU. exp(x) = 2^n * e^r with n = round(x / ln 2), r = x - n ln 2 in
+// AVX-512 RMS norm, residual add, RoPE, softmax and SwiGLU. The norm keeps the scalar
+// reference's eight double sums in one vector's lanes, so its bits match; RoPE rounds each
+// product apart (the file is compiled without FMA contraction) for the same reason.
+// Softmax and SwiGLU: exp(x) = 2^n * e^r with n = round(x / ln 2), r = x - n ln 2 in
 // two parts (Cody-Waite), e^r by its degree-7 Taylor polynomial on |r| <= ln2/2 (truncation
 // error < 2e-9 relative), 2^n applied by vscalefps, which also gives 0 and inf at the ends.
 #if defined(__x86_64__)
@@ -31,7 +34,81 @@ inline __mmask16 tail(int64_t left) {
     return left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1u);
 }
 
+// The norm's two passes: the sum of squares (x += b first when kAdd), then the scaling.
+template <bool kAdd>
+void norm(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+    __m512d part = _mm512_setzero_pd();  // lane k: the reference's part[k]
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        if constexpr (kAdd) {
+            v = _mm256_add_ps(v, _mm256_loadu_ps(b + i));
+            _mm256_storeu_ps(x + i, v);
+        }
+        const __m512d d = _mm512_cvtps_pd(v);
+        part = _mm512_fmadd_pd(d, d, part);  // the square is exact: fused or not, the same sum
+    }
+    alignas(64) double p[8];
+    _mm512_store_pd(p, part);
+    double ss = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    for (; i < n; ++i) {
+        if constexpr (kAdd) x[i] += b[i];
+        ss += static_cast<double>(x[i]) * x[i];
+    }
+    const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+    const __m512 vs = _mm512_set1_ps(scale);
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = tail(n - i);
+        __m512 y = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), vs);
+        if (w) y = _mm512_mul_ps(y, _mm512_maskz_loadu_ps(k, w + i));
+        _mm512_mask_storeu_ps(out + i, k, y);
+    }
+}
+
 }  // namespace
+
+void rmsnorm_avx512(float* out, const float* x, const float* w, int64_t n, float eps) {
+    norm<false>(const_cast<float*>(x), nullptr, out, w, n, eps);  // x is only read
+}
+
+void add_rmsnorm_avx512(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+    norm<true>(x, b, out, w, n, eps);
+}
+
+void add_avx512(float* x, const float* b, int64_t n) {
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 k = tail(n - i);
+        _mm512_mask_storeu_ps(x + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, b + i)));
+    }
+}
+
+void rope_apply_avx512(float* x, const float* cos_in, const float* sin_in, const RopeParams& p) {
+    const int64_t half = p.n_rot / 2;
+    if (p.neox) {  // pairs (i, i + half): both halves as they lie
+        for (int64_t i = 0; i < half; i += 16) {
+            const __mmask16 k = tail(half - i);
+            const __m512 a = _mm512_maskz_loadu_ps(k, x + i), b = _mm512_maskz_loadu_ps(k, x + half + i);
+            const __m512 c = _mm512_maskz_loadu_ps(k, cos_in + i), s = _mm512_maskz_loadu_ps(k, sin_in + i);
+            _mm512_mask_storeu_ps(x + i, k, _mm512_sub_ps(_mm512_mul_ps(a, c), _mm512_mul_ps(b, s)));
+            _mm512_mask_storeu_ps(x + half + i, k, _mm512_add_ps(_mm512_mul_ps(a, s), _mm512_mul_ps(b, c)));
+        }
+        return;
+    }
+    // Pairs (2i, 2i + 1), 8 per vector: x * (c0 c0 c1 c1 ..) + swapped x * (-s0 s0 -s1 s1 ..).
+    const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const __m512 neg_even = _mm512_castsi512_ps(_mm512_set1_epi64(static_cast<long long>(0x80000000ull)));
+    for (int64_t i = 0; i < half; i += 8) {
+        const int64_t left = half - i;
+        const __mmask16 k = tail(2 * left);
+        const __mmask8 k8 = static_cast<__mmask8>(tail(left) & 0xff);
+        const __m512 c = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_maskz_loadu_ps(k8, cos_in + i)));
+        const __m512 s = _mm512_xor_ps(_mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_maskz_loadu_ps(k8, sin_in + i))),
+                                       neg_even);
+        const __m512 v = _mm512_maskz_loadu_ps(k, x + 2 * i);
+        const __m512 swapped = _mm512_permute_ps(v, 0xb1);
+        _mm512_mask_storeu_ps(x + 2 * i, k, _mm512_add_ps(_mm512_mul_ps(v, c), _mm512_mul_ps(swapped, s)));
+    }
+}
 
 void softmax_avx512(float* x, int64_t n) {
     if (n <= 0) return;

@@ -135,8 +135,10 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
 
     for (int64_t l = 0; l < c.n_layer; ++l) {
         const LayerWeights& L = w.layers[static_cast<size_t>(l)];
-        const float* attn_norm = static_cast<const float*>(L.attn_norm.data);
-        per_token([&](int64_t t) { rmsnorm(&s.xn[t * E], &s.x[t * E], attn_norm, E, c.norm_eps); });
+        if (l == 0) {  // later layers' input norms come with the residual add that ends the layer before
+            const float* attn_norm = static_cast<const float*>(L.attn_norm.data);
+            per_token([&](int64_t t) { rmsnorm(&s.xn[t * E], &s.x[t * E], attn_norm, E, c.norm_eps); });
+        }
 
         matmul_many({{&L.wq, s.q.data()}, {&L.wk, s.k.data()}, {&L.wv, s.v.data()}}, s.xn.data(), n, pool);
 
@@ -201,16 +203,18 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
 
         matmul(L.wo, s.attn.data(), n, s.proj.data(), pool);
         const float* ffn_norm = static_cast<const float*>(L.ffn_norm.data);
-        per_token([&](int64_t t) {
-            add(&s.x[t * E], &s.proj[t * E], E);
-            rmsnorm(&s.xn[t * E], &s.x[t * E], ffn_norm, E, c.norm_eps);
-        });
+        per_token([&](int64_t t) { add_rmsnorm(&s.x[t * E], &s.proj[t * E], &s.xn[t * E], ffn_norm, E, c.norm_eps); });
         for (int64_t t0 = 0; t0 < n; t0 += ffn_chunk) {
             const int64_t nt = std::min(ffn_chunk, n - t0);
             matmul_swiglu(L.w_gate, L.w_up, &s.xn[t0 * E], nt, s.hidden.data(), s.up.data(), pool);
             matmul(L.w_down, s.hidden.data(), nt, &s.proj[t0 * E], pool);
         }
-        per_token([&](int64_t t) { add(&s.x[t * E], &s.proj[t * E], E); });
+        if (l + 1 < c.n_layer) {
+            const float* next_norm = static_cast<const float*>(w.layers[static_cast<size_t>(l + 1)].attn_norm.data);
+            per_token([&](int64_t t) { add_rmsnorm(&s.x[t * E], &s.proj[t * E], &s.xn[t * E], next_norm, E, c.norm_eps); });
+        } else {
+            per_token([&](int64_t t) { add(&s.x[t * E], &s.proj[t * E], E); });
+        }
     }
 
     // Final norm and output projection only for the tokens whose logits are wanted.

@@ -573,5 +573,94 @@ TEST(Ops, SimdSoftmaxAndSwigluMatchScalarReference) {
     if (tested == 0) GTEST_SKIP() << "no AVX2 on this CPU";
 }
 
+// The RMS norm (alone and after the residual add), the add and RoPE on each SIMD path this CPU
+// has, bit for bit as the scalar references: odd lengths and tails, no scale vector, in place,
+// both RoPE pairings, partly rotated heads (the dims past n_rot untouched), nothing written past n.
+TEST(Ops, SimdNormAddAndRopeMatchScalarBitForBit) {
+    using NormFn = void (*)(float*, const float*, const float*, int64_t, float);
+    using AddNormFn = void (*)(float*, const float*, float*, const float*, int64_t, float);
+    using AddFn = void (*)(float*, const float*, int64_t);
+    using RopeFn = void (*)(float*, const float*, const float*, const RopeParams&);
+    struct Path {
+        Isa isa;
+        NormFn norm;
+        AddNormFn add_norm;
+        AddFn add;
+        RopeFn rope;
+    };
+    const auto bits = [](float v) {
+        uint32_t u;
+        std::memcpy(&u, &v, 4);
+        return u;
+    };
+    int tested = 0;
+    for (const Path& path : {Path{Isa::Avx512, rmsnorm_avx512, add_rmsnorm_avx512, add_avx512, rope_apply_avx512},
+                             Path{Isa::Avx2, rmsnorm_avx2, add_rmsnorm_avx2, add_avx2, rope_apply_avx2}}) {
+        if (static_cast<int>(path.isa) > static_cast<int>(cpu_features().best())) continue;
+        ++tested;
+        const char* name = isa_name(path.isa);
+        std::mt19937 rng(17);
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        for (int64_t n : {1, 3, 7, 8, 9, 15, 16, 17, 33, 128, 1536, 3587}) {
+            std::vector<float> x(static_cast<size_t>(n) + 4), b(x.size()), w(x.size());
+            for (size_t i = 0; i < x.size(); ++i) {
+                x[i] = nd(rng) * (i % 97 == 5 ? 300.0f : 2.0f);  // a few outliers, as real activations have
+                b[i] = nd(rng);
+                w[i] = 1.0f + 0.3f * nd(rng);
+            }
+            for (const float* scale : {static_cast<const float*>(w.data()), static_cast<const float*>(nullptr)}) {
+                std::vector<float> want(x.size(), -7.0f), got(x.size(), -7.0f);
+                rmsnorm_scalar(want.data(), x.data(), scale, n, 1e-6f);
+                path.norm(got.data(), x.data(), scale, n, 1e-6f);
+                for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(bits(got[i]), bits(want[i])) << name << " rmsnorm n " << n << " at " << i;
+                std::vector<float> in_place = x;
+                path.norm(in_place.data(), in_place.data(), scale, n, 1e-6f);
+                for (int64_t i = 0; i < n; ++i) ASSERT_EQ(bits(in_place[i]), bits(want[i])) << name << " in place n " << n;
+                std::vector<float> xa = x, xb = x, oa(x.size(), -7.0f), ob(x.size(), -7.0f);
+                add_rmsnorm_scalar(xa.data(), b.data(), oa.data(), scale, n, 1e-6f);
+                path.add_norm(xb.data(), b.data(), ob.data(), scale, n, 1e-6f);
+                for (size_t i = 0; i < x.size(); ++i) {
+                    ASSERT_EQ(bits(xb[i]), bits(xa[i])) << name << " add_rmsnorm's sum n " << n << " at " << i;
+                    ASSERT_EQ(bits(ob[i]), bits(oa[i])) << name << " add_rmsnorm n " << n << " at " << i;
+                }
+                for (int64_t i = 0; i < n; ++i) ASSERT_EQ(xa[i], x[i] + b[i]) << "the reference's sum";
+            }
+            std::vector<float> sa = x, sb = x;
+            add_scalar(sa.data(), b.data(), n);
+            path.add(sb.data(), b.data(), n);
+            for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(bits(sb[i]), bits(sa[i])) << name << " add n " << n << " at " << i;
+        }
+        for (int n_rot : {2, 4, 6, 14, 16, 30, 32, 64, 128}) {
+            for (bool neox : {false, true}) {
+                RopeParams p;
+                p.n_rot = n_rot;
+                p.neox = neox;
+                p.freq_base = 1e6f;
+                const int head = n_rot + 6;  // dims past n_rot stay as they are
+                std::vector<float> cs(static_cast<size_t>(n_rot / 2)), sn(cs.size());
+                rope_angles(4093, p, cs.data(), sn.data());
+                std::vector<float> x(static_cast<size_t>(head) + 3);
+                for (auto& v : x) v = nd(rng);
+                std::vector<float> a = x, bv = x;
+                rope_apply_scalar(a.data(), cs.data(), sn.data(), p);
+                path.rope(bv.data(), cs.data(), sn.data(), p);
+                for (size_t i = 0; i < x.size(); ++i) {
+                    ASSERT_EQ(bits(bv[i]), bits(a[i])) << name << " rope n_rot " << n_rot << (neox ? " neox" : "") << " at " << i;
+                    if (static_cast<int>(i) >= n_rot) {
+                        ASSERT_EQ(a[i], x[i]) << "past n_rot";
+                    }
+                }
+                // The reference rotates each pair: its length is kept.
+                const int half = n_rot / 2;
+                for (int i = 0; i < half; ++i) {
+                    const int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;
+                    ASSERT_NEAR(std::hypot(a[i0], a[i1]), std::hypot(x[i0], x[i1]), 1e-5f * (1.0f + std::hypot(x[i0], x[i1])));
+                }
+            }
+        }
+    }
+    if (tested == 0) GTEST_SKIP() << "no AVX2 on this CPU";
+}
+
 }  // namespace
 }  // namespace edgeseek
