@@ -79,14 +79,15 @@ namespace {
 
 StreamPrefetch choose_prefetch() {
     StreamPrefetch p;
+    p.l2_alone = cpu_features().amd ? 0 : 8192;  // cpu_features.h says why
     if (const char* e = std::getenv("EDGESEEK_PREFETCH"); e && *e) {
         if (const auto set = parse_stream_prefetch(e)) {
             p = *set;
         } else {
             std::fprintf(stderr,
-                         "edgeseek: warning: EDGESEEK_PREFETCH=%s is not L1[,L2[,L1_ALONE]] in bytes (L1 and "
-                         "L1_ALONE 64..1048576, L2 0..4194304); using %zu,%zu,%zu\n",
-                         e, p.l1, p.l2, p.l1_alone);
+                         "edgeseek: warning: EDGESEEK_PREFETCH=%s is not L1[,L2[,L1_ALONE[,L2_ALONE]]] in bytes "
+                         "(L1 and L1_ALONE 64..1048576, L2 and L2_ALONE 0..4194304); using %zu,%zu,%zu,%zu\n",
+                         e, p.l1, p.l2, p.l1_alone, p.l2_alone);
         }
     }
     return p;
@@ -135,6 +136,12 @@ std::optional<StreamPrefetch> parse_stream_prefetch(const char* text) {
             const auto alone = number(at, 1u << 20);
             if (!alone || *alone < 64) return std::nullopt;
             p.l1_alone = *alone;
+            if (*at == ',') {
+                ++at;
+                const auto alone_l2 = number(at, 1u << 22);
+                if (!alone_l2) return std::nullopt;
+                p.l2_alone = *alone_l2;
+            }
         }
     }
     if (*at != '\0') return std::nullopt;

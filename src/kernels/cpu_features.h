@@ -43,15 +43,18 @@ bool isa_env_disables_vnni();
 // gave ~47 or ~85 GB/s (1.5B Q4_K_M; 5120 the same, 7168 or an L2 step of 10240 0.7-1% slower,
 // L1 alone at 8192 2-4% faster at ~85 GB/s but 4-8% slower at ~47); the block types' L1 step
 // at 8192 instead of 4096 0.2-2.3% slower at ~47 GB/s (Q4_0, Q8_0), so it stays.
+// l2_alone: the L2 step of the streams l1_alone is the L1 step of (0: none). On the Zen 5 it cost
+// them (below); on the Xeon (2026-12-01, token by token, 1.5B) 8192 made Q4_0 decode 11-12%
+// and Q8_0 11-13% faster (12288 the same). So it is 8192 on every CPU but AMD's.
 struct StreamPrefetch {
-    size_t l1 = 6144, l2 = 8192, l1_alone = 4096;
+    size_t l1 = 6144, l2 = 8192, l1_alone = 4096, l2_alone = 0;
 };
 extern const StreamPrefetch g_stream_prefetch;
 // Whether the K-quant tiles take their L2 step (g_stream_prefetch.l2) now: decode's prefetch
 // tuner (kernels/prefetch_tuner.h) turns it off and on between tokens, as measured.
 extern std::atomic<bool> g_stream_l2_step;
-// "L1", "L1,L2" or "L1,L2,L1_ALONE" in decimal bytes (L1 and L1_ALONE 64..1 MiB, L2 0..4 MiB);
-// nullopt for anything else.
+// "L1", "L1,L2", "L1,L2,L1_ALONE" or "L1,L2,L1_ALONE,L2_ALONE" in decimal bytes (L1 and L1_ALONE
+// 64..1 MiB, L2 and L2_ALONE 0..4 MiB; L2_ALONE left out is 0); nullopt for anything else.
 std::optional<StreamPrefetch> parse_stream_prefetch(const char* text);
 
 // The cache line of a weight stream at p is asked for ahead of use, as g_stream_prefetch says
@@ -90,6 +93,11 @@ inline void prefetch_stream(const void* p, size_t l2 = stream_l2_ahead()) {
 // 8960 x 1536 matrices per round against a read loop run just before: Q8_0 87% -> 95%, Q4_0
 // 84-92% -> 91-97% with L1 alone; 1.5B Q8_0 decode 87.6% -> 92.0% of the read bandwidth).
 inline void prefetch_stream_l1(const void* p) { prefetch_l1(static_cast<const char*>(p) + g_stream_prefetch.l1_alone); }
+// Their L2 step now (0: none): g_stream_prefetch.l2_alone, under the tuner's flag as the K-quant
+// tiles' step is (one decision for both: the tuner times whole tokens).
+inline size_t stream_l2_alone_ahead() {
+    return g_stream_l2_step.load(std::memory_order_relaxed) ? g_stream_prefetch.l2_alone : 0;
+}
 
 // Every cache line of the bytes at p, as prefetch_stream asks for one.
 inline void prefetch_stream_range(const void* p, size_t bytes) {

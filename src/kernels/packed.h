@@ -110,15 +110,29 @@ struct BlockPairs {
 };
 
 // Block b's lines of such a group, into L1 ahead of use (prefetch_stream_l1): its quants, and
-// with a pair's first block the unit's scales (and offsets). L1 alone, as the hardware
-// prefetcher follows the group's one stream into L2: 1.5B decode under EDGESEEK_ISA=avx2,
-// binaries alternated, Q4_0 87.3% -> 94.0% of the read bandwidth, Q8_0 86.4% -> 97.1%.
-__attribute__((always_inline)) inline void prefetch_block(const uint8_t* grp, const BlockPairs& L, int64_t b) {
+// with a pair's first block the unit's scales (and offsets). L1 alone where the hardware
+// prefetcher follows the group's one stream into L2 (Zen 5: 1.5B decode under
+// EDGESEEK_ISA=avx2, binaries alternated, Q4_0 87.3% -> 94.0% of the read bandwidth, Q8_0 86.4%
+// -> 97.1%); the same lines into L2 as well, l2 ahead (0: not), where it does not keep up (the
+// Xeon). The tiles pass l2 = block_l2_ahead(T): decode's one-token tiles take the step; a
+// prompt's first tiles, where it was not measured to help, do not.
+__attribute__((always_inline)) inline size_t block_l2_ahead(int tokens) { return tokens == 1 ? stream_l2_alone_ahead() : 0; }
+__attribute__((always_inline)) inline void prefetch_block(const uint8_t* grp, const BlockPairs& L, int64_t b, size_t l2) {
+    const uint8_t* q = grp + L.quants(b);
 #pragma GCC unroll 8
-    for (size_t off = 0; off < L.quant; off += 64) prefetch_stream_l1(grp + L.quants(b) + off);
+    for (size_t off = 0; off < L.quant; off += 64) prefetch_stream_l1(q + off);
+    if (l2 != 0) {
+#pragma GCC unroll 8
+        for (size_t off = 0; off < L.quant; off += 64) prefetch_l2(q + off + l2);
+    }
     if ((b & 1) == 0) {
+        const uint8_t* s = grp + L.scales(b);
 #pragma GCC unroll 2
-        for (size_t off = 0; off < L.head(); off += 64) prefetch_stream_l1(grp + L.scales(b) + off);
+        for (size_t off = 0; off < L.head(); off += 64) prefetch_stream_l1(s + off);
+        if (l2 != 0) {
+#pragma GCC unroll 2
+            for (size_t off = 0; off < L.head(); off += 64) prefetch_l2(s + off + l2);
+        }
     }
 }
 

@@ -145,7 +145,8 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const float* as = kOffsets ? a.sums + t0 : nullptr;  // the blocks' sums (null for the others)
     const __m256i m4 = _mm256_set1_epi8(0x0f), m10 = _mm256_set1_epi8(0x10);
     [[maybe_unused]] const __m256i ones = _mm256_set1_epi16(1);  // widening (without AVX-VNNI)
-    auto fetch = [&](int64_t b) { prefetch_block(grp, L, b); };
+    const size_t l2 = block_l2_ahead(T);
+    auto fetch = [&](int64_t b) { prefetch_block(grp, L, b, l2); };
     auto block = [&](int h, int64_t b, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
         const uint8_t* qb = grp + L.quants(b);
@@ -203,7 +204,8 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     const float* ad = a.d + t0;           // block b, token t at [b * a.stride + t]
     [[maybe_unused]] const int32_t* ai = a.init + t0;  // -128 * sum(activation) per block (AVX-VNNI)
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi16(1);
-    auto fetch = [&](int64_t b) { prefetch_block(grp, L, b); };
+    const size_t l2 = block_l2_ahead(T);
+    auto fetch = [&](int64_t b) { prefetch_block(grp, L, b, l2); };
     auto block = [&](int h, int64_t b, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
         const uint8_t* qb = grp + L.quants(b);
@@ -282,7 +284,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                 constexpr BlockPairs L{256, false};
                 qb = grp + L.quants(b);
                 if constexpr (Stream) {
-                    if (h == 0) prefetch_block(grp, L, b);
+                    if (h == 0) prefetch_block(grp, L, b, block_l2_ahead(T));
                 }
                 dw = halves8(grp + L.scales(b) + 16 * h);
                 act = aq + b * (a.panel * 32);

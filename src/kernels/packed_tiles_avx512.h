@@ -162,12 +162,13 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
     [[maybe_unused]] const float* as = F::kOffsets ? a.sums + t0 : nullptr;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     [[maybe_unused]] const __m512i levels = iq4_levels_plus_128();
+    [[maybe_unused]] const size_t l2 = block_l2_ahead(T);
     for (int64_t b = 0; b < nb; ++b) {
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(grp + L.scales(b))));
         const uint8_t* qb = grp + L.quants(b);
         // A group's first tile reads its weights from memory: ask for them ahead of use (past
         // the group's end this runs into the next group, next in memory too).
-        if constexpr (Stream) prefetch_block(grp, L, b);
+        if constexpr (Stream) prefetch_block(grp, L, b, l2);
         __m512i s0[T];
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) s0[t] = _mm512_set1_epi32(ai[b * a.stride + t]);

@@ -1,6 +1,7 @@
-// Decode's prefetch tuner: whether the K-quant tiles take their L2 prefetch step
-// (g_stream_l2_step, kernels/cpu_features.h) is decided by measuring one-token forward passes
-// with it and without it, as the decode goes.
+// Decode's prefetch tuner: whether the tiles take their L2 prefetch steps (g_stream_l2_step,
+// kernels/cpu_features.h: the K-quant tiles' and, where it is set, the Q4_0/Q8_0 family's
+// decode tiles') is decided by measuring one-token forward passes with them and without them,
+// as the decode goes.
 //
 // Which is faster depends on the CPU and, on a shared host, on the moment. On the Zen 5 VM this
 // project is measured on, with the two settings alternated token by token inside one decode

@@ -82,15 +82,16 @@ TEST(WorkSplit, EveryItemIsClaimedExactlyOnceUnderContention) {
     }
 }
 
-// EDGESEEK_PREFETCH: decimal bytes, L1 alone, L1,L2 or L1,L2,L1_ALONE, within bounds (L1_ALONE
-// left out is L1); anything else is refused (the kernels then keep the default and a warning
-// names the value).
+// EDGESEEK_PREFETCH: decimal bytes, L1 alone, L1,L2, L1,L2,L1_ALONE or L1,L2,L1_ALONE,L2_ALONE,
+// within bounds (L1_ALONE left out is L1, L2 and L2_ALONE left out are 0); anything else is
+// refused (the kernels then keep the default and a warning names the value).
 TEST(StreamPrefetch, ParsesL1L2AndL1AloneAndRefusesEverythingElse) {
     auto p = parse_stream_prefetch("8192");
     ASSERT_TRUE(p.has_value());
     EXPECT_EQ(p->l1, 8192u);
     EXPECT_EQ(p->l2, 0u);
     EXPECT_EQ(p->l1_alone, 8192u);
+    EXPECT_EQ(p->l2_alone, 0u);
     p = parse_stream_prefetch("6144,32768");
     ASSERT_TRUE(p.has_value());
     EXPECT_EQ(p->l1, 6144u);
@@ -104,9 +105,18 @@ TEST(StreamPrefetch, ParsesL1L2AndL1AloneAndRefusesEverythingElse) {
     EXPECT_EQ(p->l1, 4096u);
     EXPECT_EQ(p->l2, 16384u);
     EXPECT_EQ(p->l1_alone, 12288u);
+    EXPECT_EQ(p->l2_alone, 0u);
+    p = parse_stream_prefetch("4096,16384,12288,8192");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->l1_alone, 12288u);
+    EXPECT_EQ(p->l2_alone, 8192u);
+    p = parse_stream_prefetch("4096,16384,12288,0");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->l2_alone, 0u);
     for (const char* bad : {"", "abc", "32", "-4096", "+4096", " 4096", "4096,", "4096,x", "4096,16384,1", "4096,16384,",
-                            "4096,16384,8192,1", "4096,16384,1048577", "0x1000", "1048577", "4096,4194305",
-                            "99999999999999999999999", "4096;16384"}) {
+                            "4096,16384,8192,", "4096,16384,8192,x", "4096,16384,8192,4194305", "4096,16384,8192,8192,1",
+                            "4096,16384,1048577", "0x1000", "1048577", "4096,4194305", "99999999999999999999999",
+                            "4096;16384"}) {
         EXPECT_FALSE(parse_stream_prefetch(bad).has_value()) << bad;
     }
 }

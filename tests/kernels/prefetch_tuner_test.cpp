@@ -121,38 +121,41 @@ TEST(PrefetchTuner, WhenOffItNeverExploresNorSwitches) {
     EXPECT_FALSE(t.enabled());
 }
 
-// Prefetches only ask for lines: a one-token product over packed K-quant weights is the same
-// bits with the L2 step and without it, on every path the CPU runs.
+// Prefetches only ask for lines: a product over packed weights is the same bits with the L2
+// step and without it (the K-quant tiles' and the block types' alike), for one token and for a
+// prompt's tiles, on every path the CPU runs.
 TEST(PrefetchTuner, TheL2StepNeverChangesAProduct) {
     const RestoreL2Step restore;
     std::mt19937 rng(5);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     if (!packable(GgmlType::Q4_K)) GTEST_SKIP() << "no packed kernels on this CPU path";
     ThreadPool pool(2);
-    for (GgmlType type : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (GgmlType type : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q4_0, GgmlType::Q8_0}) {
         ASSERT_TRUE(packable(type)) << type_name(type);
         const int64_t rows = 300, cols = 768;
-        std::vector<float> wf(static_cast<size_t>(rows * cols)), x(static_cast<size_t>(cols));
-        for (float& v : wf) v = nd(rng);
-        for (float& v : x) v = nd(rng);
-        std::vector<uint8_t> wq(row_size(type, cols) * static_cast<size_t>(rows));
-        const size_t rb = row_size(type, cols);
-        for (int64_t r = 0; r < rows; ++r) {
-            type_traits(type)->from_float(&wf[static_cast<size_t>(r * cols)], wq.data() + r * rb, cols);
+        for (int64_t tokens : {1, 13}) {
+            std::vector<float> wf(static_cast<size_t>(rows * cols)), x(static_cast<size_t>(cols * tokens));
+            for (float& v : wf) v = nd(rng);
+            for (float& v : x) v = nd(rng);
+            std::vector<uint8_t> wq(row_size(type, cols) * static_cast<size_t>(rows));
+            const size_t rb = row_size(type, cols);
+            for (int64_t r = 0; r < rows; ++r) {
+                type_traits(type)->from_float(&wf[static_cast<size_t>(r * cols)], wq.data() + r * rb, cols);
+            }
+            AnonymousMemory packed(packed_bytes(type, rows, cols), "test");
+            pack_groups(type, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
+            TensorView w{wq.data(), type, cols, rows, "w"};
+            w.packed = packed.data();
+            std::vector<float> on(static_cast<size_t>(rows * tokens)), off(on.size(), -1.0f);
+            g_stream_l2_step.store(true);
+            matmul(w, x.data(), tokens, on.data(), pool);
+            g_stream_l2_step.store(false);
+            matmul(w, x.data(), tokens, off.data(), pool);
+            EXPECT_EQ(on, off) << type_name(type) << " tokens " << tokens;
+            float sum = 0;
+            for (float v : on) sum += std::fabs(v);
+            EXPECT_GT(sum, 0.0f) << type_name(type);  // a product was computed
         }
-        AnonymousMemory packed(packed_bytes(type, rows, cols), "test");
-        pack_groups(type, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
-        TensorView w{wq.data(), type, cols, rows, "w"};
-        w.packed = packed.data();
-        std::vector<float> on(static_cast<size_t>(rows)), off(on.size(), -1.0f);
-        g_stream_l2_step.store(true);
-        matmul(w, x.data(), 1, on.data(), pool);
-        g_stream_l2_step.store(false);
-        matmul(w, x.data(), 1, off.data(), pool);
-        EXPECT_EQ(on, off) << type_name(type);
-        float sum = 0;
-        for (float v : on) sum += std::fabs(v);
-        EXPECT_GT(sum, 0.0f) << type_name(type);  // a product was computed
     }
 }
 

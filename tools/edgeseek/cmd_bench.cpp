@@ -162,8 +162,9 @@ CommandRun add_bench_command(CLI::App& app) {
         bool decoded = false;
         for (const auto& t : tests) decoded = decoded || t.contains("read_gbps_now");
         if (decoded && tuner.enabled()) {
-            std::printf("decode prefetch: the K-quant tiles' L2 step %s at the end (the tuner switched it %d times)\n",
-                        tuner.l2_step() ? "on" : "off", tuner.switches());
+            std::printf("decode prefetch: the tiles' L2 steps (%zu bytes ahead for the K-quants, %zu for the "
+                        "Q4_0/Q8_0 family; 0: none) %s at the end (the tuner switched them %d times)\n",
+                        g_stream_prefetch.l2, g_stream_prefetch.l2_alone, tuner.l2_step() ? "on" : "off", tuner.switches());
         }
         return 0;
     };
