@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/cpu_features.h"
+#include "kernels/norm_common.h"
 #include "quant/f16.h"
 
 namespace edgeseek {
@@ -12,7 +13,7 @@ namespace {
 // The sum of squares in double, in 8 running sums: one sum's chain of dependent adds cost 4
 // cycles a value (1.3% of a 1.5B prompt's time). The SIMD paths keep these sums in lanes.
 template <bool kAdd>
-void norm_scalar(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+void norm_scalar(norm_common::NormX<kAdd>* x, const float* b, float* out, const float* w, int64_t n, float eps) {
     double part[8] = {};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -21,18 +22,13 @@ void norm_scalar(float* x, const float* b, float* out, const float* w, int64_t n
             part[k] += static_cast<double>(x[i + k]) * x[i + k];
         }
     }
-    double ss = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
-    for (; i < n; ++i) {
-        if constexpr (kAdd) x[i] += b[i];
-        ss += static_cast<double>(x[i]) * x[i];
-    }
-    const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+    const float scale = norm_common::finish_scale<kAdd>(part, x, b, i, n, eps);
     for (i = 0; i < n; ++i) out[i] = w ? x[i] * scale * w[i] : x[i] * scale;
 }
 }  // namespace
 
 void rmsnorm_scalar(float* out, const float* x, const float* w, int64_t n, float eps) {
-    norm_scalar<false>(const_cast<float*>(x), nullptr, out, w, n, eps);  // x is only read
+    norm_scalar<false>(x, nullptr, out, w, n, eps);
 }
 
 void add_rmsnorm_scalar(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {

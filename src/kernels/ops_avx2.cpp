@@ -10,6 +10,7 @@
 
 #include <cmath>
 
+#include "kernels/norm_common.h"
 #include "kernels/ops.h"
 
 namespace edgeseek {
@@ -59,7 +60,7 @@ inline float hsum(__m256 v) {
 
 // The norm's two passes: the sum of squares (x += b first when kAdd), then the scaling.
 template <bool kAdd>
-void norm(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+void norm(norm_common::NormX<kAdd>* x, const float* b, float* out, const float* w, int64_t n, float eps) {
     __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();  // the reference's part[0..3], part[4..7]
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -75,12 +76,7 @@ void norm(float* x, const float* b, float* out, const float* w, int64_t n, float
     alignas(32) double p[8];
     _mm256_store_pd(p, lo);
     _mm256_store_pd(p + 4, hi);
-    double ss = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-    for (; i < n; ++i) {
-        if constexpr (kAdd) x[i] += b[i];
-        ss += static_cast<double>(x[i]) * x[i];
-    }
-    const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+    const float scale = norm_common::finish_scale<kAdd>(p, x, b, i, n, eps);
     const __m256 vs = _mm256_set1_ps(scale);
     for (i = 0; i < n; i += 8) {
         const __m256i k = tail(n - i);
@@ -93,7 +89,7 @@ void norm(float* x, const float* b, float* out, const float* w, int64_t n, float
 }  // namespace
 
 void rmsnorm_avx2(float* out, const float* x, const float* w, int64_t n, float eps) {
-    norm<false>(const_cast<float*>(x), nullptr, out, w, n, eps);  // x is only read
+    norm<false>(x, nullptr, out, w, n, eps);
 }
 
 void add_rmsnorm_avx2(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {

@@ -7,6 +7,7 @@
 #if defined(__x86_64__)
 #include <cmath>
 
+#include "kernels/norm_common.h"
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 
@@ -36,7 +37,7 @@ inline __mmask16 tail(int64_t left) {
 
 // The norm's two passes: the sum of squares (x += b first when kAdd), then the scaling.
 template <bool kAdd>
-void norm(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {
+void norm(norm_common::NormX<kAdd>* x, const float* b, float* out, const float* w, int64_t n, float eps) {
     __m512d part = _mm512_setzero_pd();  // lane k: the reference's part[k]
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -50,12 +51,7 @@ void norm(float* x, const float* b, float* out, const float* w, int64_t n, float
     }
     alignas(64) double p[8];
     _mm512_store_pd(p, part);
-    double ss = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-    for (; i < n; ++i) {
-        if constexpr (kAdd) x[i] += b[i];
-        ss += static_cast<double>(x[i]) * x[i];
-    }
-    const float scale = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+    const float scale = norm_common::finish_scale<kAdd>(p, x, b, i, n, eps);
     const __m512 vs = _mm512_set1_ps(scale);
     for (i = 0; i < n; i += 16) {
         const __mmask16 k = tail(n - i);
@@ -68,7 +64,7 @@ void norm(float* x, const float* b, float* out, const float* w, int64_t n, float
 }  // namespace
 
 void rmsnorm_avx512(float* out, const float* x, const float* w, int64_t n, float eps) {
-    norm<false>(const_cast<float*>(x), nullptr, out, w, n, eps);  // x is only read
+    norm<false>(x, nullptr, out, w, n, eps);
 }
 
 void add_rmsnorm_avx512(float* x, const float* b, float* out, const float* w, int64_t n, float eps) {

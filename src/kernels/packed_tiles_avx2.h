@@ -259,6 +259,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
     // -128 * sum(activation) (IQ4_XS: per sub-block, which is b too).
     [[maybe_unused]] const __m256i levels_u8 = _mm256_xor_si256(levels, _mm256_set1_epi8(static_cast<char>(0x80)));
     [[maybe_unused]] const int32_t* ai = a.init + t0;
+    [[maybe_unused]] const size_t l2 = block_l2_ahead(T);  // IQ4_NL's blocks' L2 step
     for (int h = 0; h < 2 && 8 * h < nr; ++h) {
         __m256 acc[T];
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
@@ -284,7 +285,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                 constexpr BlockPairs L{256, false};
                 qb = grp + L.quants(b);
                 if constexpr (Stream) {
-                    if (h == 0) prefetch_block(grp, L, b, block_l2_ahead(T));
+                    if (h == 0) prefetch_block(grp, L, b, l2);
                 }
                 dw = halves8(grp + L.scales(b) + 16 * h);
                 act = aq + b * (a.panel * 32);
