@@ -117,7 +117,7 @@ BpeTokenizer::BpeTokenizer(const GgufFile& file) {
     vocab_.load(file, d);
     for (int b = 0; b < 256; ++b) {
         std::string s;
-        unicode::append_utf8(s, byte_alphabet().cp_of_byte[static_cast<size_t>(b)]);
+        append_utf8(s, byte_alphabet().cp_of_byte[static_cast<size_t>(b)]);
         byte_tokens_[static_cast<size_t>(b)] = vocab_.find(s);
     }
     load_merges(file);
@@ -144,12 +144,12 @@ void BpeTokenizer::load_merges(const GgufFile& file) {
 
 void BpeTokenizer::encode_fragment(std::string_view text, bool, std::vector<TokenId>& out) const {
     // Malformed UTF-8 becomes U+FFFD here, as in llama.cpp, so words are valid UTF-8.
-    const std::vector<char32_t> cps = unicode::decode(text);
+    const std::vector<char32_t> cps = to_code_points(text);
     std::string word;
     size_t begin = 0;
     for (size_t len : pre_tokenize(pre_.kind, cps)) {
         word.clear();
-        for (size_t i = begin; i < begin + len; ++i) unicode::append_utf8(word, cps[i]);
+        for (size_t i = begin; i < begin + len; ++i) append_utf8(word, cps[i]);
         encode_word(word, out);
         begin += len;
     }
@@ -177,7 +177,7 @@ struct PairOrder {
 void BpeTokenizer::encode_word(std::string_view bytes, std::vector<TokenId>& out) const {
     if (pre_.ignore_merges) {  // llama3: a word that is a token is taken whole
         std::string spelled;
-        for (char c : bytes) unicode::append_utf8(spelled, byte_alphabet().cp_of_byte[static_cast<unsigned char>(c)]);
+        for (char c : bytes) append_utf8(spelled, byte_alphabet().cp_of_byte[static_cast<unsigned char>(c)]);
         if (const TokenId id = vocab_.find(spelled); id >= 0) {
             out.push_back(id);
             return;
@@ -224,10 +224,10 @@ std::string BpeTokenizer::token_to_piece(TokenId id, bool render_special) const 
     }
     const ByteAlphabet& alphabet = byte_alphabet();
     for (size_t pos = 0; pos < text.size();) {
-        const char32_t cp = unicode::decode_one(text, pos);
+        const char32_t cp = decode_utf8(text, pos);
         const int b = cp < alphabet.byte_of_cp.size() ? alphabet.byte_of_cp[cp] : -1;
         if (b >= 0) piece += static_cast<char>(b);
-        else unicode::append_utf8(piece, cp);  // not in the alphabet: keep the character
+        else append_utf8(piece, cp);  // not in the alphabet: keep the character
     }
     return piece;
 }

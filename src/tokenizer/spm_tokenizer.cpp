@@ -79,7 +79,7 @@ void SpmTokenizer::encode_fragment(std::string_view raw, bool at_boundary, std::
 
     std::vector<Symbol> sym;
     for (size_t pos = 0; pos < text.size();) {
-        const size_t n = std::min(unicode::utf8_len_from_lead(static_cast<unsigned char>(text[pos])), text.size() - pos);
+        const size_t n = std::min(utf8_sequence_length(static_cast<unsigned char>(text[pos])), text.size() - pos);
         const int idx = static_cast<int>(sym.size());
         sym.push_back({idx - 1, pos + n == text.size() ? -1 : idx + 1, pos, n});
         pos += n;

@@ -12,12 +12,12 @@ namespace edgeseek::test {
 namespace {
 
 std::vector<std::string> words(PreTokenizerKind kind, const std::string& text) {
-    const std::vector<char32_t> cps = unicode::decode(text);
+    const std::vector<char32_t> cps = to_code_points(text);
     std::vector<std::string> out;
     size_t begin = 0;
     for (size_t len : pre_tokenize(kind, cps)) {
         std::string w;
-        for (size_t i = begin; i < begin + len; ++i) unicode::append_utf8(w, cps[i]);
+        for (size_t i = begin; i < begin + len; ++i) append_utf8(w, cps[i]);
         out.push_back(w);
         begin += len;
     }
@@ -63,8 +63,8 @@ TEST(TokenizerPreTokenizer, UnicodeWhitespaceAndClasses) {
 }
 
 TEST(TokenizerPreTokenizer, MalformedUtf8BecomesReplacementCharacter) {
-    EXPECT_EQ(unicode::decode("a\xFF\xC3"), (std::vector<char32_t>{'a', 0xFFFD, 0xFFFD}));
-    EXPECT_EQ(unicode::decode("\xF0\x9F\xA6\x99"), (std::vector<char32_t>{0x1F999}));
+    EXPECT_EQ(to_code_points("a\xFF\xC3"), (std::vector<char32_t>{'a', 0xFFFD, 0xFFFD}));
+    EXPECT_EQ(to_code_points("\xF0\x9F\xA6\x99"), (std::vector<char32_t>{0x1F999}));
 }
 
 TEST(TokenizerMetadata, UnknownPreTokenizerFallsBackWithWarning) {

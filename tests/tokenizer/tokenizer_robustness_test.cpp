@@ -21,7 +21,7 @@ std::string random_text(std::mt19937& rng, size_t n_chars) {
         const auto& r = kRanges[rng() % std::size(kRanges)];
         char32_t cp = r[0] + static_cast<char32_t>(rng() % (r[1] - r[0] + 1));
         if ((cp >= 0xD800 && cp <= 0xDFFF) || cp == 0x2581) cp = 'x';
-        unicode::append_utf8(s, cp);
+        append_utf8(s, cp);
     }
     return s;
 }

@@ -62,4 +62,16 @@ void add_model_load_flags(CLI::App* sub, ModelLoadFlags* f) {
                   "($EDGESEEK_REPACK_CACHE_DIR, else ~/.cache/edgeseek/packed) mapped by later loads");
 }
 
+void add_sampling_flags(CLI::App* sub, SamplingParams* sp) {
+    sub->add_option("--temp,--temperature", sp->temperature, "temperature (0: greedy)")->default_val(0.6f);
+    sub->add_option("--top-k,--top_k", sp->top_k, "top-k (0: off)")->default_val(40);
+    sub->add_option("--top-p,--top_p", sp->top_p, "top-p (1: off)")->default_val(0.95f);
+    sub->add_option("--min-p,--min_p", sp->min_p, "min-p (0: off)")->default_val(0.05f);
+    sub->add_option("--repeat-penalty,--repeat_penalty", sp->repeat_penalty, "repetition penalty (1: off)")->default_val(1.0f);
+    sub->add_option("--repeat-last-n,--repeat_last_n", sp->penalty_last_n, "tokens the penalties look back")->default_val(64);
+    sub->add_option("--presence-penalty,--presence_penalty", sp->presence_penalty, "presence penalty")->default_val(0.0f);
+    sub->add_option("--frequency-penalty,--frequency_penalty", sp->frequency_penalty, "frequency penalty")->default_val(0.0f);
+    sub->add_option("-s,--seed", sp->seed, "random seed (default: random)");
+}
+
 }  // namespace edgeseek::cli

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "model/model.h"
+#include "sampling/sampler.h"
 
 namespace edgeseek::cli {
 
@@ -20,5 +21,9 @@ struct ModelLoadFlags {
     LoadOptions options() const;
 };
 void add_model_load_flags(CLI::App* sub, ModelLoadFlags* f);
+
+// --temp, --top-k, --top-p, --min-p, the penalties and --seed (run and chat; serve's defaults
+// are its own subset, which requests override).
+void add_sampling_flags(CLI::App* sub, SamplingParams* sp);
 
 }  // namespace edgeseek::cli

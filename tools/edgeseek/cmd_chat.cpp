@@ -357,15 +357,7 @@ CommandRun add_chat_command(CLI::App& app) {
     sub->add_option("--system", o->system, "system prompt");
     sub->add_option("--var", o->vars, "template variable NAME=JSON (repeatable), e.g. enable_thinking=false");
     sub->add_flag("--no-context-shift", o->no_context_shift, "when the context fills, stop instead of dropping old turns");
-    sub->add_option("--temp,--temperature", o->sp.temperature, "temperature (0: greedy)")->default_val(0.6f);
-    sub->add_option("--top-k,--top_k", o->sp.top_k, "top-k (0: off)")->default_val(40);
-    sub->add_option("--top-p,--top_p", o->sp.top_p, "top-p (1: off)")->default_val(0.95f);
-    sub->add_option("--min-p,--min_p", o->sp.min_p, "min-p (0: off)")->default_val(0.05f);
-    sub->add_option("--repeat-penalty,--repeat_penalty", o->sp.repeat_penalty, "repetition penalty (1: off)")->default_val(1.0f);
-    sub->add_option("--repeat-last-n,--repeat_last_n", o->sp.penalty_last_n, "tokens the penalties look back")->default_val(64);
-    sub->add_option("--presence-penalty,--presence_penalty", o->sp.presence_penalty, "presence penalty")->default_val(0.0f);
-    sub->add_option("--frequency-penalty,--frequency_penalty", o->sp.frequency_penalty, "frequency penalty")->default_val(0.0f);
-    sub->add_option("-s,--seed", o->sp.seed, "random seed (default: random)");
+    add_sampling_flags(sub, &o->sp);
     add_model_load_flags(sub, &o->load);
     return [o]() -> int {
         // Line editing needs the terminal's character set (UTF-8 input); C.UTF-8 when unset.

@@ -459,6 +459,7 @@ private:
                 i += 6;
             }
         }
+        if (v >= 0xD800 && v <= 0xDFFF) v = kReplacementChar;  // a lone surrogate: no UTF-8 for it
         append_utf8(out, v);
     }
 

@@ -187,7 +187,8 @@ std::string percent_one(char conv, const Value& arg, const std::string& flags, i
         if (arg.is_string() && utf8_length(arg.str()) == 1) return pad_to(arg.str(), w, ' ', left ? '<' : '>', 0);
         if (!arg.is_integral()) fault("%c requires int or char");
         std::string s;
-        append_utf8(s, static_cast<char32_t>(arg.as_int()));
+        const int64_t cp = arg.as_int();
+        append_utf8(s, cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? kReplacementChar : static_cast<char32_t>(cp));
         return pad_to(s, w, ' ', left ? '<' : '>', 0);
     }
     const bool int_conv = conv == 'd' || conv == 'i' || conv == 'u' || conv == 'o' || conv == 'x' || conv == 'X';

@@ -7,14 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.h"  // decode_utf8, append_utf8, to_code_points
+
 namespace edgeseek::jinja {
 
-// Decodes the code point at s[pos], advancing pos past it.
-char32_t decode_utf8(std::string_view s, size_t& pos);
-void append_utf8(std::string& out, char32_t cp);
-
 size_t utf8_length(std::string_view s);
-std::vector<char32_t> to_code_points(std::string_view s);
 std::string from_code_points(const char32_t* begin, const char32_t* end);
 // Byte offset -> code point index (for str.find results).
 size_t code_point_index(std::string_view s, size_t byte_offset);
