@@ -35,15 +35,6 @@ constexpr size_t kTensorOverhead = sizeof(TensorInfo) + sizeof(std::string) + si
 const char* const kHintTruncated = "the download or copy is incomplete; fetch the file again";
 const char* const kHintCorrupt = "the file is corrupt; fetch it again or re-convert the model";
 
-size_t scalar_size(GgufType t) {
-    switch (t) {
-        case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
-        case GgufType::U16: case GgufType::I16: return 2;
-        case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
-        case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
-        default: return 0;
-    }
-}
 
 bool starts_with(const uint8_t* d, size_t n, const char* prefix) {
     const size_t len = std::strlen(prefix);
@@ -56,7 +47,7 @@ bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); 
 size_t min_elem_bytes(GgufType t) {
     if (t == GgufType::STRING) return 8;   // length
     if (t == GgufType::ARRAY) return 12;   // element type + length
-    return scalar_size(t);
+    return gguf_scalar_size(t);
 }
 
 // Names read from the file end up in messages: cut long ones and escape control bytes.
@@ -419,7 +410,7 @@ std::string GgufValue::to_display(size_t max_elems) const {
                     if (k) o << ", ";
                     if (elem_type == GgufType::STRING) o << '"' << (k < strings.size() ? strings[k] : "") << '"';
                     else if (elem_type == GgufType::ARRAY) o << "[...]";
-                    else if (k < packed.size() / std::max<size_t>(scalar_size(elem_type), 1)) o << number_at(k);
+                    else if (k < packed.size() / std::max<size_t>(gguf_scalar_size(elem_type), 1)) o << number_at(k);
                 }
                 if (count > max_elems) o << ", ...";
             }
@@ -685,6 +676,16 @@ const GgufValue& GgufFile::require_array(const std::string& key, GgufType elem) 
 const TensorInfo* GgufFile::find_tensor(const std::string& name) const {
     auto it = tensor_index_.find(name);
     return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
+}
+
+size_t gguf_scalar_size(GgufType t) {
+    switch (t) {
+        case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
+        case GgufType::U16: case GgufType::I16: return 2;
+        case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
+        case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
+        default: return 0;
+    }
 }
 
 }  // namespace edgeseek

@@ -18,6 +18,8 @@ enum class GgufType : uint32_t {
     STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
 };
 const char* gguf_type_name(GgufType t);
+// Bytes of one scalar of type t in a file (0 for STRING and ARRAY).
+size_t gguf_scalar_size(GgufType t);
 
 // One metadata value. Arrays of numbers are kept packed (little-endian, as stored) so a huge
 // array costs what it costs in the file, not a value object per element.

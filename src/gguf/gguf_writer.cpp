@@ -26,24 +26,14 @@ void put_string(std::vector<uint8_t>& out, const std::string& s) {
     put(out, s.data(), s.size());
 }
 
-size_t packed_elem_size(GgufType t) {
-    switch (t) {
-        case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
-        case GgufType::U16: case GgufType::I16: return 2;
-        case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
-        case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
-        default: return 0;
-    }
-}
-
 // An array whose count disagrees with its elements would make the reader misparse everything
 // after it; refuse to write it.
 void check_array(const std::string& key, const GgufValue& v) {
     size_t have = 0;
     if (v.elem_type == GgufType::STRING) have = v.strings.size();
     else if (v.elem_type == GgufType::ARRAY) have = v.arrays.size();
-    else if (packed_elem_size(v.elem_type) != 0 && v.packed.size() % packed_elem_size(v.elem_type) == 0)
-        have = v.packed.size() / packed_elem_size(v.elem_type);
+    else if (gguf_scalar_size(v.elem_type) != 0 && v.packed.size() % gguf_scalar_size(v.elem_type) == 0)
+        have = v.packed.size() / gguf_scalar_size(v.elem_type);
     else have = static_cast<size_t>(-1);
     if (have != v.count) {
         throw Error("cannot write key '" + key + "': array count " + std::to_string(v.count) +
