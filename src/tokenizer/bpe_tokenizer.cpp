@@ -90,7 +90,7 @@ class BpeTokenizer final : public VocabTokenizer {
 public:
     explicit BpeTokenizer(const GgufFile& file);
 
-    std::string token_to_piece(TokenId id, bool render_special) const override;
+    std::string normal_piece(const std::string& text) const override;
     std::string model_name() const override { return "gpt2"; }
     std::string pre_name() const override { return pre_.name; }
 
@@ -213,15 +213,8 @@ void BpeTokenizer::encode_word(std::string_view bytes, std::vector<TokenId>& out
     }
 }
 
-std::string BpeTokenizer::token_to_piece(TokenId id, bool render_special) const {
-    if (!vocab_.valid(id)) return {};
+std::string BpeTokenizer::normal_piece(const std::string& text) const {
     std::string piece;
-    if (special_piece(id, render_special, piece)) return piece;
-    const std::string& text = vocab_.text(id);
-    if (vocab_.type(id) == TokenType::Byte) {
-        const int b = byte_token_value(text);
-        return b < 0 ? std::string() : std::string(1, static_cast<char>(b));
-    }
     const ByteAlphabet& alphabet = byte_alphabet();
     for (size_t pos = 0; pos < text.size();) {
         const char32_t cp = decode_utf8(text, pos);

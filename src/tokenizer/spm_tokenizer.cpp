@@ -18,7 +18,7 @@ class SpmTokenizer final : public VocabTokenizer {
 public:
     explicit SpmTokenizer(const GgufFile& file);
 
-    std::string token_to_piece(TokenId id, bool render_special) const override;
+    std::string normal_piece(const std::string& text) const override;
     std::string model_name() const override { return "llama"; }
     std::string pre_name() const override { return "default"; }
 
@@ -127,15 +127,8 @@ void SpmTokenizer::emit_piece(std::string_view piece, std::vector<TokenId>& out)
     }
 }
 
-std::string SpmTokenizer::token_to_piece(TokenId id, bool render_special) const {
-    if (!vocab_.valid(id)) return {};
+std::string SpmTokenizer::normal_piece(const std::string& text) const {
     std::string piece;
-    if (special_piece(id, render_special, piece)) return piece;
-    const std::string& text = vocab_.text(id);
-    if (vocab_.type(id) == TokenType::Byte) {
-        const int b = byte_token_value(text);
-        return b < 0 ? std::string() : std::string(1, static_cast<char>(b));
-    }
     for (size_t pos = 0; pos < text.size();) {
         if (text.compare(pos, kSpaceMark.size(), kSpaceMark) == 0) {
             piece += ' ';

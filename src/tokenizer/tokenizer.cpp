@@ -94,24 +94,22 @@ std::vector<TokenId> VocabTokenizer::encode(std::string_view text, bool add_bos,
     return out;
 }
 
-bool VocabTokenizer::special_piece(TokenId id, bool render_special, std::string& piece) const {
+std::string VocabTokenizer::token_to_piece(TokenId id, bool render_special) const {
+    if (!vocab_.valid(id)) return {};
+    const std::string& text = vocab_.text(id);
     switch (vocab_.type(id)) {
         case TokenType::Control:
-        case TokenType::Unknown:
-            piece = render_special ? vocab_.text(id) : std::string();
-            return true;
-        case TokenType::UserDefined:
-            piece = vocab_.text(id);
-            return true;
+        case TokenType::Unknown: return render_special ? text : std::string();
+        case TokenType::UserDefined: return text;  // such as <think>: always rendered, as llama.cpp does
         case TokenType::Unused:
-        case TokenType::Undefined:
-            piece.clear();
-            return true;
-        case TokenType::Normal:
-        case TokenType::Byte:
-            break;
+        case TokenType::Undefined: return {};
+        case TokenType::Byte: {
+            const int b = byte_token_value(text);
+            return b < 0 ? std::string() : std::string(1, static_cast<char>(b));
+        }
+        case TokenType::Normal: break;
     }
-    return false;
+    return normal_piece(text);
 }
 
 }  // namespace edgeseek

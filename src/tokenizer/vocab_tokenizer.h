@@ -23,16 +23,18 @@ public:
     bool is_end_of_generation(TokenId id) const override { return vocab_.is_eog(id); }
     bool is_special(TokenId id) const override { return vocab_.is_special(id); }
     std::string token_text(TokenId id) const override { return vocab_.valid(id) ? vocab_.text(id) : std::string(); }
+    // Control and unknown tokens render only with render_special, user-defined ones always,
+    // unused ones never; byte tokens (<0x0A>) give their byte; normal ones normal_piece.
+    std::string token_to_piece(TokenId id, bool render_special) const final;
 
 protected:
     // Appends the tokens of one run of plain text. at_boundary: the run starts the text or
     // follows a special token (where SentencePiece puts its space prefix).
     virtual void encode_fragment(std::string_view text, bool at_boundary, std::vector<TokenId>& out) const = 0;
 
-    // The text of a control/unknown token when rendered, else "". User-defined tokens (such
-    // as <think>) always render, as in llama.cpp; "" for unused/undefined types.
-    // Returns false when the token is not one of these kinds (the caller decodes it).
-    bool special_piece(TokenId id, bool render_special, std::string& piece) const;
+    // The bytes a normal token stands for, from its vocabulary text (BPE: the byte alphabet's
+    // characters; SentencePiece: the space mark as a space).
+    virtual std::string normal_piece(const std::string& text) const = 0;
 
     Vocab vocab_;
 };
