@@ -79,7 +79,10 @@ namespace {
 
 StreamPrefetch choose_prefetch() {
     StreamPrefetch p;
-    p.l2_alone = cpu_features().amd ? 0 : 8192;  // cpu_features.h says why
+    if (!cpu_features().amd) {  // cpu_features.h says why
+        p.l2 = 16384;
+        p.l2_alone = 8192;
+    }
     if (const char* e = std::getenv("EDGESEEK_PREFETCH"); e && *e) {
         if (const auto set = parse_stream_prefetch(e)) {
             p = *set;

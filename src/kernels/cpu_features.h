@@ -46,6 +46,10 @@ bool isa_env_disables_vnni();
 // l2_alone: the L2 step of the streams l1_alone is the L1 step of (0: none). On the Zen 5 it cost
 // them (below); on the Xeon (2026-12-01, token by token, 1.5B) 8192 made Q4_0 decode 11-12%
 // and Q8_0 11-13% faster (12288 the same). So it is 8192 on every CPU but AMD's.
+// l2 there: the Xeon's K-quant decode, token by token against 8192 (1.5B / 7B Q4_K_M), 2.0-2.6%
+// faster at 16384 (five runs), 12288 the same as 16384, 24576 1.5% and 32768 1.2% faster than
+// 8192. So 16384 on every CPU but AMD's, 8192 there (10240 cost the Zen 5 0.4-1.9%).
+// The defaults below are AMD's; choose_prefetch sets the others'.
 struct StreamPrefetch {
     size_t l1 = 6144, l2 = 8192, l1_alone = 4096, l2_alone = 0;
 };
