@@ -43,7 +43,7 @@ bool isa_env_disables_vnni();
 // gave ~47 or ~85 GB/s (1.5B Q4_K_M; 5120 the same, 7168 or an L2 step of 10240 0.7-1% slower,
 // L1 alone at 8192 2-4% faster at ~85 GB/s but 4-8% slower at ~47); the block types' L1 step
 // at 8192 instead of 4096 0.2-2.3% slower at ~47 GB/s (Q4_0, Q8_0), so it stays.
-// l2_alone: the L2 step of the streams l1_alone is the L1 step of (0: none). On the Zen 5 it cost
+// l2_alone: the L2 step of the streams l1_alone is the L1 step of (0: none), in decode. On the Zen 5 it cost
 // them (below); on the Xeon (2026-12-01, token by token, 1.5B) 8192 made Q4_0 decode 11-12%
 // and Q8_0 11-13% faster (12288 the same). So it is 8192 on every CPU but AMD's.
 // l2 there: the Xeon's K-quant decode, token by token against 8192 (1.5B / 7B Q4_K_M), 2.0-2.6%
