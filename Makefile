@@ -20,9 +20,10 @@ run: release
 test: release
 	ctest --test-dir build/release --output-on-failure -j $(JOBS)
 
-# One instrumented build (clang, ASan + UBSan, libFuzzer coverage, -O1 with assertions) serves
-# both the sanitized test suite and the fuzzers: a second full build of the library cost CI
-# ~10 minutes on a 2-core host, and -O1 runs the suite several times faster than -O0.
+# One instrumented build (clang, ASan + UBSan, libFuzzer coverage of the library, -O1 with
+# assertions) serves both the sanitized test suite and the fuzzers: a second full build of the
+# library cost CI ~10 minutes on a 2-core host, and -O1 runs the suite several times faster than
+# -O0. (The SIMD kernel files and the CLI's own code are built at -O0 there: CMakeLists.txt.)
 SANITIZED = @cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
 	-DCMAKE_CXX_COMPILER=clang++ -DEDGESEEK_SANITIZE=ON -DEDGESEEK_FUZZ=ON > /dev/null && \
 	cmake --build build/asan -j $(JOBS)
