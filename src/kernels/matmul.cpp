@@ -317,13 +317,15 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
     const uint8_t* base = static_cast<const uint8_t*>(W.data);  // row r at base + r * row_bytes
     auto row = [&](int64_t r) { return base + static_cast<size_t>(r) * row_bytes; };
     const char* end = reinterpret_cast<const char*>(row(rows));
-    const size_t l2 = n_tokens == 1 ? stream_l2_alone_ahead() : 0;  // the L2 step, where it helps (decode)
+    const size_t l2 = block_l2_ahead(static_cast<int>(std::min<int64_t>(n_tokens, 2)));  // decode's L2 step, as the tiles'
+    // The lines of bytes at + distance (those before the matrix's end), each by fetch.
+    auto lines = [&](const uint8_t* at, size_t distance, size_t bytes, auto fetch) {
+        const char* from = reinterpret_cast<const char*>(at) + distance;
+        for (size_t off = 0; off < bytes && from + off < end; off += 64) fetch(from + off);
+    };
     auto prefetch = [&](const uint8_t* at, size_t bytes) {
-        const char* ahead = reinterpret_cast<const char*>(at) + g_stream_prefetch.l1_alone;
-        for (size_t off = 0; off < bytes && ahead + off < end; off += 64) prefetch_l1(ahead + off);
-        if (l2 == 0) return;
-        const char* far = reinterpret_cast<const char*>(at) + l2;
-        for (size_t off = 0; off < bytes && far + off < end; off += 64) prefetch_l2(far + off);
+        lines(at, g_stream_prefetch.l1_alone, bytes, [](const char* p) { prefetch_l1(p); });
+        if (l2 != 0) lines(at, l2, bytes, [](const char* p) { prefetch_l2(p); });
     };
     auto run_rows = [&](int64_t b, int64_t e) {
         int64_t r = b;
