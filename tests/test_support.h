@@ -18,6 +18,13 @@ inline std::string fixture(const std::string& rel) { return fixtures_dir() + "/"
 
 inline std::string edgeseek_binary() { return EDGESEEK_BINARY; }
 
+// One shell word: single-quoted, with any single quote in it escaped.
+inline std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
 // Skips the current test with a clear message when a fixture is absent.
 #define EDGESEEK_REQUIRE_FIXTURE(path)                                                   \
     do {                                                                                \

@@ -5,11 +5,11 @@
 namespace edgeseek {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_blank(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 size_t skip_space(std::string_view s) {
     size_t i = 0;
-    while (i < s.size() && is_space(s[i])) ++i;
+    while (i < s.size() && is_blank(s[i])) ++i;
     return i;
 }
 
@@ -101,7 +101,7 @@ void ReasoningParser::process(ReasoningDelta& out, bool final) {
 
 bool prompt_opens_reasoning(std::string_view prompt, const ReasoningTags& tags) {
     size_t end = prompt.size();
-    while (end > 0 && is_space(prompt[end - 1])) --end;
+    while (end > 0 && is_blank(prompt[end - 1])) --end;
     return prompt.substr(0, end).ends_with(tags.open);
 }
 

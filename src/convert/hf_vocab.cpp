@@ -7,13 +7,12 @@
 #include "convert/hf_checkpoint.h"
 #include "core/error.h"
 #include "gguf/gguf_writer.h"
+#include "tokenizer/vocab.h"
 
 namespace edgeseek {
 namespace {
 
 using nlohmann::json;
-
-enum TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
 
 // The pre-tokenizer regexes as tokenizer.json spells them (after JSON unescaping).
 const char* const kQwen2Regex =
@@ -58,14 +57,14 @@ void read_model_vocab(const json& model, int64_t n_vocab, const std::string& whe
     const auto vocab = model.find("vocab");
     if (vocab == model.end() || !vocab->is_object()) throw Error("model.vocab is missing", where, "tokenizer.json is corrupt");
     v.tokens.assign(static_cast<size_t>(n_vocab), std::string());
-    v.types.assign(static_cast<size_t>(n_vocab), kUnused);
+    v.types.assign(static_cast<size_t>(n_vocab), gguf_value(TokenType::Unused));
     for (const auto& [text, id] : vocab->items()) {
         if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= n_vocab) {
             throw Error("token '" + text + "' has id " + id.dump() + ", outside the model's vocabulary of " +
                             std::to_string(n_vocab), where, "config.json vocab_size must cover every token");
         }
         v.tokens[static_cast<size_t>(id.get<int64_t>())] = text;
-        v.types[static_cast<size_t>(id.get<int64_t>())] = kNormal;
+        v.types[static_cast<size_t>(id.get<int64_t>())] = gguf_value(TokenType::Normal);
     }
 }
 
@@ -87,14 +86,14 @@ void read_added_tokens(const json& tok, int64_t n_vocab, const std::string& wher
         const auto k = static_cast<size_t>(id);
         if (special || looks_special(text)) {
             v.tokens[k] = text;
-            v.types[k] = kControl;
+            v.types[k] = gguf_value(TokenType::Control);
         } else {
             v.tokens[k] = replace_all(text, "\xe2\x96\x81", " ");  // SentencePiece's ▁ written as the space it stands for
-            v.types[k] = kUserDefined;
+            v.types[k] = gguf_value(TokenType::UserDefined);
         }
     }
     for (size_t k = 0; k < v.tokens.size(); ++k) {
-        if (v.types[k] == kUnused) v.tokens[k] = "[PAD" + std::to_string(k) + "]";
+        if (v.types[k] == gguf_value(TokenType::Unused)) v.tokens[k] = "[PAD" + std::to_string(k) + "]";
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include "convert/safetensors.h"
 #include "core/error.h"
+#include "tokenizer/vocab.h"
 
 namespace edgeseek {
 namespace {
@@ -14,8 +15,6 @@ namespace {
 constexpr uint64_t kHeaderBytes = 7 * 4;
 constexpr uint32_t kVersionedMagic = 0x616b3432;  // "ak42": llama2.c export versions 1 and 2
 constexpr float kRmsEps = 1e-5f;
-
-enum TokenType : int32_t { kNormal = 1, kUnknown = 2, kControl = 3, kByte = 6 };
 
 int32_t read_i32(const uint8_t* p) {
     int32_t v;
@@ -38,15 +37,15 @@ bool is_byte_token(const std::string& t) {
 // llama2.c stores SentencePiece pieces with their "▁" turned into spaces, and BOS/EOS wrapped
 // in newlines; GGUF's llama vocabulary wants the pieces themselves.
 void add_token(Llama2cVocabulary& v, size_t id, std::string text, float score) {
-    int32_t type = kNormal;
+    int32_t type = gguf_value(TokenType::Normal);
     if (id == 0) {
         text = "<unk>";
-        type = kUnknown;
+        type = gguf_value(TokenType::Unknown);
     } else if (id == 1 || id == 2) {
         text = id == 1 ? "<s>" : "</s>";
-        type = kControl;
+        type = gguf_value(TokenType::Control);
     } else if (is_byte_token(text)) {
-        type = kByte;
+        type = gguf_value(TokenType::Byte);
     } else {
         std::string piece;
         for (char c : text) piece += c == ' ' ? std::string("\xe2\x96\x81") : std::string(1, c);

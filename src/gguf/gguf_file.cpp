@@ -36,11 +36,6 @@ const char* const kHintTruncated = "the download or copy is incomplete; fetch th
 const char* const kHintCorrupt = "the file is corrupt; fetch it again or re-convert the model";
 
 
-bool starts_with(const uint8_t* d, size_t n, const char* prefix) {
-    const size_t len = std::strlen(prefix);
-    return n >= len && std::memcmp(d, prefix, len) == 0;
-}
-
 bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
 
 // Minimum bytes one element of this type occupies in the file (for count sanity checks).
@@ -51,7 +46,7 @@ size_t min_elem_bytes(GgufType t) {
 }
 
 // Names read from the file end up in messages: cut long ones and escape control bytes.
-std::string quoted(const std::string& s) {
+std::string printable_quoted(const std::string& s) {
     constexpr size_t kMax = 96;
     std::string out = "'";
     for (size_t k = 0; k < s.size() && k < kMax; ++k) {
@@ -227,7 +222,7 @@ TensorInfo read_tensor_info(Reader& r, uint64_t index, uint64_t alignment) {
     ti.info_offset = r.pos();
     r.set_context("tensor info #" + std::to_string(index));
     ti.name = r.read_string("tensor name");
-    r.set_context("tensor " + quoted(ti.name));
+    r.set_context("tensor " + printable_quoted(ti.name));
     const size_t dat = r.pos();
     const auto nd = r.read<uint32_t>("dimension count");
     if (nd == 0 || nd > kMaxDims) {
@@ -280,7 +275,7 @@ void place_tensor_data(std::vector<TensorInfo>& ts, const uint8_t* d, size_t n, 
                        const std::string& path) {
     const uint64_t data_size = n > data_offset ? n - data_offset : 0;
     auto where = [&](const TensorInfo& t) {
-        return path + ": tensor " + quoted(t.name) + " (info at byte " + std::to_string(t.info_offset) + ")";
+        return path + ": tensor " + printable_quoted(t.name) + " (info at byte " + std::to_string(t.info_offset) + ")";
     };
     std::vector<size_t> order(ts.size());
     for (size_t k = 0; k < order.size(); ++k) order[k] = k;
@@ -297,7 +292,7 @@ void place_tensor_data(std::vector<TensorInfo>& ts, const uint8_t* d, size_t n, 
             const TensorInfo& next = ts[order[k + 1]];
             if (t.offset + t.nbytes > next.offset) {
                 throw Error("data [" + std::to_string(t.offset) + ", " + std::to_string(t.offset + t.nbytes) +
-                                ") overlaps the data of tensor " + quoted(next.name) + " at offset " +
+                                ") overlaps the data of tensor " + printable_quoted(next.name) + " at offset " +
                                 std::to_string(next.offset) + " (offsets within the data section)",
                             where(t), "the file was written incorrectly; re-convert the model");
             }
@@ -436,7 +431,7 @@ namespace {
 
 // Rejects anything that is not GGUF, naming what it is when we can tell.
 void check_magic(const uint8_t* d, size_t n, const std::string& path) {
-    if (starts_with(d, n, "GGUF")) return;
+    if (n >= 4 && std::memcmp(d, "GGUF", 4) == 0) return;
     if (n > 0 && n < sizeof kGgufMagic && std::memcmp(d, kGgufMagic, n) == 0) {
         throw Error("file is truncated: only " + std::to_string(n) + " bytes, a GGUF header needs at least 24",
                     path + " at byte 0", kHintTruncated);
@@ -528,7 +523,7 @@ void GgufFile::parse_all() {
         const size_t kat = r.pos();
         r.set_context("metadata entry #" + std::to_string(k));
         std::string key = r.read_string("metadata key");
-        r.set_context("key " + quoted(key));
+        r.set_context("key " + printable_quoted(key));
         r.charge(kKeyOverhead, kat);
         if (auto prev = kv_offset_.find(key); prev != kv_offset_.end()) {
             r.fail("duplicate metadata key (first defined at byte " + std::to_string(prev->second) + ")", kat,
@@ -555,7 +550,7 @@ void GgufFile::parse_all() {
         if (auto prev = tensor_index_.find(ti.name); prev != tensor_index_.end()) {
             throw Error("duplicate tensor name (the first one's info is at byte " +
                             std::to_string(tensors_[prev->second].info_offset) + ")",
-                        path + ": tensor " + quoted(ti.name) + " at byte " + std::to_string(ti.info_offset),
+                        path + ": tensor " + printable_quoted(ti.name) + " at byte " + std::to_string(ti.info_offset),
                         "the file was written incorrectly; re-convert the model");
         }
         tensor_index_[ti.name] = tensors_.size();
@@ -573,7 +568,7 @@ const GgufValue* GgufFile::find(const std::string& key) const {
 
 std::string GgufFile::where_key(const std::string& key) const {
     auto it = kv_offset_.find(key);
-    std::string w = path() + ": key " + quoted(key);
+    std::string w = path() + ": key " + printable_quoted(key);
     if (it != kv_offset_.end()) w += " at byte " + std::to_string(it->second);
     return w;
 }

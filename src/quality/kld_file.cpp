@@ -11,7 +11,7 @@ namespace edgeseek {
 
 namespace {
 
-constexpr char kMagic[8] = {'E', 'D', 'G', 'S', 'K', 'L', 'D', '\0'};
+constexpr char kKldMagic[8] = {'E', 'D', 'G', 'S', 'K', 'L', 'D', '\0'};
 constexpr uint32_t kVersion = 1;
 constexpr uint32_t kMaxModelLen = 4096;
 
@@ -65,7 +65,7 @@ KldWriter::KldWriter(const std::string& path, const KldHeader& header, const std
     }
     out_.open(partial_, std::ios::binary | std::ios::trunc);
     if (!out_) throw Error("cannot create the file", partial_, "check that the directory exists and is writable");
-    out_.write(kMagic, sizeof kMagic);
+    out_.write(kKldMagic, sizeof kKldMagic);
     put<uint32_t>(out_, kVersion);
     put<uint32_t>(out_, header.n_vocab);
     put<uint32_t>(out_, header.n_ctx);
@@ -122,7 +122,7 @@ KldReader::KldReader(const std::string& path) : path_(path) {
     if (!in_) throw Error("cannot open the file", path, "check its permissions");
     char magic[8] = {};
     in_.read(magic, sizeof magic);
-    if (!in_ || std::memcmp(magic, kMagic, sizeof magic) != 0) {
+    if (!in_ || std::memcmp(magic, kKldMagic, sizeof magic) != 0) {
         throw Error("not an edgeseek .kld file (bad magic)", path,
                     "pass a file written by edgeseek perplexity --kl-divergence-base");
     }

@@ -111,7 +111,7 @@ struct HttpServer::Impl {
     }
 
     void stream(httplib::Response& res, std::shared_ptr<SseStream> s) {
-        auto guard = std::make_shared<InFlight>(in_flight);
+        std::shared_ptr<void> guard = std::make_shared<InFlight>(in_flight);  // void: no lambda member of Impl may name InFlight (anonymous namespace)
         res.status = 200;
         res.set_header("Cache-Control", "no-cache");
         res.set_header("X-Accel-Buffering", "no");

@@ -33,7 +33,7 @@ private:
     std::array<TokenId, 256> byte_tokens_{};  // <0xXX> token of each byte, -1 when absent
 };
 
-struct Symbol {
+struct SpmSymbol {
     int prev, next;
     size_t begin, size;  // bytes of the escaped text; size 0 once merged into its left neighbour
 };
@@ -77,7 +77,7 @@ void SpmTokenizer::encode_fragment(std::string_view raw, bool at_boundary, std::
         else text += c;
     }
 
-    std::vector<Symbol> sym;
+    std::vector<SpmSymbol> sym;
     for (size_t pos = 0; pos < text.size();) {
         const size_t n = std::min(utf8_sequence_length(static_cast<unsigned char>(text[pos])), text.size() - pos);
         const int idx = static_cast<int>(sym.size());
@@ -97,8 +97,8 @@ void SpmTokenizer::encode_fragment(std::string_view raw, bool at_boundary, std::
     while (!queue.empty()) {
         const Bigram bg = queue.top();
         queue.pop();
-        Symbol& l = sym[bg.left];
-        Symbol& r = sym[bg.right];
+        SpmSymbol& l = sym[bg.left];
+        SpmSymbol& r = sym[bg.right];
         if (l.size == 0 || r.size == 0 || l.size + r.size != bg.size) continue;  // stale
         l.size += r.size;
         r.size = 0;

@@ -14,6 +14,8 @@ namespace edgeseek {
 
 // tokenizer.ggml.token_type values (llama.cpp's LLAMA_TOKEN_TYPE_*).
 enum class TokenType : uint8_t { Undefined = 0, Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6 };
+// The value stored in the GGUF array (the converters write int32).
+constexpr int32_t gguf_value(TokenType t) { return static_cast<int32_t>(t); }
 
 // A piece of the input: raw text to tokenize, or a special token found in it.
 struct Fragment {

@@ -17,19 +17,13 @@
 namespace edgeseek {
 namespace {
 
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
 // One tmux server of our own (unique socket), killed when the test ends.
 class Tmux {
 public:
     explicit Tmux(const std::string& command) : socket_("edgeseek-chat-" + std::to_string(::getpid())) {
         std::string out;
         ok_ = tmux("-f /dev/null new-session -d -s chat -x 160 -y 50 " +
-                       quote(command + "; echo EXITED $?; sleep 120"),
+                       test::shell_quote(command + "; echo EXITED $?; sleep 120"),
                    &out) == 0;
         if (!ok_) error_ = out;
     }
@@ -42,7 +36,7 @@ public:
 
     void type(const std::string& text) {
         std::string out;
-        tmux("send-keys -t chat -l " + quote(text), &out);
+        tmux("send-keys -t chat -l " + test::shell_quote(text), &out);
         tmux("send-keys -t chat Enter", &out);
     }
     void key(const std::string& k) {
@@ -110,7 +104,7 @@ bool have_tmux() {
 
 std::string chat_command(const std::string& args) {
     // Hot sampling: random tied-embedding weights otherwise mostly repeat the last token.
-    return test::edgeseek_binary() + " chat -m " + quote(test::chat_test_model()) +
+    return test::edgeseek_binary() + " chat -m " + test::shell_quote(test::chat_test_model()) +
            " -t 2 --seed 3 --temp 5 --top-k 1000 --top-p 1 --min-p 0 " + args;
 }
 

@@ -13,12 +13,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
 }
@@ -38,13 +32,13 @@ TEST(CliTemplate, EveryFixtureRenderIsByteExact) {
         const std::string name = e["template"].get<std::string>();
         SCOPED_TRACE("renders.json entry " + std::to_string(i) + " (" + name + ")");
         write_file(dir.file("messages.json"), e["messages"].dump());
-        std::string cmd = test::edgeseek_binary() + " template -m " + quote(vocab()) + " --messages " +
-                          quote(dir.file("messages.json"));
+        std::string cmd = test::edgeseek_binary() + " template -m " + test::shell_quote(vocab()) + " --messages " +
+                          test::shell_quote(dir.file("messages.json"));
         if (e["add_generation_prompt"].get<bool>()) cmd += " --add-generation-prompt";
-        if (name != "deepseek-r1-distill.jinja") cmd += " --chat-template " + quote(test::fixture("templates/" + name));
-        for (const auto& [k, v] : e["extra"].items()) cmd += " --var " + quote(k + "=" + v.dump());
+        if (name != "deepseek-r1-distill.jinja") cmd += " --chat-template " + test::shell_quote(test::fixture("templates/" + name));
+        for (const auto& [k, v] : e["extra"].items()) cmd += " --var " + test::shell_quote(k + "=" + v.dump());
         std::string log;
-        const int rc = test::run_command(cmd + " > " + quote(dir.file("out.txt")), &log);
+        const int rc = test::run_command(cmd + " > " + test::shell_quote(dir.file("out.txt")), &log);
         ASSERT_EQ(rc, 0) << cmd << "\n" << log;
         EXPECT_EQ(log, "") << "nothing on stderr";
         const std::string diff = test::first_difference(e["expected"].get<std::string>(), test::read_text_file(dir.file("out.txt")));
@@ -63,7 +57,7 @@ TEST(CliTemplate, IdsHaveOneBosAndTheChatMarkersAsSpecialTokens) {
     test::TempDir dir;
     write_file(dir.file("m.json"), R"([{"role": "user", "content": "What is 17 * 23?"}])");
     std::string out;
-    ASSERT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + quote(vocab()) + " --messages " +
+    ASSERT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + test::shell_quote(vocab()) + " --messages " +
                                     dir.file("m.json") + " --add-generation-prompt --ids 2>/dev/null",
                                 &out),
               0)
@@ -80,21 +74,21 @@ TEST(CliTemplate, ErrorsNameTheProblem) {
     EDGESEEK_REQUIRE_FIXTURE(vocab());
     test::TempDir dir;
     std::string out;
-    EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + quote(vocab()) + " --messages " +
+    EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + test::shell_quote(vocab()) + " --messages " +
                                     dir.file("none.json"),
                                 &out),
               1);
     EXPECT_NE(out.find("none.json"), std::string::npos) << out;
 
     write_file(dir.file("bad.json"), R"({"role": "user"})");
-    EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + quote(vocab()) + " --messages " +
+    EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + test::shell_quote(vocab()) + " --messages " +
                                     dir.file("bad.json"),
                                 &out),
               1);
     EXPECT_NE(out.find("messages"), std::string::npos) << out;
 
     write_file(dir.file("m.json"), R"([{"role": "user", "content": "hi"}])");
-    EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + quote(vocab()) + " --messages " +
+    EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + test::shell_quote(vocab()) + " --messages " +
                                     dir.file("m.json") + " --var oops",
                                 &out),
               1);
@@ -102,7 +96,7 @@ TEST(CliTemplate, ErrorsNameTheProblem) {
 
     const std::string no_template = test::fixture("models/tiny-llama-f32.gguf");
     if (std::filesystem::exists(no_template)) {
-        EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + quote(no_template) + " --messages " +
+        EXPECT_EQ(test::run_command(test::edgeseek_binary() + " template -m " + test::shell_quote(no_template) + " --messages " +
                                         dir.file("m.json"),
                                     &out),
                   1);

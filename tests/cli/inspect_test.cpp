@@ -12,16 +12,15 @@
 namespace edgeseek::test {
 namespace {
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 // Runs `edgeseek inspect ARGS`; returns the exit status, output in *out.
 int inspect(const std::string& args, std::string* out) {
-    return run_command(quote(edgeseek_binary()) + " inspect " + args, out);
+    return run_command(shell_quote(edgeseek_binary()) + " inspect " + args, out);
 }
 
 nlohmann::json inspect_json(const std::string& path, const std::string& extra = "") {
     std::string out;
-    const int rc = inspect("--json " + extra + " " + quote(path), &out);
+    const int rc = inspect("--json " + extra + " " + shell_quote(path), &out);
     EXPECT_EQ(rc, 0) << out;
     try {
         return nlohmann::json::parse(out);
@@ -40,7 +39,7 @@ TEST(CliInspect, RealModelTable) {
     const std::string path = fixture("models/aidreams260K-f32.gguf");
     EDGESEEK_REQUIRE_FIXTURE(path);
     std::string out;
-    ASSERT_EQ(inspect(quote(path), &out), 0) << out;
+    ASSERT_EQ(inspect(shell_quote(path), &out), 0) << out;
     EXPECT_NE(out.find("architecture                     llama"), std::string::npos) << out;
     EXPECT_NE(out.find("llama.block_count              4\n"), std::string::npos) << out;
     EXPECT_NE(out.find("llama.embedding_length         64\n"), std::string::npos) << out;
@@ -128,7 +127,7 @@ TEST(CliInspect, VocabOnlyFile) {
     EXPECT_TRUE(j["memory"]["kv_cache_bytes"].is_null());
     EXPECT_EQ(j["memory"]["total_bytes"], 0);
     std::string out;
-    EXPECT_EQ(inspect(quote(path), &out), 0) << out;
+    EXPECT_EQ(inspect(shell_quote(path), &out), 0) << out;
     EXPECT_NE(out.find("vocab-only"), std::string::npos) << out;
 }
 
@@ -152,13 +151,13 @@ TEST(CliInspect, EveryModelFixtureInspects) {
 TEST(CliInspect, ErrorsAreOneLineAndNonZero) {
     TempDir dir;
     std::string out;
-    EXPECT_NE(inspect(quote(dir.file("missing.gguf")), &out), 0);
+    EXPECT_NE(inspect(shell_quote(dir.file("missing.gguf")), &out), 0);
     EXPECT_NE(out.find("edgeseek: error:"), std::string::npos) << out;
     EXPECT_NE(out.find("cannot open file"), std::string::npos) << out;
 
     const std::string ggjt = dir.file("old.bin");
     std::ofstream(ggjt, std::ios::binary) << "tjgg" << std::string(60, '\x01');
-    EXPECT_NE(inspect(quote(ggjt), &out), 0);
+    EXPECT_NE(inspect(shell_quote(ggjt), &out), 0);
     EXPECT_NE(out.find("GGJT"), std::string::npos) << out;
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
 
@@ -167,16 +166,16 @@ TEST(CliInspect, ErrorsAreOneLineAndNonZero) {
         const std::string cut = dir.file("cut.gguf");
         std::filesystem::copy_file(model, cut);
         std::filesystem::resize_file(cut, std::filesystem::file_size(model) / 2);
-        EXPECT_NE(inspect(quote(cut), &out), 0);
+        EXPECT_NE(inspect(shell_quote(cut), &out), 0);
         EXPECT_NE(out.find("truncated"), std::string::npos) << out;
         EXPECT_NE(out.find("tensor '"), std::string::npos) << out;
     }
-    EXPECT_NE(inspect("--ctx-size 0 " + quote(model), &out), 0) << out;
+    EXPECT_NE(inspect("--ctx-size 0 " + shell_quote(model), &out), 0) << out;
 }
 
 TEST(CliInspect, ListedInHelp) {
     std::string out;
-    run_command(quote(edgeseek_binary()) + " --help", &out);
+    run_command(shell_quote(edgeseek_binary()) + " --help", &out);
     EXPECT_NE(out.find("inspect"), std::string::npos) << out;
 }
 

@@ -19,7 +19,7 @@ void expect_failure(const std::string& dir, const std::string& extra, const std:
     test::TempDir tmp;
     const std::string out = tmp.file("out.gguf");
     std::string log;
-    const int rc = test::run_convert(test::quote(dir) + " -o " + test::quote(out) + " " + extra, &log);
+    const int rc = test::run_convert(test::shell_quote(dir) + " -o " + test::shell_quote(out) + " " + extra, &log);
     EXPECT_NE(rc, 0) << log;
     for (const auto& n : needles) EXPECT_NE(log.find(n), std::string::npos) << "missing '" << n << "' in: " << log;
     size_t errors = 0;
@@ -77,10 +77,10 @@ TEST(ConvertErrors, ExistingOutputIsKeptWithoutForce) {
     const std::string out = tmp.file("model.gguf");
     test::write_text(out, "precious");
     std::string log;
-    EXPECT_NE(test::run_convert(test::quote(src) + " -o " + test::quote(out), &log), 0);
+    EXPECT_NE(test::run_convert(test::shell_quote(src) + " -o " + test::shell_quote(out), &log), 0);
     EXPECT_NE(log.find("already exists"), std::string::npos) << log;
     EXPECT_EQ(test::read_text(out), "precious");
-    ASSERT_EQ(test::run_convert(test::quote(src) + " -o " + test::quote(out) + " --force", &log), 0) << log;
+    ASSERT_EQ(test::run_convert(test::shell_quote(src) + " -o " + test::shell_quote(out) + " --force", &log), 0) << log;
     EXPECT_NO_THROW(GgufFile::open(out));
     EXPECT_FALSE(fs::exists(out + ".partial"));
 }
@@ -92,7 +92,7 @@ TEST(ConvertErrors, ForceNeverReplacesAnInput) {
     const std::string shard = in.path() + "/model.safetensors";
     const std::string before = test::read_text(shard);
     std::string log;
-    EXPECT_NE(test::run_convert(test::quote(in.path()) + " -o " + test::quote(shard) + " --force", &log), 0);
+    EXPECT_NE(test::run_convert(test::shell_quote(in.path()) + " -o " + test::shell_quote(shard) + " --force", &log), 0);
     EXPECT_NE(log.find("the output is one of the input files"), std::string::npos) << log;
     EXPECT_EQ(test::read_text(shard), before);
 }
@@ -158,12 +158,12 @@ TEST(ConvertErrors, LyingSafetensorsHeadersAreNamed) {
 TEST(ConvertErrors, OptionMistakes) {
     test::TempDir tmp;
     std::string log;
-    EXPECT_NE(test::run_convert(test::quote(tmp.path()) + " -o " + test::quote(tmp.file("x.gguf")) + " --from gguf", &log), 0);
+    EXPECT_NE(test::run_convert(test::shell_quote(tmp.path()) + " -o " + test::shell_quote(tmp.file("x.gguf")) + " --from gguf", &log), 0);
     EXPECT_NE(log.find("unknown --from 'gguf'"), std::string::npos) << log;
-    EXPECT_NE(test::run_convert(test::quote(tmp.path()) + " -o " + test::quote(tmp.file("x.gguf")) + " --tokenizer t.bin", &log), 0);
+    EXPECT_NE(test::run_convert(test::shell_quote(tmp.path()) + " -o " + test::shell_quote(tmp.file("x.gguf")) + " --tokenizer t.bin", &log), 0);
     EXPECT_NE(log.find("--tokenizer is for --from llama2c"), std::string::npos) << log;
     fs::create_directory(tmp.file("in"));
-    EXPECT_NE(test::run_convert(test::quote(tmp.file("in")) + " -o " + test::quote(tmp.path()), &log), 0);
+    EXPECT_NE(test::run_convert(test::shell_quote(tmp.file("in")) + " -o " + test::shell_quote(tmp.path()), &log), 0);
     EXPECT_NE(log.find("the output is a directory"), std::string::npos) << log;
 }
 

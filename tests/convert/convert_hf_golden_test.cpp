@@ -122,7 +122,7 @@ protected:
         test::TempDir tmp;
         const std::string out = tmp.file("out.gguf");
         std::string log;
-        ASSERT_EQ(test::run_convert(test::quote(dir) + " -o " + test::quote(out) + " --outtype f32 " + extra, &log), 0) << log;
+        ASSERT_EQ(test::run_convert(test::shell_quote(dir) + " -o " + test::shell_quote(out) + " --outtype f32 " + extra, &log), 0) << log;
         auto model = Model::load(out);
         expect_metadata(model->file(), c.arch);
         expect_tensors(model->file(), c.qwen2, c.tied, c.rope_freqs);
@@ -139,7 +139,7 @@ protected:
             const double err = max_logit_error(*model, e, &where);
             EXPECT_LE(err, kTolerance) << c.name << " '" << head(prompt, 60) << "' " << where;
             std::printf("[ convert ] %-10s %-42s %4zu positions, max |error| over top-8 = %.5f\n", c.name,
-                        test::quote(head(prompt, 30)).c_str(), want.size(), err);
+                        test::shell_quote(head(prompt, 30)).c_str(), want.size(), err);
         }
     }
 };
@@ -149,7 +149,7 @@ TEST_P(ConvertHfGolden, MatchesLlamaCppLogits) { convert_and_compare("", false);
 TEST_P(ConvertHfGolden, WithR1VocabularyMatchesEveryPrompt) {
     const std::string vocab = test::fixture("tokenizer/vocab-deepseek-r1-qwen.gguf");
     EDGESEEK_REQUIRE_FIXTURE(vocab);
-    convert_and_compare("--vocab " + test::quote(vocab), true);
+    convert_and_compare("--vocab " + test::shell_quote(vocab), true);
 }
 
 INSTANTIATE_TEST_SUITE_P(ConvertHf, ConvertHfGolden,
@@ -167,7 +167,7 @@ TEST(ConvertHfVocabulary, MatchesTokenizerJson) {
     test::TempDir tmp;
     const std::string out = tmp.file("out.gguf");
     std::string log;
-    ASSERT_EQ(test::run_convert(test::quote(dir) + " -o " + test::quote(out), &log), 0) << log;
+    ASSERT_EQ(test::run_convert(test::shell_quote(dir) + " -o " + test::shell_quote(out), &log), 0) << log;
     const auto g = GgufFile::open(out);
     const auto r1 = GgufFile::open(vocab);
     const GgufValue& tokens = g->require_array("tokenizer.ggml.tokens", GgufType::STRING);

@@ -22,7 +22,7 @@ struct Llama2cFixture {
 };
 
 std::string convert_args(const Llama2cFixture& f, const std::string& out) {
-    return "--from llama2c " + test::quote(f.model) + " --tokenizer " + test::quote(f.tokenizer) + " -o " + test::quote(out);
+    return "--from llama2c " + test::shell_quote(f.model) + " --tokenizer " + test::shell_quote(f.tokenizer) + " -o " + test::shell_quote(out);
 }
 
 TEST(ConvertLlama2c, GreedyTokensMatchLlamaCpp) {
@@ -100,8 +100,8 @@ TEST(ConvertLlama2c, RejectsMismatchedFiles) {
     const std::string cut = tmp.file("cut.bin");
     std::filesystem::copy_file(f.model, cut);
     std::filesystem::resize_file(cut, std::filesystem::file_size(f.model) - 4);
-    EXPECT_NE(test::run_convert("--from llama2c " + test::quote(cut) + " --tokenizer " + test::quote(f.tokenizer) +
-                                    " -o " + test::quote(out), &log), 0);
+    EXPECT_NE(test::run_convert("--from llama2c " + test::shell_quote(cut) + " --tokenizer " + test::shell_quote(f.tokenizer) +
+                                    " -o " + test::shell_quote(out), &log), 0);
     EXPECT_NE(log.find("a llama2.c model with this header has 932124"), std::string::npos) << log;
 
     // A tokenizer with more tokens than the model.
@@ -109,12 +109,12 @@ TEST(ConvertLlama2c, RejectsMismatchedFiles) {
     std::string bytes = test::read_text(f.tokenizer);
     bytes += std::string("\0\0\0\0\1\0\0\0x", 9);
     test::write_text(tok, bytes);
-    EXPECT_NE(test::run_convert("--from llama2c " + test::quote(f.model) + " --tokenizer " + test::quote(tok) + " -o " +
-                                    test::quote(out), &log), 0);
+    EXPECT_NE(test::run_convert("--from llama2c " + test::shell_quote(f.model) + " --tokenizer " + test::shell_quote(tok) + " -o " +
+                                    test::shell_quote(out), &log), 0);
     EXPECT_NE(log.find("9 bytes follow the model's 512 tokens"), std::string::npos) << log;
 
     // --tokenizer is required.
-    EXPECT_NE(test::run_convert("--from llama2c " + test::quote(f.model) + " -o " + test::quote(out), &log), 0);
+    EXPECT_NE(test::run_convert("--from llama2c " + test::shell_quote(f.model) + " -o " + test::shell_quote(out), &log), 0);
     EXPECT_NE(log.find("--tokenizer"), std::string::npos) << log;
     EXPECT_FALSE(std::filesystem::exists(out));
     EXPECT_FALSE(std::filesystem::exists(out + ".partial"));

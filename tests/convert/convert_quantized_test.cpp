@@ -22,7 +22,7 @@ TEST(ConvertQuantized, Q8_0StaysCloseToGolden) {
     test::TempDir tmp;
     const std::string out = tmp.file("q8.gguf");
     std::string log;
-    ASSERT_EQ(test::run_convert(test::quote(dir) + " -o " + test::quote(out) + " --outtype q8_0", &log), 0) << log;
+    ASSERT_EQ(test::run_convert(test::shell_quote(dir) + " -o " + test::shell_quote(out) + " --outtype q8_0", &log), 0) << log;
     for (const auto& e : fs::directory_iterator(tmp.path())) {
         EXPECT_EQ(e.path().filename(), "q8.gguf") << "temporary file left behind";
     }
@@ -60,7 +60,7 @@ TEST(ConvertQuantized, Q4KMUsesTheQuantizersMixture) {
     m.write(in.path(), m.tensors());
     const std::string out = tmp.file("q4km.gguf");
     std::string log;
-    ASSERT_EQ(test::run_convert(test::quote(in.path()) + " -o " + test::quote(out) + " --outtype q4_k_m", &log), 0) << log;
+    ASSERT_EQ(test::run_convert(test::shell_quote(in.path()) + " -o " + test::shell_quote(out) + " --outtype q4_k_m", &log), 0) << log;
     const auto g = GgufFile::open(out);
     EXPECT_EQ(g->get_uint("general.file_type").value_or(0), 15u);  // MOSTLY_Q4_K_M
     EXPECT_EQ(g->find_tensor("blk.0.attn_q.weight")->type, GgmlType::Q4_K);

@@ -99,8 +99,8 @@ TEST_P(ConvertRoundTrip, TensorsComeBackBitForBit) {
     const std::string out = tmp.file("out.gguf");
     std::string log;
     // The fixtures' vocabulary is SentencePiece; take it from the original file.
-    ASSERT_EQ(test::run_convert(test::quote(tmp.path()) + " -o " + test::quote(out) + " --outtype f32 --vocab " +
-                                    test::quote(path), &log), 0) << log;
+    ASSERT_EQ(test::run_convert(test::shell_quote(tmp.path()) + " -o " + test::shell_quote(out) + " --outtype f32 --vocab " +
+                                    test::shell_quote(path), &log), 0) << log;
     const auto got = GgufFile::open(out);
     ASSERT_EQ(got->tensors().size(), orig->tensors().size());
     for (const auto& t : orig->tensors()) {

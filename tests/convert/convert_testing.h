@@ -86,11 +86,6 @@ inline int run_convert(const std::string& args, std::string* out) {
     return run_command(edgeseek_binary() + " convert " + args, out);
 }
 
-inline std::string quote(const std::string& s) {
-    std::string q = "'";
-    return q.append(s).append("'");
-}
-
 // A small Qwen2 checkpoint written from scratch: config.json, a byte-level BPE tokenizer.json of
 // `vocab` tokens (the last one a special added token) and model.safetensors.
 struct TinyQwen2 {

@@ -20,7 +20,7 @@
 namespace edgeseek {
 namespace {
 
-struct Case {
+struct PackedCase {
     int64_t rows, cols, tokens;
 };
 
@@ -44,8 +44,8 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     std::mt19937 rng(11);
     std::normal_distribution<float> nd(0.0f, 1.0f);
-    const Case cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
-    const Case k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23}};
+    const PackedCase cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25}};
+    const PackedCase k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23}};
     // Every path with packed tiles this CPU runs: both builds of the AVX-512 tiles (with GFNI
     // where the CPU has it, and without) and both of the AVX2 tiles (with AVX-VNNI where the
     // CPU has it, and without).
@@ -79,9 +79,9 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
                            GgmlType::BF16}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
-            std::vector<Case> shapes(std::begin(cases), std::end(cases));
+            std::vector<PackedCase> shapes(std::begin(cases), std::end(cases));
             if (packed_k_quant(t)) shapes.assign(std::begin(k_cases), std::end(k_cases));
-            for (const Case& c : shapes) {
+            for (const PackedCase& c : shapes) {
                 std::vector<float> wf(static_cast<size_t>(c.rows * c.cols)), x(static_cast<size_t>(c.tokens * c.cols));
                 for (auto& v : wf) v = nd(rng);
                 for (auto& v : x) v = nd(rng) * 3.0f;

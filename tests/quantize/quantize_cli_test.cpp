@@ -16,7 +16,6 @@ namespace edgeseek {
 namespace {
 
 std::string aidreams() { return test::model_fixture("aidreams260K-f32.gguf"); }
-std::string tiny_qwen2() { return test::model_fixture("tiny-qwen2-f32.gguf"); }
 
 std::vector<int32_t> greedy(const Model& model, const std::vector<int32_t>& prompt, int n) {
     Session s(model, static_cast<int64_t>(prompt.size()) + n + 1, 2);
@@ -100,13 +99,13 @@ TEST(QuantizeCli, RealModelToQ4KMWorksWithFallbacks) {
 }
 
 TEST(QuantizeCli, MixtureVersusPureAndMetadata) {
-    EDGESEEK_REQUIRE_FIXTURE(tiny_qwen2());
-    EDGESEEK_REQUIRE_QUANTIZER(tiny_qwen2(), "q4_k_m", false);
+    EDGESEEK_REQUIRE_FIXTURE(test::tiny_qwen2());
+    EDGESEEK_REQUIRE_QUANTIZER(test::tiny_qwen2(), "q4_k_m", false);
     test::TempDir dir;
     std::string log;
     const std::string mix = dir.file("mix.gguf"), pure = dir.file("pure.gguf");
-    ASSERT_EQ(test::run_quantize(tiny_qwen2(), mix, "q4_k_m", "", &log), 0) << log;
-    ASSERT_EQ(test::run_quantize(tiny_qwen2(), pure, "q4_k_m", "--pure", &log), 0) << log;
+    ASSERT_EQ(test::run_quantize(test::tiny_qwen2(), mix, "q4_k_m", "", &log), 0) << log;
+    ASSERT_EQ(test::run_quantize(test::tiny_qwen2(), pure, "q4_k_m", "--pure", &log), 0) << log;
 
     // The mixture is the one llama.cpp wrote for its own q4_k_m fixture, tensor for tensor.
     const auto m = test::tensor_types(mix);
@@ -120,7 +119,7 @@ TEST(QuantizeCli, MixtureVersusPureAndMetadata) {
         EXPECT_EQ(m, test::tensor_types(llama_q4km));
     }
 
-    auto in = GgufFile::open(tiny_qwen2());
+    auto in = GgufFile::open(test::tiny_qwen2());
     auto p = GgufFile::open(pure);
     for (const auto& t : p->tensors()) {
         size_t dims = t.shape.size();
@@ -217,12 +216,12 @@ TEST(QuantizeCli, UnwritableOrMissingDirectoryIsAClearError) {
 }
 
 TEST(QuantizeCli, WriteErrorLeavesNoFile) {
-    EDGESEEK_REQUIRE_FIXTURE(tiny_qwen2());
+    EDGESEEK_REQUIRE_FIXTURE(test::tiny_qwen2());
     test::TempDir dir;
     const std::string out = dir.file("out.gguf");
     std::string log;
     // A 256 KiB file-size limit makes the write fail part way, as a full disk does.
-    const int rc = test::run_command("ulimit -f 256; " + test::edgeseek_binary() + " quantize " + tiny_qwen2() + " " +
+    const int rc = test::run_command("ulimit -f 256; " + test::edgeseek_binary() + " quantize " + test::tiny_qwen2() + " " +
                                          out + " f16 --threads 2",
                                      &log);
     EXPECT_EQ(rc, 1) << log;

@@ -19,7 +19,6 @@ extern char** environ;
 namespace edgeseek {
 namespace {
 
-std::string tiny_qwen2() { return test::model_fixture("tiny-qwen2-f32.gguf"); }
 
 // Starts `edgeseek quantize in out q8_0` with the slow-write hook; output discarded.
 pid_t start_slow_quantize(const std::string& in, const std::string& out) {
@@ -73,7 +72,7 @@ int wait_status(pid_t pid) {
 void interrupt_and_check(int sig, int want_exit) {
     test::TempDir dir;
     const std::string out = dir.file("out.gguf");
-    const pid_t pid = start_slow_quantize(tiny_qwen2(), out);
+    const pid_t pid = start_slow_quantize(test::tiny_qwen2(), out);
     ASSERT_GT(pid, 0);
     ASSERT_TRUE(wait_for_partial_data(out + ".partial", pid)) << "the quantize run never started writing";
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few tensors in
@@ -86,20 +85,20 @@ void interrupt_and_check(int sig, int want_exit) {
 }
 
 TEST(QuantizeInterrupt, SigtermRemovesThePartialOutput) {
-    EDGESEEK_REQUIRE_FIXTURE(tiny_qwen2());
+    EDGESEEK_REQUIRE_FIXTURE(test::tiny_qwen2());
     interrupt_and_check(SIGTERM, 143);
 }
 
 TEST(QuantizeInterrupt, SigintRemovesThePartialOutput) {
-    EDGESEEK_REQUIRE_FIXTURE(tiny_qwen2());
+    EDGESEEK_REQUIRE_FIXTURE(test::tiny_qwen2());
     interrupt_and_check(SIGINT, 130);
 }
 
 TEST(QuantizeInterrupt, SigkillLeavesNoOutputAndTheNextRunCleansUp) {
-    EDGESEEK_REQUIRE_FIXTURE(tiny_qwen2());
+    EDGESEEK_REQUIRE_FIXTURE(test::tiny_qwen2());
     test::TempDir dir;
     const std::string out = dir.file("out.gguf");
-    const pid_t pid = start_slow_quantize(tiny_qwen2(), out);
+    const pid_t pid = start_slow_quantize(test::tiny_qwen2(), out);
     ASSERT_GT(pid, 0);
     ASSERT_TRUE(wait_for_partial_data(out + ".partial", pid)) << "the quantize run never started writing";
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -110,7 +109,7 @@ TEST(QuantizeInterrupt, SigkillLeavesNoOutputAndTheNextRunCleansUp) {
     EXPECT_TRUE(test::file_exists(out + ".partial")) << "expected the stale partial file of a killed run";
 
     std::string log;
-    ASSERT_EQ(test::run_quantize(tiny_qwen2(), out, "q8_0", "", &log), 0) << log;
+    ASSERT_EQ(test::run_quantize(test::tiny_qwen2(), out, "q8_0", "", &log), 0) << log;
     EXPECT_NE(log.find("left by an interrupted run"), std::string::npos) << log;
     EXPECT_TRUE(test::file_exists(out));
     EXPECT_FALSE(test::file_exists(out + ".partial"));

@@ -21,12 +21,8 @@
 namespace edgeseek::test {
 
 inline std::string model_fixture(const std::string& name) { return fixture("models/" + name); }
-
-inline std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+// The small trained Qwen2 model every quantize test starts from.
+inline std::string tiny_qwen2() { return model_fixture("tiny-qwen2-f32.gguf"); }
 
 // Runs `edgeseek quantize IN OUT TYPE EXTRA`; stdout+stderr in *out.
 inline int run_quantize(const std::string& in, const std::string& out, const std::string& type,

@@ -10,14 +10,16 @@
 
 namespace edgeseek::cli {
 
+std::string read_file(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(std::string("cannot read the ") + what, path, "check the path");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
 std::string prompt_text(const std::string& prompt, const std::string& file) {
-    if (!file.empty()) {
-        std::ifstream in(file, std::ios::binary);
-        if (!in) throw Error("cannot read the prompt file", file, "check the path");
-        std::ostringstream s;
-        s << in.rdbuf();
-        return s.str();
-    }
+    if (!file.empty()) return read_file(file, "prompt file");
     if (prompt.empty()) throw Error("no prompt given", "command line", "pass -p TEXT or -f FILE");
     return prompt;
 }

@@ -8,6 +8,8 @@
 
 namespace edgeseek::cli {
 
+// The whole file; Error("cannot read the <what>", path) when it cannot be opened.
+std::string read_file(const std::string& path, const char* what);
 // The prompt text from -p or -f (exactly one must be given). Throws Error otherwise.
 std::string prompt_text(const std::string& prompt, const std::string& file);
 // JSON string literal (UTF-8 kept as is; invalid bytes replaced).

@@ -176,7 +176,7 @@ constexpr const char* kHelp =
     "  /stats              tokens, KV-cache reuse and speed\n"
     "  /exit               leave\n";
 
-struct Opts {
+struct ChatOpts {
     std::string model, reasoning = "dim", chat_template, system;
     int64_t n_predict = -1, ctx = 0, think_budget = -1;
     int threads = 0;
@@ -343,7 +343,7 @@ std::string read_template(const std::string& path) {
 }  // namespace
 
 CommandRun add_chat_command(CLI::App& app) {
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<ChatOpts>();
     CLI::App* sub = app.add_subcommand("chat", "Talk with a model interactively (its chat template, thinking shown dimmed)");
     sub->add_option("-m,--model", o->model, "GGUF model file")->required();
     sub->add_option("-n,--n-predict,--n_predict", o->n_predict, "tokens per reply at most (-1: no limit)")->default_val(-1);

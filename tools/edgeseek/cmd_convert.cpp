@@ -74,13 +74,13 @@ private:
     std::string phase_;
 };
 
-struct Opts {
+struct ConvertOpts {
     std::string input, out, outtype = "auto", from = "hf", tokenizer, vocab, name;
     bool force = false;
     int threads = 0;
 };
 
-void check_options(const Opts& o) {
+void check_options(const ConvertOpts& o) {
     if (o.from != "hf" && o.from != "llama2c") {
         throw Error("unknown --from '" + o.from + "'", "command line", "use hf (the default) or llama2c");
     }
@@ -94,7 +94,7 @@ void check_options(const Opts& o) {
 }
 
 // --force must not replace a file the conversion reads (a shard, tokenizer.json, MODEL.bin ...).
-void refuse_overwriting_inputs(const Opts& o) {
+void refuse_overwriting_inputs(const ConvertOpts& o) {
     struct stat out{};
     if (::stat(o.out.c_str(), &out) != 0) return;
     std::vector<std::string> inputs = {o.input, o.tokenizer, o.vocab};
@@ -117,7 +117,7 @@ void remove_stale_temporaries(const std::string& out) {
     }
 }
 
-int run_convert(const Opts& o) {
+int run_convert(const ConvertOpts& o) {
     check_options(o);
     refuse_overwriting_inputs(o);
     const OutputCheck check = prepare_output_path(o.input, o.out, o.force);
@@ -157,7 +157,7 @@ int run_convert(const Opts& o) {
 }  // namespace
 
 CommandRun add_convert_command(CLI::App& app) {
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<ConvertOpts>();
     CLI::App* sub = app.add_subcommand("convert", "Convert a Hugging Face checkpoint (or a llama2.c model) to GGUF");
     sub->add_option("input", o->input, "checkpoint folder (config.json, tokenizer.json, *.safetensors), or MODEL.bin with --from llama2c")
         ->required();

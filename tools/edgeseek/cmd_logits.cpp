@@ -15,7 +15,7 @@
 namespace edgeseek::cli {
 
 namespace {
-struct Opts {
+struct LogitsOpts {
     std::string model, prompt, file;
     bool no_bos = false;
     ModelLoadFlags load;
@@ -40,7 +40,7 @@ nlohmann::json top_entries(const float* logits, int64_t n_vocab, int k) {
 }  // namespace
 
 CommandRun add_logits_command(CLI::App& app) {
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<LogitsOpts>();
     CLI::App* sub = app.add_subcommand("logits", "Print top logits at every prompt position and greedy ids as JSON");
     sub->add_option("-m,--model", o->model, "GGUF model file")->required();
     auto* p = sub->add_option("-p,--prompt", o->prompt, "prompt text (special tokens are parsed)");

@@ -5,8 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -19,7 +17,7 @@ namespace edgeseek::cli {
 
 namespace {
 
-struct Opts {
+struct PerplexityOpts {
     std::string model, file, kld_base, kld_compare;
     int64_t ctx = 512, chunks = -1, batch = 512;
     int threads = 0, top_k = 256;
@@ -29,11 +27,7 @@ struct Opts {
 
 std::string read_text_file(const std::string& path) {
     if (path.empty()) throw Error("no text given", "perplexity", "pass -f TEXT_FILE");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot read the text file", path, "check the path");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return read_file(path, "text file");
 }
 
 std::string clock_string(double seconds) {
@@ -159,7 +153,7 @@ void check_base_file(const KldReader& r, const Model& model, const Tokenizer& to
     }
 }
 
-int run_compare(const Opts& o, const std::string& path, bool ctx_given, const Model& model, const Tokenizer& tok,
+int run_compare(const PerplexityOpts& o, const std::string& path, bool ctx_given, const Model& model, const Tokenizer& tok,
                 const ChunkRunOptions& run) {
     KldReader reader(path);
     check_base_file(reader, model, tok);
@@ -200,7 +194,7 @@ int run_compare(const Opts& o, const std::string& path, bool ctx_given, const Mo
 }  // namespace
 
 CommandRun add_perplexity_command(CLI::App& app) {
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<PerplexityOpts>();
     CLI::App* sub = app.add_subcommand(
         "perplexity", "Perplexity of a text as llama.cpp computes it; KL divergence of a quantization against its base");
     sub->add_option("-m,--model", o->model, "GGUF model file")->required();

@@ -15,7 +15,7 @@ namespace edgeseek::cli {
 
 namespace {
 
-struct Opts {
+struct QuantReportOpts {
     std::string model, file, out_dir = "quant-report", types = "q8_0,q6_k,q5_k_m,q4_k_m,q4_0,q3_k_m,q2_k", tmp_dir;
     int64_t ctx = 512, chunks = -1, batch = 512;
     int threads = 0, top_k = 256, bench_p = 512, bench_n = 128, reps = 3;
@@ -45,7 +45,7 @@ void write_file(const std::string& path, const std::string& data) {
 }  // namespace
 
 CommandRun add_quant_report_command(CLI::App& app) {
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<QuantReportOpts>();
     CLI::App* sub = app.add_subcommand(
         "quant-report", "Quantize to several types and report size, PPL, KL divergence, top-1 agreement and speed");
     sub->add_option("-m,--model", o->model, "F32/F16/BF16 GGUF model")->required();

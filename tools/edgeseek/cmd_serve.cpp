@@ -8,9 +8,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "chat/chat_format.h"
@@ -27,7 +25,7 @@ namespace edgeseek::cli {
 
 namespace {
 
-struct Opts {
+struct ServeOpts {
     std::string model, host = "127.0.0.1", api_key, api_key_file, alias, chat_template;
     int port = 8080, parallel = 1, threads = 0, http_threads = 0;
     int64_t ctx = 0, batch = 256, max_queue = 64, think_budget = -1;
@@ -40,14 +38,6 @@ struct Opts {
 };
 
 using Clock = std::chrono::steady_clock;
-
-std::string read_file(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(std::string("cannot read the ") + what, path, "check the path");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string trim(const std::string& s) {
     const char* ws = " \t\r\n";
@@ -144,7 +134,7 @@ void shut_down(HttpServer& http, Scheduler& scheduler, ShutdownSignals& signals,
     log_line("stopped");
 }
 
-int serve(const Opts& o) {
+int serve(const ServeOpts& o) {
     if (o.parallel < 1) throw Error("--parallel must be at least 1", "serve");
     if (o.max_queue < 0) throw Error("--max-queue must be 0 or more", "serve");
     std::string key = o.api_key;
@@ -221,7 +211,7 @@ int serve(const Opts& o) {
 }  // namespace
 
 CommandRun add_serve_command(CLI::App& app) {
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<ServeOpts>();
     CLI::App* sub = app.add_subcommand("serve", "OpenAI-compatible HTTP server (chat with reasoning, completions)");
     sub->add_option("-m,--model", o->model, "GGUF model file")->required();
     sub->add_option("--host", o->host, "address to listen on")->default_val("127.0.0.1");

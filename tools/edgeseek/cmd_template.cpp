@@ -2,29 +2,16 @@
 // (no newline added). A stable interface: external checks compare it byte for byte with
 // transformers' apply_chat_template. Works on vocab-only GGUF files.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "chat/chat_format.h"
 #include "chat/conversation.h"
+#include "cli_common.h"
 #include "commands.h"
 #include "core/error.h"
 #include "gguf/gguf_file.h"
 #include "tokenizer/tokenizer.h"
 
 namespace edgeseek::cli {
-
-namespace {
-
-std::string read_file(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(std::string("cannot open the ") + what, path, "check the path");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-}  // namespace
 
 CommandRun add_template_command(CLI::App& app) {
     struct Opts {
