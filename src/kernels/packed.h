@@ -188,6 +188,9 @@ struct PackedActs {
     const float* d = nullptr;
     const int32_t* init = nullptr;
     const float* sums = nullptr;
+    // The tiles add their results to y instead of storing them (a wide row's later column
+    // slices: packed_gemm.h).
+    bool accumulate = false;
     // Block 0 of token t0; block i of token t0 + k (same panel) is panel * kBlock * i + kBlock * k further.
     template <int kBlock>
     const int8_t* quants(int64_t t0) const {

@@ -116,7 +116,15 @@ inline void start_tile(__m512 (&acc)[T]) {
 
 // A tile's end: token t's 16 (or fewer, by the mask) row results at y[(t0 + t) * ldy].
 template <int T>
-inline void store_tile(const __m512 (&acc)[T], float* y, int64_t t0, int64_t ldy, __mmask16 rows_mask) {
+inline void store_tile(const __m512 (&acc)[T], float* y, int64_t t0, int64_t ldy, __mmask16 rows_mask, bool add) {
+    if (add) {
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+            float* yt = y + (t0 + t) * ldy;
+            _mm512_mask_storeu_ps(yt, rows_mask, _mm512_add_ps(_mm512_maskz_loadu_ps(rows_mask, yt), acc[t]));
+        }
+        return;
+    }
 #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, rows_mask, acc[t]);
 }
@@ -213,7 +221,7 @@ void tile_q4_0_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64
             for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(as[b * a.stride + t]), acc[t]);
         }
     }
-    store_tile(acc, y, t0, ldy, rows_mask);
+    store_tile(acc, y, t0, ldy, rows_mask, a.accumulate);
 }
 
 // IQ4_XS: Q4_0's tile over 32-value sub-blocks of 256-value super-blocks. A shuffle maps each
@@ -262,7 +270,7 @@ void tile_iq4_xs(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t 
             }
         }
     }
-    store_tile(acc, y, t0, ldy, rows_mask);
+    store_tile(acc, y, t0, ldy, rows_mask, a.accumulate);
 }
 
 
@@ -358,7 +366,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
     }
-    store_tile(acc, y, t0, ldy, rows_mask);
+    store_tile(acc, y, t0, ldy, rows_mask, a.accumulate);
 }
 
 
@@ -534,7 +542,7 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
 #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) acc[t] = _mm512_fmadd_ps(part[t], _mm512_set1_ps(ad[s * a.stride + t]), acc[t]);
     }
-    store_tile(acc, y, t0, ldy, rows_mask);
+    store_tile(acc, y, t0, ldy, rows_mask, a.accumulate);
 }
 
 
@@ -548,6 +556,9 @@ template <GgmlType W, typename F>
 struct BlockKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;
+    // Column slices (packed_gemm.h): whole block pairs; d and init one row per block.
+    static constexpr int64_t kSliceUnit = 64, kDValues = 32, kInitValues = 32;
+    static constexpr size_t slice_offset(int64_t k0) { return F::kLayout.scales(k0 / 32); }
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0_q8_0<F, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -558,6 +569,11 @@ template <bool kFive>
 struct Q4_KKernel {
     static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
     static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
+    // Column slices: whole super-blocks; init one row per sub-block pair.
+    static constexpr int64_t kSliceUnit = 256, kDValues = 256, kInitValues = 64;
+    static constexpr size_t slice_offset(int64_t k0) {
+        return static_cast<size_t>(k0 / 256) * (kFive ? kPackedQ5KSuperBytes : kPackedQ4KSuperBytes);
+    }
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -568,6 +584,9 @@ template <GgmlType W>
 struct SmallKKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;  // 2 accumulators per token
+    // Column slices: whole super-blocks; init one row per 16 values (Q2_K: per 32).
+    static constexpr int64_t kSliceUnit = 256, kDValues = 256, kInitValues = W == GgmlType::Q2_K ? 32 : 16;
+    static constexpr size_t slice_offset(int64_t k0) { return static_cast<size_t>(k0 / 256) * SmallKLayout<W>::kSuper; }
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, rows_mask(nr));
