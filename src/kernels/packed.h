@@ -278,6 +278,20 @@ constexpr bool packed_k_quant(GgmlType t) {
 }
 // F16 and BF16 (float products; activations rounded to the weights' type).
 constexpr bool packed_float(GgmlType t) { return t == GgmlType::F16 || t == GgmlType::BF16; }
+// A prompt's column slices (packed_gemm.h) for quantized type t: they start at multiples of
+// `unit` values (a block pair, or a super-block), packed_group_bytes(t, k0) bytes into a group,
+// and the activations' tables (above) advance one row per `d_values` values for d, per
+// `init_values` for init, per 32 for sums.
+struct PackedSlicing {
+    int64_t unit, d_values, init_values;
+};
+constexpr PackedSlicing packed_slicing(GgmlType t) {
+    if (!packed_k_quant(t)) return {64, 32, 32};
+    const int64_t init = t == GgmlType::Q4_K || t == GgmlType::Q5_K   ? 64
+                         : t == GgmlType::Q3_K || t == GgmlType::Q6_K ? 16
+                                                                      : 32;  // Q2_K, IQ4_XS
+    return {256, 256, init};
+}
 // The activation type the packed kernel for t reads (Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the
 // k-quants, t itself for F16 and BF16).
 constexpr GgmlType packed_act_type(GgmlType t) {

@@ -2,8 +2,8 @@
 // rows in order, each block over all tokens in tiles of K::kTile and one shorter tile for the
 // rest, every tile over the block's groups in turn; a block's first tile streams its weights
 // from memory and prefetches ahead (into the next group, next in memory), its later tiles find
-// them in L2, and their activations there too after the block's first group. K provides
-// kType, kTile and
+// them in L2, and their activations there too after the block's first group (wide rows: the
+// same for each column slice in turn, gemm_sliced below). K provides kType, kTile and
 //   template <int T, bool Stream> static void tile(cols, grp, acts, t0, y, ldy, rows_in_group);
 // Included by the ISA-specific units, whose kernel types have internal linkage, so each unit
 // instantiates its own copy for its own instruction set.
@@ -28,11 +28,11 @@ void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, con
 // column slices of at most kSliceValues: a tile's activations for a whole row (12 tokens x 8960
 // bytes for Q8_0's, 105 KiB) do not stay in L1 while it runs over the block's groups, a slice's
 // (~21 KiB) do, and the weights come from L2 alone. The first slice stores, the others add.
-// One core, 1536 x 8960, 512 tokens, against five 1536 x 1792 products taken one after the
-// other: Q8_0 510-598 -> 571-688 GOPS, Q4_0 506-588 -> 543-635. Kernels opt in with
-// K::slice_offset(k0), the bytes into a group where column k0 (a multiple of K::kSliceUnit)
-// starts, and the values per row of the activations' tables: K::kDValues for d, K::kInitValues
-// for init (sums: one row per 32 values for every type).
+// Two threads, 1536 x 8960, 512 tokens (the 1.5B shape's ffn_down), whole rows against slices:
+// Q8_0 506-548 -> 636-681 GOPS, Q4_K 723-780 -> 798-811, Q6_K 562-651 -> 593-698, Q4_0
+// 543-615 -> 545-633; the 7B shape's (3584 x 18944, 128 tokens) the same either way.
+// Kernels whose tiles honour PackedActs::accumulate opt in with K::kColumnSlices; where the
+// slices start is the layout's (packed_slicing).
 constexpr int64_t kSliceAbove = 4096, kSliceValues = 2048;
 
 template <typename K>
@@ -40,9 +40,10 @@ void gemm_sliced(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, 
                  int64_t n_tokens, float* y, int64_t ldy, int64_t group_block) {
     const size_t gbytes = packed_group_bytes(K::kType, cols);
     constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
-    // Equal slices of whole block pairs (the last one shorter).
+    // Equal slices of whole units (block pairs, super-blocks), the last one shorter.
+    constexpr PackedSlicing kSlicing = packed_slicing(K::kType);
     const int64_t n_slices = (cols + kSliceValues - 1) / kSliceValues;
-    const int64_t width = ((cols + n_slices - 1) / n_slices + K::kSliceUnit - 1) / K::kSliceUnit * K::kSliceUnit;
+    const int64_t width = ((cols + n_slices - 1) / n_slices + kSlicing.unit - 1) / kSlicing.unit * kSlicing.unit;
     // group_block counts whole groups that fill half the L2; a slice of each is cols / width
     // times smaller.
     const int64_t block = std::max<int64_t>(1, group_block) * std::max<int64_t>(1, cols / width);
@@ -54,11 +55,11 @@ void gemm_sliced(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, 
             const int64_t kn = std::min(width, cols - k0);
             PackedActs s = a;  // the slice's activations: its blocks, the panels' layout unchanged
             s.q += k0 * a.panel;
-            s.d += k0 / K::kDValues * a.stride;
-            s.init += k0 / K::kInitValues * a.stride;
+            s.d += k0 / kSlicing.d_values * a.stride;
+            s.init += k0 / kSlicing.init_values * a.stride;
             if (s.sums) s.sums += k0 / 32 * a.stride;
             s.accumulate = k0 > 0;
-            const size_t offset = K::slice_offset(k0);
+            const size_t offset = packed_group_bytes(K::kType, k0);
             auto grp = [&](int64_t g) { return packed + static_cast<size_t>(g) * gbytes + offset; };
             for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, true>(kn, grp(g), s, 0, yg(g), ldy, nr(g));
             int64_t t = K::kTile;
@@ -77,7 +78,7 @@ template <typename K>
 void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
           int64_t n_tokens, float* y, int64_t ldy, int64_t group_block) {
     static_assert(kActPanel % K::kTile == 0, "a tile's tokens lie in one activation panel");
-    if constexpr (requires { K::slice_offset(int64_t{0}); }) {
+    if constexpr (requires { K::kColumnSlices; }) {
         if (cols > kSliceAbove && n_tokens >= K::kTile) {
             gemm_sliced<K>(cols, packed, rows, g0, g1, a, n_tokens, y, ldy, group_block);
             return;

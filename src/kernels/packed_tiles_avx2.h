@@ -68,12 +68,16 @@ inline __m256 bytes8(const uint8_t* p) {
 // 8 f16 as floats.
 inline __m256 halves8(const void* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
-// Rows 8h..8h+7 of token t's results, the lanes past the group's last row left alone.
+// Rows 8h..8h+7 of token t's results, the lanes past the group's last row left alone; added to
+// what y holds with `add` (PackedActs::accumulate).
 template <int T>
-inline void store_half(const __m256 (&acc)[T], float* y, int64_t t0, int64_t ldy, int h, int64_t nr) {
+inline void store_half(const __m256 (&acc)[T], float* y, int64_t t0, int64_t ldy, int h, int64_t nr, bool add) {
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(nr - 8 * h)), lanes);
-    for (int t = 0; t < T; ++t) _mm256_maskstore_ps(y + (t0 + t) * ldy + 8 * h, mask, acc[t]);
+    for (int t = 0; t < T; ++t) {
+        float* yt = y + (t0 + t) * ldy + 8 * h;
+        _mm256_maskstore_ps(yt, mask, add ? _mm256_add_ps(_mm256_maskload_ps(yt, mask), acc[t]) : acc[t]);
+    }
 }
 
 // A group's two halves (rows 0-7 and 8-15: 16 registers hold one half's accumulators for 4
@@ -86,7 +90,7 @@ inline void store_half(const __m256 (&acc)[T], float* y, int64_t t0, int64_t ldy
 // 22.0-23.4 -> 24.1-25.0). Prompts keep one half at a time. (IQ4_NL/IQ4_XS keep their own
 // loop: through this one they decoded at 14.4-15.7 GB/s against 20.7-22.2, in either order.)
 template <int T, bool Stream, typename Fetch, typename Block>
-inline void over_halves(int64_t n, int64_t nr, float* y, int64_t t0, int64_t ldy, Fetch&& fetch, Block&& block) {
+inline void over_halves(int64_t n, int64_t nr, float* y, int64_t t0, int64_t ldy, bool add, Fetch&& fetch, Block&& block) {
     if constexpr (T <= 2) {
         __m256 acc[2][T];
         for (int h = 0; h < 2; ++h) {
@@ -97,7 +101,7 @@ inline void over_halves(int64_t n, int64_t nr, float* y, int64_t t0, int64_t ldy
             block(0, i, acc[0]);
             if (nr > 8) block(1, i, acc[1]);
         }
-        for (int h = 0; h < 2 && 8 * h < nr; ++h) store_half(acc[h], y, t0, ldy, h, nr);
+        for (int h = 0; h < 2 && 8 * h < nr; ++h) store_half(acc[h], y, t0, ldy, h, nr, add);
     } else {
         for (int h = 0; h < 2 && 8 * h < nr; ++h) {
             __m256 acc[T];
@@ -108,7 +112,7 @@ inline void over_halves(int64_t n, int64_t nr, float* y, int64_t t0, int64_t ldy
                 }
                 block(h, i, acc);
             }
-            store_half(acc, y, t0, ldy, h, nr);
+            store_half(acc, y, t0, ldy, h, nr, add);
         }
     }
 }
@@ -187,7 +191,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
             for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(as[b * a.stride + t]), acc[t]);
         }
     };
-    over_halves<T, Stream>(nb, nr, y, t0, ldy, fetch, block);
+    over_halves<T, Stream>(nb, nr, y, t0, ldy, a.accumulate, fetch, block);
 }
 
 // Q8_0: per block, 8 chunks of 64 bytes (values 4c..4c+3 of each row, stored + 128). The bytes
@@ -239,7 +243,7 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
     };
-    over_halves<T, Stream>(nb, nr, y, t0, ldy, fetch, block);
+    over_halves<T, Stream>(nb, nr, y, t0, ldy, a.accumulate, fetch, block);
 }
 
 // IQ4_NL (kXs false: Q4_0's blocks) and IQ4_XS (per 32-value sub-block of a super-block):
@@ -327,7 +331,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                 acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(ad[ad_row * a.stride + t])), acc[t]);
             }
         }
-        store_half(acc, y, t0, ldy, h, nr);
+        store_half(acc, y, t0, ldy, h, nr, a.accumulate);
     }
 }
 
@@ -364,7 +368,7 @@ void tile_float(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t
             }
         }
     };
-    over_halves<T, Stream>(cols / 16, nr, y, t0, ldy, fetch, block);
+    over_halves<T, Stream>(cols / 16, nr, y, t0, ldy, a.accumulate, fetch, block);
 }
 
 // Q4_K: per super-block, d[16], dmin[16] (f16), 6-bit scales and mins unpacked to bytes [8][16],
@@ -497,7 +501,7 @@ void tile_q4_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         }
         for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(part[t], _mm256_set1_ps(ad[s * a.stride + t]), acc[t]);
     };
-    over_halves<T, Stream>(nsb, nr, y, t0, ldy, [](int64_t) {}, super_block);  // super_block asks for its lines
+    over_halves<T, Stream>(nsb, nr, y, t0, ldy, a.accumulate, [](int64_t) {}, super_block);  // super_block asks for its lines
 }
 
 // Q6_K: per 16-value sub-block j, two nibble chunks (quads 0 | 1 << 4, quads 2 | 3 << 4) and
@@ -611,7 +615,7 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
         }
         for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(part[t], _mm256_set1_ps(ad[s * a.stride + t]), acc[t]);
     };
-    over_halves<T, Stream>(nsb, nr, y, t0, ldy, [](int64_t) {}, block);  // block asks for its lines
+    over_halves<T, Stream>(nsb, nr, y, t0, ldy, a.accumulate, [](int64_t) {}, block);  // block asks for its lines
 }
 
 // Each packed type's kernel and its tile's tokens: as many as keep the tile's sums, partials and
@@ -628,6 +632,7 @@ template <GgmlType W, bool kFive = false, bool kOffsets = false>
 struct LegacyKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
+    static constexpr bool kColumnSlices = true;  // packed_gemm.h
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0<T, Stream, kFive, kOffsets>(cols, grp, a, t0, y, ldy, nr);
@@ -636,6 +641,7 @@ struct LegacyKernel {
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
+    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q8_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
@@ -646,6 +652,7 @@ template <GgmlType W>
 struct IQ4Kernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
+    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_iq4<T, Stream, W == GgmlType::IQ4_XS>(cols, grp, a, t0, y, ldy, nr);
@@ -665,6 +672,7 @@ template <bool kFive>
 struct Q4_KKernel {
     static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
+    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, nr);
@@ -675,6 +683,7 @@ template <GgmlType W>
 struct SmallKKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 8;
+    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, nr);

@@ -556,9 +556,7 @@ template <GgmlType W, typename F>
 struct BlockKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;
-    // Column slices (packed_gemm.h): whole block pairs; d and init one row per block.
-    static constexpr int64_t kSliceUnit = 64, kDValues = 32, kInitValues = 32;
-    static constexpr size_t slice_offset(int64_t k0) { return F::kLayout.scales(k0 / 32); }
+    static constexpr bool kColumnSlices = true;  // packed_gemm.h
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0_q8_0<F, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -569,11 +567,7 @@ template <bool kFive>
 struct Q4_KKernel {
     static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
     static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
-    // Column slices: whole super-blocks; init one row per sub-block pair.
-    static constexpr int64_t kSliceUnit = 256, kDValues = 256, kInitValues = 64;
-    static constexpr size_t slice_offset(int64_t k0) {
-        return static_cast<size_t>(k0 / 256) * (kFive ? kPackedQ5KSuperBytes : kPackedQ4KSuperBytes);
-    }
+    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -584,9 +578,7 @@ template <GgmlType W>
 struct SmallKKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;  // 2 accumulators per token
-    // Column slices: whole super-blocks; init one row per 16 values (Q2_K: per 32).
-    static constexpr int64_t kSliceUnit = 256, kDValues = 256, kInitValues = W == GgmlType::Q2_K ? 32 : 16;
-    static constexpr size_t slice_offset(int64_t k0) { return static_cast<size_t>(k0 / 256) * SmallKLayout<W>::kSuper; }
+    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -595,6 +587,7 @@ struct SmallKKernel {
 struct IQ4_XSKernel {
     static constexpr GgmlType kType = GgmlType::IQ4_XS;
     static constexpr int kTile = 12;  // as Q4_0
+    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_iq4_xs<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
