@@ -24,6 +24,32 @@ void last_tile(int64_t left, std::integer_sequence<int, R...>, int64_t cols, con
     ((left == R + 1 ? K::template tile<R + 1, Stream>(cols, grp, a, t0, y, ldy, nr) : void()), ...);
 }
 
+// The token tiles over groups b0 .. b1 - 1 (cols columns each; group g's bytes at packed + g *
+// gbytes, its results from y + 16 g): the first tile streams the groups' weights from memory,
+// group after group in memory order, the others find them in L2, the last may be shorter.
+// Plain loops around direct calls: the tiles stay functions of their own (a tile inlined into a
+// lambda here spilled the AVX2 Q4_K tile's registers: ~355 -> 226 GOPS).
+template <typename K>
+void block_tiles(int64_t cols, const uint8_t* packed, size_t gbytes, int64_t rows, int64_t b0, int64_t b1,
+                 const PackedActs& a, int64_t n_tokens, float* y, int64_t ldy) {
+    constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
+    auto grp = [&](int64_t g) { return packed + static_cast<size_t>(g) * gbytes; };
+    auto yg = [&](int64_t g) { return y + g * kPackRows; };
+    auto nr = [&](int64_t g) { return std::min<int64_t>(kPackRows, rows - g * kPackRows); };
+    if (n_tokens < K::kTile) {
+        for (int64_t g = b0; g < b1; ++g) last_tile<K, true>(n_tokens, kShorter, cols, grp(g), a, 0, yg(g), ldy, nr(g));
+        return;
+    }
+    for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, true>(cols, grp(g), a, 0, yg(g), ldy, nr(g));
+    int64_t t = K::kTile;
+    for (; t + K::kTile <= n_tokens; t += K::kTile) {
+        for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, false>(cols, grp(g), a, t, yg(g), ldy, nr(g));
+    }
+    if (t < n_tokens) {
+        for (int64_t g = b0; g < b1; ++g) last_tile<K, false>(n_tokens - t, kShorter, cols, grp(g), a, t, yg(g), ldy, nr(g));
+    }
+}
+
 // Wide rows (ffn_down: 8960 values on the 1.5B shape, 18944 on the 7B) go through a prompt in
 // column slices of at most kSliceValues: a tile's activations for a whole row (12 tokens x 8960
 // bytes for Q8_0's, 105 KiB) do not stay in L1 while it runs over the block's groups, a slice's
@@ -39,7 +65,6 @@ template <typename K>
 void gemm_sliced(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
                  int64_t n_tokens, float* y, int64_t ldy, int64_t group_block) {
     const size_t gbytes = packed_group_bytes(K::kType, cols);
-    constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
     // Equal slices of whole units (block pairs, super-blocks), the last one shorter.
     constexpr PackedSlicing kSlicing = packed_slicing(K::kType);
     const int64_t n_slices = (cols + kSliceValues - 1) / kSliceValues;
@@ -47,8 +72,6 @@ void gemm_sliced(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, 
     // group_block counts whole groups that fill half the L2; a slice of each is cols / width
     // times smaller.
     const int64_t block = std::max<int64_t>(1, group_block) * std::max<int64_t>(1, cols / width);
-    auto yg = [&](int64_t g) { return y + g * kPackRows; };
-    auto nr = [&](int64_t g) { return std::min<int64_t>(kPackRows, rows - g * kPackRows); };
     for (int64_t b0 = g0; b0 < g1; b0 += block) {
         const int64_t b1 = std::min(g1, b0 + block);
         for (int64_t k0 = 0; k0 < cols; k0 += width) {
@@ -59,16 +82,7 @@ void gemm_sliced(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, 
             s.init += k0 / kSlicing.init_values * a.stride;
             if (s.sums) s.sums += k0 / 32 * a.stride;
             s.accumulate = k0 > 0;
-            const size_t offset = packed_group_bytes(K::kType, k0);
-            auto grp = [&](int64_t g) { return packed + static_cast<size_t>(g) * gbytes + offset; };
-            for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, true>(kn, grp(g), s, 0, yg(g), ldy, nr(g));
-            int64_t t = K::kTile;
-            for (; t + K::kTile <= n_tokens; t += K::kTile) {
-                for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, false>(kn, grp(g), s, t, yg(g), ldy, nr(g));
-            }
-            if (t < n_tokens) {
-                for (int64_t g = b0; g < b1; ++g) last_tile<K, false>(n_tokens - t, kShorter, kn, grp(g), s, t, yg(g), ldy, nr(g));
-            }
+            block_tiles<K>(kn, packed + packed_group_bytes(K::kType, k0), gbytes, rows, b0, b1, s, n_tokens, y, ldy);
         }
     }
 }
@@ -85,29 +99,9 @@ void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t
         }
     }
     const size_t gbytes = packed_group_bytes(K::kType, cols);
-    constexpr auto kShorter = std::make_integer_sequence<int, K::kTile - 1>{};
     const int64_t block = std::max<int64_t>(1, group_block);
-    // Group g's weights, its rows' results, and how many of its rows exist.
-    auto grp = [&](int64_t g) { return packed + static_cast<size_t>(g) * gbytes; };
-    auto yg = [&](int64_t g) { return y + g * kPackRows; };
-    auto nr = [&](int64_t g) { return std::min<int64_t>(kPackRows, rows - g * kPackRows); };
-    // Plain loops around direct calls: the tiles stay functions of their own (a tile inlined into
-    // a lambda here spilled the AVX2 Q4_K tile's registers: ~355 -> 226 GOPS).
     for (int64_t b0 = g0; b0 < g1; b0 += block) {
-        const int64_t b1 = std::min(g1, b0 + block);
-        if (n_tokens < K::kTile) {
-            for (int64_t g = b0; g < b1; ++g) last_tile<K, true>(n_tokens, kShorter, cols, grp(g), a, 0, yg(g), ldy, nr(g));
-            continue;
-        }
-        // The first tile streams the block's weights from memory, group after group in memory order.
-        for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, true>(cols, grp(g), a, 0, yg(g), ldy, nr(g));
-        int64_t t = K::kTile;
-        for (; t + K::kTile <= n_tokens; t += K::kTile) {
-            for (int64_t g = b0; g < b1; ++g) K::template tile<K::kTile, false>(cols, grp(g), a, t, yg(g), ldy, nr(g));
-        }
-        if (t < n_tokens) {
-            for (int64_t g = b0; g < b1; ++g) last_tile<K, false>(n_tokens - t, kShorter, cols, grp(g), a, t, yg(g), ldy, nr(g));
-        }
+        block_tiles<K>(cols, packed, gbytes, rows, b0, std::min(g1, b0 + block), a, n_tokens, y, ldy);
     }
 }
 
