@@ -57,8 +57,8 @@ void block_tiles(int64_t cols, const uint8_t* packed, size_t gbytes, int64_t row
 // Two threads, 1536 x 8960, 512 tokens (the 1.5B shape's ffn_down), whole rows against slices:
 // Q8_0 506-548 -> 636-681 GOPS, Q4_K 723-780 -> 798-811, Q6_K 562-651 -> 593-698, Q4_0
 // 543-615 -> 545-633; the 7B shape's (3584 x 18944, 128 tokens) the same either way.
-// Kernels whose tiles honour PackedActs::accumulate opt in with K::kColumnSlices; where the
-// slices start is the layout's (packed_slicing).
+// Every quantized type's tiles honour PackedActs::accumulate (the float tiles take whole rows);
+// where the slices start is the layout's (packed_slicing).
 constexpr int64_t kSliceAbove = 4096, kSliceValues = 2048;
 
 template <typename K>
@@ -92,7 +92,7 @@ template <typename K>
 void gemm(int64_t cols, const uint8_t* packed, int64_t rows, int64_t g0, int64_t g1, const PackedActs& a,
           int64_t n_tokens, float* y, int64_t ldy, int64_t group_block) {
     static_assert(kActPanel % K::kTile == 0, "a tile's tokens lie in one activation panel");
-    if constexpr (requires { K::kColumnSlices; }) {
+    if constexpr (!packed_float(K::kType)) {
         if (cols > kSliceAbove && n_tokens >= K::kTile) {
             gemm_sliced<K>(cols, packed, rows, g0, g1, a, n_tokens, y, ldy, group_block);
             return;

@@ -632,7 +632,6 @@ template <GgmlType W, bool kFive = false, bool kOffsets = false>
 struct LegacyKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
-    static constexpr bool kColumnSlices = true;  // packed_gemm.h
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0<T, Stream, kFive, kOffsets>(cols, grp, a, t0, y, ldy, nr);
@@ -641,7 +640,6 @@ struct LegacyKernel {
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
-    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q8_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
@@ -652,7 +650,6 @@ template <GgmlType W>
 struct IQ4Kernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
-    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_iq4<T, Stream, W == GgmlType::IQ4_XS>(cols, grp, a, t0, y, ldy, nr);
@@ -672,7 +669,6 @@ template <bool kFive>
 struct Q4_KKernel {
     static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
     static constexpr int kTile = kAvxVnni ? 6 : 4;
-    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, nr);
@@ -683,7 +679,6 @@ template <GgmlType W>
 struct SmallKKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 8;
-    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, nr);

@@ -556,7 +556,6 @@ template <GgmlType W, typename F>
 struct BlockKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;
-    static constexpr bool kColumnSlices = true;  // packed_gemm.h
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0_q8_0<F, T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -567,7 +566,6 @@ template <bool kFive>
 struct Q4_KKernel {
     static constexpr GgmlType kType = kFive ? GgmlType::Q5_K : GgmlType::Q4_K;
     static constexpr int kTile = 6;  // 4 accumulators per token; 8 tokens measured 5% slower (spills)
-    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_k<T, Stream, kFive>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -578,7 +576,6 @@ template <GgmlType W>
 struct SmallKKernel {
     static constexpr GgmlType kType = W;
     static constexpr int kTile = 12;  // 2 accumulators per token
-    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_small_k<T, Stream, W>(cols, grp, a, t0, y, ldy, rows_mask(nr));
@@ -587,7 +584,6 @@ struct SmallKKernel {
 struct IQ4_XSKernel {
     static constexpr GgmlType kType = GgmlType::IQ4_XS;
     static constexpr int kTile = 12;  // as Q4_0
-    static constexpr bool kColumnSlices = true;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_iq4_xs<T, Stream>(cols, grp, a, t0, y, ldy, rows_mask(nr));
