@@ -15,6 +15,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/cpu_features.h"
+#include "kernels/kv_stream.h"
 #include "kernels/ops.h"
 
 namespace edgeseek {
@@ -36,14 +37,6 @@ inline __m256i tail(int64_t left) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<int64_t>(left, 8))), lanes);
 }
 
-// The cache lines of `rows` positions' head_dim f16 values from p, kv_stride values apart.
-inline void prefetch_rows(const uint16_t* p, int64_t rows, int64_t kv_stride, int64_t head_dim) {
-    for (int64_t r = 0; r < rows; ++r) {
-        const char* row = reinterpret_cast<const char*>(p + r * kv_stride);
-        for (int64_t off = 0; off < head_dim * 2; off += 64) prefetch_l1(row + off);
-    }
-}
-
 // Lane j = the sum of v[j]'s 8 lanes.
 inline __m256 reduce8(const __m256 (&v)[8]) {
     const __m256 t0 = _mm256_hadd_ps(v[0], v[1]), t1 = _mm256_hadd_ps(v[2], v[3]);
@@ -53,17 +46,17 @@ inline __m256 reduce8(const __m256 (&v)[8]) {
     return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
 }
 
-// out[g] = weights[g] x values for NC 8-dim chunks from c0 (added to out with `add`); the rows
-// of pf (pf_rows of them) asked for one per position.
+// out[g] = weights[g] x values for NC 8-dim chunks from c0 (added to out with `add`); with
+// `ahead`, position p's step taken as it goes (p_first: the stream's position of the first).
 template <int G, int NC>
 void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
-                     int64_t c0, float* out, bool add, const uint16_t* pf, int64_t pf_rows) {
+                     int64_t c0, float* out, bool add, const KvStream* ahead, int64_t p_first) {
     __m256 acc[NC][G];
     for (int i = 0; i < NC; ++i) {
         for (int g = 0; g < G; ++g) acc[i][g] = add ? _mm256_loadu_ps(out + g * head_dim + 8 * (c0 + i)) : _mm256_setzero_ps();
     }
     for (int64_t p = 0; p < n_pos; ++p) {
-        if (p < pf_rows) prefetch_rows(pf + p * kv_stride, 1, kv_stride, head_dim);
+        if (ahead) ahead->step(p_first + p);
         const uint16_t* v = v0 + p * kv_stride + 8 * c0;
         __m256 x[NC];
         for (int i = 0; i < NC; ++i) x[i] = load_h8(v + 8 * i);
@@ -84,21 +77,22 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
             float* out) {
     const int64_t chunks = head_dim / 8;
     constexpr int kNc = (4 * G + 5 <= 16) ? 4 : (2 * G + 3 <= 16) ? 2 : 1;
-    prefetch_rows(v0, std::min(n_pos, kValueBlock), kv_stride, head_dim);
+    const KvStream stream(v0, kv_stride, head_dim, n_pos, kValueBlock);
+    stream.start();
     const int64_t blocks = std::max<int64_t>(1, (n_pos + kValueBlock - 1) / kValueBlock);  // no positions: zeros
     for (int64_t b = 0; b < blocks; ++b) {
         const int64_t p0 = b * kValueBlock;
         const int64_t np = std::max<int64_t>(0, std::min(kValueBlock, n_pos - p0));
-        const int64_t ahead = std::max<int64_t>(0, std::min(kValueBlock, n_pos - p0 - kValueBlock));
         const float* wb = w + p0;
         const uint16_t* vb = v0 + p0 * kv_stride;
-        const uint16_t* next = vb + kValueBlock * kv_stride;
         const bool add = p0 > 0;
         int64_t c = 0;
         for (; c + kNc <= chunks; c += kNc) {
-            weighted_values<G, kNc>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, next, c == 0 ? ahead : 0);
+            weighted_values<G, kNc>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, c == 0 ? &stream : nullptr, p0);
         }
-        for (; c < chunks; ++c) weighted_values<G, 1>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, next, c == 0 ? ahead : 0);
+        for (; c < chunks; ++c) {
+            weighted_values<G, 1>(wb, w_stride, vb, kv_stride, np, head_dim, c, out, add, c == 0 ? &stream : nullptr, p0);
+        }
     }
 }
 
@@ -122,12 +116,13 @@ void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_
     // Keys 8 at a time, converted once into kb (chunk c of key j at 64 c + 8 j), then dotted
     // with every head's Q.
     alignas(32) float kb[8 * kMaxDim];
-    prefetch_rows(k0, std::min(n_pos, kKeysAhead), kv_stride, head_dim);
+    const KvStream stream(k0, kv_stride, head_dim, n_pos, kKeysAhead);
+    stream.start();
     const __m256 vscale = _mm256_set1_ps(scale);
     for (int64_t p0 = 0; p0 < n_pos; p0 += 8) {
         const int64_t nk = std::min<int64_t>(8, n_pos - p0);
         for (int64_t j = 0; j < 8; ++j) {
-            if (p0 + j + kKeysAhead < n_pos) prefetch_rows(k0 + (p0 + j + kKeysAhead) * kv_stride, 1, kv_stride, head_dim);
+            stream.step(p0 + j);
             if (j < nk) {
                 const uint16_t* k = k0 + (p0 + j) * kv_stride;
                 for (int64_t c = 0; c < chunks; ++c) _mm256_store_ps(kb + 64 * c + 8 * j, load_h8(k + 8 * c));

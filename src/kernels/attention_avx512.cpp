@@ -10,6 +10,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/cpu_features.h"
+#include "kernels/kv_stream.h"
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 
@@ -26,26 +27,20 @@ inline __m512 round_f16(__m512 x) {
     return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
-// The cache lines of `rows` positions' head_dim f16 values (keys or values) from p, positions
-// kv_stride apart, asked for ahead of use: one head's rows are a strided stream the hardware
-// prefetchers follow too slowly (decode at 4096 cached tokens, 1.5B shape, 28 layers beyond
-// the L3, two threads: 9.5 GB/s of keys and values without, 23-25 with; the whole decode at
-// that depth 26.9 -> 34.4 t/s).
-inline void prefetch_rows(const uint16_t* p, int64_t rows, int64_t kv_stride, int64_t head_dim) {
-    for (int64_t r = 0; r < rows; ++r) {
-        const char* row = reinterpret_cast<const char*>(p + r * kv_stride);
-        for (int64_t off = 0; off < head_dim * 2; off += 64) prefetch_l1(row + off);
-    }
-}
+// The keys and values are asked for ahead of use (KvStream): one head's rows are a strided
+// stream the hardware prefetchers follow too slowly (decode at 4096 cached tokens, 1.5B shape,
+// 28 layers beyond the L3, two threads: 9.5 GB/s of keys and values without, 23-25 with the L1
+// requests alone; the whole decode at that depth 26.9 -> 34.4 t/s).
 
 constexpr int64_t kValueBlock = 64;  // positions whose values stay in L1 for all passes (values())
 
 // outs[g] = weights[g] x values for NC 16-dim chunks from c0 (added to outs with `add`): one
 // accumulator per row of weights and chunk, so each value chunk is converted once for all G
-// rows.
+// rows. With `ahead`, position p's step is taken as it goes (p_first: the stream's position of
+// the first).
 template <int G, int NC, bool kMemBcast>
 void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
-                     int64_t c0, float* const* outs, bool add, const uint16_t* pf = nullptr, int64_t pf_rows = 0) {
+                     int64_t c0, float* const* outs, bool add, const KvStream* ahead = nullptr, int64_t p_first = 0) {
     __m512 acc[NC][G];
     __mmask16 m[NC];
 #pragma GCC unroll 32
@@ -57,7 +52,7 @@ void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64
         }
     }
     for (int64_t p = 0; p < n_pos; ++p) {
-        if (p < pf_rows) prefetch_rows(pf + p * kv_stride, 1, kv_stride, head_dim);
+        if (ahead) ahead->step(p_first + p);
         const uint16_t* v = v0 + p * kv_stride + 16 * c0;
         __m512 x[NC];
 #pragma GCC unroll 32
@@ -110,35 +105,35 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
     constexpr int kNcMem = (8 * G + 8 <= 32) ? 8 : (4 * G + 4 <= 32) ? 4 : (2 * G + 2 <= 32) ? 2 : 1;
     constexpr bool kMem = kNcMem > kNcReg || kNcMem == 1;
     constexpr int kNc = kMem ? kNcMem : kNcReg;
-    prefetch_rows(v0, std::min(n_pos, kValueBlock), kv_stride, head_dim);
+    const KvStream stream(v0, kv_stride, head_dim, n_pos, kValueBlock);
+    stream.start();
     const int64_t blocks = std::max<int64_t>(1, (n_pos + kValueBlock - 1) / kValueBlock);  // no positions: zeros
     for (int64_t b = 0; b < blocks; ++b) {
         const int64_t p0 = b * kValueBlock;
         const int64_t np = std::max<int64_t>(0, std::min(kValueBlock, n_pos - p0));
-        const int64_t ahead = std::max<int64_t>(0, std::min(kValueBlock, n_pos - p0 - kValueBlock));
         const float* wb = w + p0;
         const uint16_t* vb = v0 + p0 * kv_stride;
         const bool add = p0 > 0;
+        // The block's first pass (c == 0) asks for the next block's values (and those further
+        // ahead into L2), one position's row per position.
+        auto first = [&](int64_t c) { return c == 0 ? &stream : nullptr; };
         int64_t c = 0;
-        // The first pass asks for the next block's values, one position's row per position.
-        if (c + kNc <= chunks) {
-            weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add, vb + kValueBlock * kv_stride, ahead);
-            c += kNc;
+        for (; c + kNc <= chunks; c += kNc) {
+            weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add, first(c), p0);
         }
-        for (; c + kNc <= chunks; c += kNc) weighted_values<G, kNc, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
         if constexpr (kNc > 4) {
             if (c + 4 <= chunks) {
-                weighted_values<G, 4, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
+                weighted_values<G, 4, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add, first(c), p0);
                 c += 4;
             }
         }
         if constexpr (kNc > 2) {
             if (c + 2 <= chunks) {
-                weighted_values<G, 2, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
+                weighted_values<G, 2, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add, first(c), p0);
                 c += 2;
             }
         }
-        for (; c < chunks; ++c) weighted_values<G, 1, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add);
+        for (; c < chunks; ++c) weighted_values<G, 1, kMem>(wb, w_stride, vb, kv_stride, np, head_dim, c, outs, add, first(c), p0);
     }
 }
 
@@ -165,11 +160,12 @@ void attend_group(const float* q, const uint16_t* k0, const uint16_t* v0, int64_
     // 16 products of a head reduced together. kb is chunk-major (chunk c of key j at
     // 256 * c + 16 * j) so the 16 loads of a chunk share one base register.
     alignas(64) float kb[16 * kMaxDim];
-    prefetch_rows(k0, std::min(n_pos, kKeysAhead), kv_stride, head_dim);
+    const KvStream stream(k0, kv_stride, head_dim, n_pos, kKeysAhead);
+    stream.start();
     for (int64_t p0 = 0; p0 < n_pos; p0 += 16) {
         const int64_t nk = std::min<int64_t>(16, n_pos - p0);
         for (int64_t j = 0; j < 16; ++j) {
-            if (p0 + j + kKeysAhead < n_pos) prefetch_rows(k0 + (p0 + j + kKeysAhead) * kv_stride, 1, kv_stride, head_dim);
+            stream.step(p0 + j);
             if (j < nk) {
                 const uint16_t* k = k0 + (p0 + j) * kv_stride;
                 for (int64_t c = 0; c < full; ++c) _mm512_store_ps(kb + 256 * c + 16 * j, load_f16(k + 16 * c, 0xffff));
