@@ -1,5 +1,7 @@
 #include "chat/reasoning_display.h"
 
+#include "chat/reasoning_parser.h"
+
 namespace edgeseek {
 namespace {
 
@@ -7,8 +9,6 @@ constexpr const char* kFaint = "\x1b[2m";
 constexpr const char* kReset = "\x1b[0m";
 constexpr const char* kClearLine = "\r\x1b[K";
 constexpr const char* kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 // On a terminal, control characters from the model (ESC, C1 controls) would be commands to
 // the terminal: they are shown as U+FFFD instead (a carriage return is dropped).
@@ -70,7 +70,7 @@ void ReasoningPrinter::reasoning(const std::string& text) {
     }
     size_t from = 0;
     if (!thought_started_) {
-        while (from < text.size() && is_space(text[from])) ++from;  // the thought's leading blank lines
+        while (from < text.size() && is_blank(text[from])) ++from;  // the thought's leading blank lines
         if (from == text.size()) return;
         write(mode_ == ReasoningDisplay::Dim && ansi_ ? kFaint : "<think>\n");
         thought_started_ = true;
@@ -102,7 +102,7 @@ void ReasoningPrinter::thought_done(int64_t tokens, double seconds) { end_though
 // whitespace inside is printed once more text follows it.
 void ReasoningPrinter::write_trimmed(std::string_view text, size_t from) {
     size_t end = text.size();
-    while (end > from && is_space(text[end - 1])) --end;
+    while (end > from && is_blank(text[end - 1])) --end;
     if (end > from) {
         write_text(held_space_);
         held_space_.clear();
@@ -114,7 +114,7 @@ void ReasoningPrinter::write_trimmed(std::string_view text, size_t from) {
 void ReasoningPrinter::content(const std::string& text) {
     size_t from = 0;
     if (!content_started_) {
-        while (from < text.size() && is_space(text[from])) ++from;
+        while (from < text.size() && is_blank(text[from])) ++from;
         if (from == text.size()) return;
         content_started_ = true;
         held_space_.clear();

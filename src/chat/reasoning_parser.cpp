@@ -5,8 +5,6 @@
 namespace edgeseek {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
 size_t skip_space(std::string_view s) {
     size_t i = 0;
     while (i < s.size() && is_blank(s[i])) ++i;

@@ -11,6 +11,10 @@
 
 namespace edgeseek {
 
+// The blanks around a thought and at the start of the answer (ASCII space, tab, CR, LF): what
+// the parser skips after a closing tag and the terminal display trims.
+inline bool is_blank(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 struct ReasoningDelta {
     std::string reasoning;  // new thought text
     std::string content;    // new answer text

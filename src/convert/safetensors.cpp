@@ -34,8 +34,6 @@ const DtypeInfo& info(SafetensorsDtype d) {
     return kDtypes[0];
 }
 
-std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
-
 uint64_t to_offset(const nlohmann::json& v, const std::string& where, const char* what) {
     if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) {
         throw Error(std::string(what) + " must be a non-negative integer, not " + v.dump(), where,
@@ -65,7 +63,7 @@ SafetensorsTensor parse_entry(const std::string& name, const nlohmann::json& e, 
     const auto dt = e.find("dtype");
     if (dt == e.end() || !dt->is_string()) throw Error("'dtype' is missing", where, "the safetensors header is corrupt");
     if (!safetensors_dtype_from_name(dt->get<std::string>(), &t.dtype)) {
-        throw Error("unknown dtype " + in_quotes(dt->get<std::string>()), where,
+        throw Error("unknown dtype " + printable_quoted(dt->get<std::string>()), where,
                     "safetensors dtypes are F32, F16, BF16, F64, I8..I64, U8..U64, BOOL, F8_E4M3, F8_E5M2");
     }
     const auto sh = e.find("shape");
@@ -160,11 +158,11 @@ void SafetensorsFile::parse_header() {
             for (const auto& [k, v] : entry.items()) metadata_[k] = v.is_string() ? v.get<std::string>() : v.dump();
             continue;
         }
-        SafetensorsTensor t = parse_entry(name, entry, where + ": tensor " + in_quotes(name));
+        SafetensorsTensor t = parse_entry(name, entry, where + ": tensor " + printable_quoted(name));
         if (t.end > data_size) {
             throw Error("data [" + std::to_string(t.begin) + ", " + std::to_string(t.end) + ") runs past the end of the data (" +
                             std::to_string(data_size) + " bytes)",
-                        where + ": tensor " + in_quotes(name), "the file is truncated; download it again");
+                        where + ": tensor " + printable_quoted(name), "the file is truncated; download it again");
         }
         t.data = data + t.begin;
         tensors_.push_back(std::move(t));
@@ -178,8 +176,8 @@ void SafetensorsFile::parse_header() {
         const SafetensorsTensor& b = *by_offset[k];
         if (a.end > b.begin && a.nbytes() != 0 && b.nbytes() != 0) {
             throw Error("data [" + std::to_string(b.begin) + ", " + std::to_string(b.end) + ") overlaps tensor " +
-                            in_quotes(a.name) + " [" + std::to_string(a.begin) + ", " + std::to_string(a.end) + ")",
-                        where + ": tensor " + in_quotes(b.name), "the safetensors header is corrupt; download the file again");
+                            printable_quoted(a.name) + " [" + std::to_string(a.begin) + ", " + std::to_string(a.end) + ")",
+                        where + ": tensor " + printable_quoted(b.name), "the safetensors header is corrupt; download the file again");
         }
     }
     for (size_t k = 0; k < tensors_.size(); ++k) index_[tensors_[k].name] = k;

@@ -26,4 +26,8 @@ private:
     std::string what_, where_, hint_;
 };
 
+// A name read from a file (a tensor's, a key's, a dtype), quoted for a message: control bytes
+// escaped as \xNN, names longer than 96 bytes cut (and said so).
+std::string printable_quoted(const std::string& s);
+
 }  // namespace edgeseek

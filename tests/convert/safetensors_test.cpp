@@ -69,6 +69,8 @@ TEST(ConvertSafetensors, RefusesHeadersThatLie) {
         {R"({"__metadata__":"x"})", "__metadata__ is not an object"},
         {R"([1,2,3])", "header is not a JSON object"},
         {R"({"a":)", "header is not valid JSON"},
+        // Names from the file reach the message with control bytes escaped.
+        {R"({"bad\nname":{"dtype":"Q\u0007","shape":[4],"data_offsets":[0,16]}})", "tensor 'bad\\x0aname': unknown dtype 'Q\\x07'"},
     };
     for (const auto& c : cases) {
         const std::string e = error_of(c.header);
