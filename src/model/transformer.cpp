@@ -158,10 +158,10 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
                 if (c.qk_norm) rmsnorm(k + h * D, k + h * D, static_cast<const float*>(L.k_norm.data), D, c.norm_eps);
                 rope_apply(k + h * D, &s.rope_cos[t * half], &s.rope_sin[t * half], rp);
             }
-            uint16_t* kc = cache.k(l, bt.seq, bt.pos);
-            uint16_t* vc = cache.v(l, bt.seq, bt.pos);
-            fp32_to_fp16_row(kc, k, kv_dim);
-            fp32_to_fp16_row(vc, v, kv_dim);
+            for (int64_t h = 0; h < HKV; ++h) {
+                fp32_to_fp16_row(cache.k(l, bt.seq, h, bt.pos), k + h * D, D);
+                fp32_to_fp16_row(cache.v(l, bt.seq, h, bt.pos), v + h * D, D);
+            }
         });
 
         // Causal attention costs grow with the position: work items, (block, KV head), are
@@ -177,7 +177,7 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             pool.parallel_for(HKV * key_blocks, [&](int64_t b, int64_t e, int) {
                 for (int64_t i = b; i < e;) {  // runs of one KV head's blocks
                     const int64_t kvh = i / key_blocks, b0 = i % key_blocks, b1 = std::min(key_blocks, b0 + (e - i));
-                    convert_keys(cache.k(l, ks.seq, 0) + kvh * D, kv_dim, 16 * b0, std::min(ks.n_pos, 16 * b1), D,
+                    convert_keys(cache.k(l, ks.seq, kvh, 0), D, 16 * b0, std::min(ks.n_pos, 16 * b1), D,
                                  keys + ks.at + static_cast<size_t>(kvh * ks.per_head));
                     i += b1 - b0;
                 }
@@ -195,8 +195,8 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
                 const int64_t h0 = kvh * group, ks = block_keys[static_cast<size_t>(bi)];
                 const KeySeq* kseq = ks < 0 ? nullptr : &key_seqs[static_cast<size_t>(ks)];
                 const float* kt = kseq ? keys + kseq->at + static_cast<size_t>(kvh * kseq->per_head) : nullptr;
-                attend_tokens(&s.q[t * q_dim + h0 * D], q_dim, blk.count, group, cache.k(l, bt.seq, 0) + kvh * D,
-                              cache.v(l, bt.seq, 0) + kvh * D, kv_dim, bt.pos, D, scale, scores, &s.attn[t * q_dim + h0 * D],
+                attend_tokens(&s.q[t * q_dim + h0 * D], q_dim, blk.count, group, cache.k(l, bt.seq, kvh, 0),
+                              cache.v(l, bt.seq, kvh, 0), D, bt.pos, D, scale, scores, &s.attn[t * q_dim + h0 * D],
                               q_dim, kt);
             }
         });
