@@ -1,9 +1,9 @@
 // One KV head's cached rows (keys or values: head_dim f16 values per position, positions
-// kv_stride values apart) asked for ahead of use, by the decode's attention kernels of every ISA.
-// The rows are a strided stream, half or less of each line of positions, which the hardware
-// prefetchers follow too slowly: each row is asked into L1 a few positions ahead and into L2
-// much further ahead (the L1 requests alone are bounded by the core's few line-fill buffers, the
-// L2 ones by the larger queue behind L2, as the weight tiles' L2 step).
+// kv_stride values apart) asked for ahead of use, by the decode's attention kernels of every ISA:
+// each row into L1 a few positions ahead and into L2 much further ahead (the L1 requests alone
+// are bounded by the core's few line-fill buffers, the L2 ones by the larger queue behind L2, as
+// the weight tiles' L2 step). The model's cache keeps a head's rows contiguous (model/kv_cache.h);
+// the kernels take any stride.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -14,9 +14,12 @@ namespace edgeseek {
 
 // How far ahead of use the rows are asked into L2, in bytes of one head's rows. Decode at
 // depth (`bench -d`, two settings alternated token by token in one run, 2-vCPU Xeon), faster per
-// token than with no L2 step: 1.5B Q4_0 at 4096 cached tokens 4.4% with 32 KiB, 3.6-4.6% with
-// 64 KiB, 2.5-6.2% with 128 KiB (AVX2: 3.4-4.8%); 7B Q4_0 at 4096 -0.9 to 6.7% (three runs).
-// 128 against 64 KiB: 1.3% (1.5B), 1.8% (7B) faster; 256 against 128 KiB within the noise (±1.5%).
+// token than with no L2 step, with the cache's heads interleaved ([pos][kv_head][head_dim], a
+// strided stream): 1.5B Q4_0 at 4096 cached tokens 4.4% with 32 KiB, 3.6-4.6% with 64 KiB,
+// 2.5-6.2% with 128 KiB (AVX2: 3.4-4.8%); 7B Q4_0 at 4096 -0.9 to 6.7% (three runs); 128 against
+// 64 KiB: 1.3% (1.5B), 1.8% (7B) faster; 256 against 128 KiB within the noise (±1.5%). With each
+// head's rows contiguous: 1.3% and 4.2% faster (1.5B Q4_0 at 4096); the L1 step dropped: 1.6%
+// faster once, 2.5% slower once (kept).
 constexpr int64_t kKvL2AheadBytes = 128 << 10;
 
 class KvStream {
