@@ -23,6 +23,11 @@ done
 for m in qwen7b-q4_0 qwen7b-q4_k_m; do
   "$E" bench -m "$M/$m.gguf" -p 128 -n 32 -r 2 -t 2 2>&1 | grep -E "\| (pp128|tg32) " | awk -v m="$m" -F'|' '{printf "%s %s %s %s\n", m, $6, $7, $8}'
 done
+# Decode deep into a reasoning trace: 4096 tokens already in the context (their keys and
+# values count in the ratio).
+for m in qwen1.5b-q4_0 qwen1.5b-q4_k_m; do
+  "$E" bench -m "$M/$m.gguf" -p 0 -n 32 -r 2 -t 2 -d 4096 2>&1 | grep -E "\| tg32 @ d4096" | awk -v m="$m" -F'|' '{printf "%s %s %s %s\n", m, $6, $7, $8}'
+done
 # The file's own layout (no load-time repacking), and the AVX2 kernels on this CPU.
 for m in qwen1.5b-q4_0 qwen1.5b-q4_k_m; do
   "$E" bench -m "$M/$m.gguf" -p 512 -n 64 -r 1 -t 2 --no-repack 2>&1 | grep -E "\| (pp512|tg64) " | awk -v m="$m" -F'|' '{printf "%s no-repack %s %s %s\n", m, $6, $7, $8}'
