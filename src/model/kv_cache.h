@@ -1,9 +1,12 @@
 // Keys and values of past positions, in f16 (as llama.cpp keeps them), for n_seq sequences.
 // Layout per layer and sequence: [kv_head][pos][head_dim]. One head's keys (and values) are one
-// contiguous run, as the decode's attention reads them (one KV head per work item): the
-// hardware prefetchers follow it, where the head-interleaved rows ([pos][kv_head][head_dim])
-// were a strided stream (decode attention alone, 1.5B shape at 4096 positions, 200 layers
-// beyond the L3, two threads: 8.5-9.0 -> 10.5-11.4 GB/s).
+// contiguous run, as the decode's attention reads them (one KV head per work item), where the
+// head-interleaved rows ([pos][kv_head][head_dim]) were a strided stream (decode attention
+// alone, 1.5B shape at 4096 positions, 200 layers beyond the L3, two threads: 8.5-9.0 ->
+// 10.5-11.4 GB/s in 4 KiB pages, 10.4-11.2 -> 10.3-11.9 in 2 MiB pages; the whole 1.5B decode at
+// that depth +8% in four alternations). The cost: a head's first position starts a new page, so
+// the first tokens of a long context make one more 2 MiB page resident per (layer, KV head,
+// table) than the interleaved rows did (docs/PERFORMANCE.md, twentieth session).
 #pragma once
 #include <cstdint>
 
