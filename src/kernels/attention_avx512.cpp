@@ -27,10 +27,10 @@ inline __m512 round_f16(__m512 x) {
     return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
-// The keys and values are asked for ahead of use (KvStream): one head's rows are a strided
-// stream the hardware prefetchers follow too slowly (decode at 4096 cached tokens, 1.5B shape,
-// 28 layers beyond the L3, two threads: 9.5 GB/s of keys and values without, 23-25 with the L1
-// requests alone; the whole decode at that depth 26.9 -> 34.4 t/s).
+// The keys and values are asked for ahead of use (KvStream): the hardware prefetchers follow
+// one head's rows too slowly (with the cache's heads side by side, as they were: decode at 4096
+// cached tokens, 1.5B shape, 28 layers beyond the L3, two threads, 9.5 GB/s of keys and values
+// without, 23-25 with the L1 requests alone; the whole decode at that depth 26.9 -> 34.4 t/s).
 
 constexpr int64_t kValueBlock = 64;  // positions whose values stay in L1 for all passes (values())
 
