@@ -40,7 +40,7 @@ constexpr int64_t kValueBlock = 64;  // positions whose values stay in L1 for al
 // the first).
 template <int G, int NC, bool kMemBcast>
 void weighted_values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_stride, int64_t n_pos, int64_t head_dim,
-                     int64_t c0, float* const* outs, bool add, const KvStream* ahead = nullptr, int64_t p_first = 0) {
+                     int64_t c0, float* const* outs, bool add, const KvStream* ahead, int64_t p_first) {
     __m512 acc[NC][G];
     __mmask16 m[NC];
 #pragma GCC unroll 32
