@@ -42,7 +42,8 @@ void fill_depth(Session& s, int depth) {
 }
 }  // namespace
 
-SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads, int depth) {
+SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads,
+                               const std::function<void()>& before_rep, int depth) {
     std::vector<double> tps;
     // One session for all runs, its cache cut back to the depth between them (as llama-bench
     // does): the first, untimed run warms the page cache and faults in the KV cache and scratch
@@ -52,6 +53,7 @@ SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int t
     for (int r = 0; r < reps + 1; ++r) {
         s.truncate(depth);
         const auto toks = random_tokens(n_prompt, model.config().n_vocab, static_cast<uint32_t>(r));
+        if (r > 0 && before_rep) before_rep();
         const double t0 = now_s();
         s.eval(toks);
         if (r > 0) tps.push_back(n_prompt / (now_s() - t0));

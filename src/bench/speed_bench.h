@@ -17,8 +17,10 @@ struct SpeedStat {
 SpeedStat speed_stat(const std::vector<double>& tokens_per_s);
 
 // One batched pass over n_prompt tokens, `reps` times, after `depth` tokens already in the
-// cache (untimed: a long conversation or reasoning trace; llama-bench's -d).
-SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads, int depth = 0);
+// cache (untimed: a long conversation or reasoning trace; llama-bench's -d); before_rep (when
+// set) runs just before each counted repetition (bench measures the compute peaks there).
+SpeedStat measure_prompt_speed(const Model& model, int n_prompt, int reps, int threads,
+                               const std::function<void()>& before_rep = {}, int depth = 0);
 // n_gen single-token decode steps, `reps` times, after `depth` cached tokens; before_rep (when
 // set) runs just before each counted repetition (bench measures the read bandwidth there).
 SpeedStat measure_generation_speed(const Model& model, int n_gen, int reps, int threads,

@@ -46,8 +46,8 @@ CommandRun add_bench_command(CLI::App& app) {
     sub->add_flag("--machine", o->machine, "measure (or show cached) machine peaks: read bandwidth, int8 and fp32 throughput");
     sub->add_flag("--remeasure", o->remeasure, "ignore cached machine peaks");
     sub->add_flag("--cached-peak", o->cached_peak,
-                  "decode ratio against the cached read bandwidth only (default: against the bandwidth measured just "
-                  "before each repetition)");
+                  "ratios against the cached peaks only (default: decode against the read bandwidth, prefill against "
+                  "the int8 / fp32 peaks, each measured just before each repetition)");
     add_model_load_flags(sub, &o->load);
     return [o]() -> int {
         const int threads = o->threads > 0 ? o->threads : default_threads();
@@ -70,11 +70,11 @@ CommandRun add_bench_command(CLI::App& app) {
         const ModelCosts costs = model_costs(*model);
         bool quantized = false;
         for (const auto& L : model->weights().layers) quantized |= type_traits(L.w_gate.type)->quantized;
-        const double compute_peak = quantized ? peaks.int8_gops : peaks.fp32_gflops;
 
         nlohmann::json tests = nlohmann::json::array();
         auto report = [&](const std::string& name, const SpeedStat& s, double pct, const char* pct_of) {
-            tests.push_back({{"test", name}, {"tokens_per_s", s.mean}, {"stddev", s.sd}, {"percent", pct}, {"of", pct_of}});
+            tests.push_back({{"test", name}, {"tokens_per_s", s.mean}, {"stddev", s.sd}, {"runs_tokens_per_s", s.runs},
+                             {"percent", pct}, {"of", pct_of}});
         };
         const int64_t ctx_needed = static_cast<int64_t>(o->depth) + std::max(o->p, o->n) + 1;
         if (ctx_needed > c.n_ctx_train && c.n_ctx_train > 0) {
@@ -84,17 +84,48 @@ CommandRun add_bench_command(CLI::App& app) {
         }
         const std::string at = o->depth > 0 ? " @ d" + std::to_string(o->depth) : "";
         if (o->p > 0) {
-            const SpeedStat st = measure_prompt_speed(*model, o->p, o->reps, threads, o->depth);
-            const double ops = 2.0 * costs.prompt_macs_per_token(o->p) * st.mean / 1e9;
-            if (o->depth == 0) {
-                report("pp" + std::to_string(o->p), st, 100.0 * ops / compute_peak, quantized ? "int8 peak" : "fp32 peak");
-            } else {
-                // Behind a deep context attention is much of the work: the share of the time the
-                // matrices (at their peak) and attention's f32 products (at the fp32 peak) need.
-                const double flops = 2.0 * costs.prompt_attention_macs_per_token(o->depth, o->p) * st.mean / 1e9;
-                report("pp" + std::to_string(o->p) + at, st, 100.0 * (ops / compute_peak + flops / peaks.fp32_gflops),
-                       quantized ? "int8 + fp32 (attention) peaks" : "fp32 peak");
+            // Each repetition's ratio against the peaks measured just before it (the cached
+            // peaks' ratio as well, in the JSON), as decode's against the bandwidth: the compute
+            // a shared host leaves to this VM moves from minute to minute too. Behind a deep
+            // context attention is much of the work: the ratio is then the share of the time the
+            // matrices (at their peak) and attention's f32 products (at the fp32 peak) need.
+            std::unique_ptr<ComputeProbe> probe;
+            if (!o->cached_peak) probe = std::make_unique<ComputeProbe>(threads);
+            const bool attention = o->depth > 0;
+            const bool int8 = quantized, fp32 = !quantized || attention;
+            std::vector<double> int8_now, fp32_now;
+            const SpeedStat st = measure_prompt_speed(
+                *model, o->p, o->reps, threads,
+                [&] {
+                    if (!probe) return;
+                    if (int8) int8_now.push_back(probe->int8_gops());
+                    if (fp32) fp32_now.push_back(probe->fp32_gflops());
+                },
+                o->depth);
+            const double ops_per_token = 2.0 * costs.prompt_macs_per_token(o->p);
+            const double flops_per_token = attention ? 2.0 * costs.prompt_attention_macs_per_token(o->depth, o->p) : 0.0;
+            // The share of one second's peaks that tps tokens a second take.
+            auto share = [&](double tps, double int8_peak, double fp32_peak) {
+                const double matrices = ops_per_token * tps / 1e9 / (quantized ? int8_peak : fp32_peak);
+                return 100.0 * (attention ? matrices + flops_per_token * tps / 1e9 / fp32_peak : matrices);
+            };
+            const double cached_pct = share(st.mean, peaks.int8_gops, peaks.fp32_gflops);
+            const bool live = probe && !st.runs.empty() && (!int8 || int8_now.size() == st.runs.size()) &&
+                              (!fp32 || fp32_now.size() == st.runs.size());
+            double pct = cached_pct;
+            if (live) {
+                pct = 0.0;
+                for (size_t i = 0; i < st.runs.size(); ++i) {
+                    pct += share(st.runs[i], int8 ? int8_now[i] : 0.0, fp32 ? fp32_now[i] : 0.0);
+                }
+                pct /= static_cast<double>(st.runs.size());
             }
+            std::string of = !quantized ? "fp32 peak" : attention ? "int8 + fp32 (attention) peaks" : "int8 peak";
+            if (live) of += " now";
+            report("pp" + std::to_string(o->p) + at, st, pct, of.c_str());
+            tests.back()["percent_of_cached_peak"] = cached_pct;
+            if (live && int8) tests.back()["int8_gops_now"] = int8_now;
+            if (live && fp32) tests.back()["fp32_gflops_now"] = fp32_now;
         }
         if (o->n > 0) {
             // Each repetition's ratio against the read bandwidth measured just before it (the
@@ -135,28 +166,41 @@ CommandRun add_bench_command(CLI::App& app) {
         }
         std::printf("machine: %d threads, %s, read %.2f GB/s, int8 %.1f GOPS, fp32 %.1f GFLOPS\n", threads,
                     peaks.isa.c_str(), peaks.read_gbps, peaks.int8_gops, peaks.fp32_gflops);
-        std::printf("| %-8s | %-10s | %-7s | %-9s | %-15s | %-17s | %-40s |\n", "arch", "size", "type", "threads", "test",
+        std::printf("| %-8s | %-10s | %-7s | %-9s | %-15s | %-17s | %-47s |\n", "arch", "size", "type", "threads", "test",
                     "t/s", "% of roofline");
-        std::printf("|----------|------------|---------|-----------|-----------------|-------------------|------------------------------------------|\n");
+        std::printf("|----------|------------|---------|-----------|-----------------|-------------------|-------------------------------------------------|\n");
         for (const auto& t : tests) {
             char size[32], tps[64], pct[64];
             std::snprintf(size, sizeof size, "%.2f MiB", static_cast<double>(model->file().file_size()) / 1048576.0);
             std::snprintf(tps, sizeof tps, "%.2f ± %.2f", t["tokens_per_s"].get<double>(), t["stddev"].get<double>());
             std::snprintf(pct, sizeof pct, "%.1f%% of %s", t["percent"].get<double>(), t["of"].get<std::string>().c_str());
-            std::printf("| %-8s | %-10s | %-7s | %-9d | %-15s | %-17s | %-40s |\n", c.arch_name.c_str(), size, type.c_str(),
+            std::printf("| %-8s | %-10s | %-7s | %-9d | %-15s | %-17s | %-47s |\n", c.arch_name.c_str(), size, type.c_str(),
                         threads, t["test"].get<std::string>().c_str(), tps, pct);
         }
-        for (const auto& t : tests) {
-            if (!t.contains("read_gbps_now")) continue;
-            std::string now;
-            for (const auto& g : t["read_gbps_now"]) {
+        // What each repetition's ratio was measured against, and the ratio against the cached peaks.
+        auto list = [](const nlohmann::json& values) {
+            std::string s;
+            for (const auto& g : values) {
                 char b[32];
-                std::snprintf(b, sizeof b, "%s%.1f", now.empty() ? "" : ", ", g.get<double>());
-                now += b;
+                std::snprintf(b, sizeof b, "%s%.1f", s.empty() ? "" : ", ", g.get<double>());
+                s += b;
             }
-            std::printf("%s: read bandwidth just before each repetition %s GB/s; against the cached %.2f GB/s: %.1f%%\n",
-                        t["test"].get<std::string>().c_str(), now.c_str(), peaks.read_gbps,
-                        t["percent_of_cached_peak"].get<double>());
+            return s;
+        };
+        for (const auto& t : tests) {
+            const std::string name = t["test"].get<std::string>();
+            const double cached = t["percent_of_cached_peak"].get<double>();
+            if (t.contains("read_gbps_now")) {
+                std::printf("%s: read bandwidth just before each repetition %s GB/s; against the cached %.2f GB/s: %.1f%%\n",
+                            name.c_str(), list(t["read_gbps_now"]).c_str(), peaks.read_gbps, cached);
+                continue;
+            }
+            std::string now;
+            if (t.contains("int8_gops_now")) now += "int8 " + list(t["int8_gops_now"]) + " GOPS";
+            if (t.contains("fp32_gflops_now")) now += (now.empty() ? "fp32 " : ", fp32 ") + list(t["fp32_gflops_now"]) + " GFLOPS";
+            if (now.empty()) continue;
+            std::printf("%s: peaks just before each repetition %s; against the cached %.1f GOPS / %.1f GFLOPS: %.1f%%\n",
+                        name.c_str(), now.c_str(), peaks.int8_gops, peaks.fp32_gflops, cached);
         }
         const PrefetchTuner& tuner = prefetch_tuner();
         bool decoded = false;
