@@ -159,13 +159,15 @@ float bf16_bf16(int64_t n, const void* row, const void* act) {
 struct Q4_0Rows {
     using Block = BlockQ4_0;
     static constexpr int kBias = 8;  // weight = nibble - 8
-    // 128-bit lanes hold [block i low nibbles, block i+1 low, block i high, block i+1 high]
-    // (three instructions to unpack); the activation is permuted to match, once for four rows.
-    static constexpr bool kInterleaved = true;
+    // 128-bit lanes hold [block i low nibbles, block i high, block i+1 low, block i+1 high], the
+    // activation's natural order: each block's 16 bytes in two lanes (one shuffle), the upper
+    // copy's nibbles shifted down (one masked shift), the high bits cleared (one and). (The
+    // order [i low, i+1 low, i high, i+1 high], with the activation permuted to match, took a
+    // 256-bit shift and two inserts: one row alone, L2-resident, 3.5-4% slower.)
     static __m512i values(const Block* b) {
-        const __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b[1].qs), reinterpret_cast<const __m128i*>(b[0].qs));
-        return _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1),
-                                _mm512_set1_epi8(0x0f));
+        const __m512i z = _mm512_shuffle_i64x2(_mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[0].qs))),
+                                               _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[1].qs))), 0x00);
+        return _mm512_and_si512(_mm512_mask_srli_epi16(z, 0xff00ff00u, z, 4), _mm512_set1_epi8(0x0f));
     }
     static __m256i values1(const Block* b) { return nibbles(b->qs); }
 };
@@ -173,7 +175,6 @@ struct Q4_0Rows {
 struct Q8_0Rows {
     using Block = BlockQ8_0;
     static constexpr int kBias = 128;  // weight = (int8 + 128) - 128, unsigned for vpdpbusd
-    static constexpr bool kInterleaved = false;  // 256-bit halves: block i, block i+1
     static __m512i values(const Block* b) {
         return _mm512_xor_si512(load2x256(b[0].qs, b[1].qs), _mm512_set1_epi8(static_cast<char>(0x80)));
     }
@@ -191,19 +192,17 @@ void rows4(int64_t n, const void* w, size_t stride, const void* act, float* out)
     const BlockQ8_0* y = static_cast<const BlockQ8_0*>(act);
     const int64_t nb = n / 32;
     const __m512i bias = _mm512_set1_epi8(static_cast<char>(W::kBias));
-    // Lane l of row r takes scale 2r + (block of lane l), the block being l / 8 (halves) or
-    // (l / 4) % 2 (interleaved 128-bit lanes).
+    // Lane l of row r takes scale 2r + (block of lane l): the 256-bit halves are blocks i and i + 1.
     __m512i pick[4];
     for (int r = 0; r < 4; ++r) {
         alignas(64) int32_t idx[16];
-        for (int l = 0; l < 16; ++l) idx[l] = 2 * r + (W::kInterleaved ? (l / 4) % 2 : l / 8);
+        for (int l = 0; l < 16; ++l) idx[l] = 2 * r + l / 8;
         pick[r] = _mm512_load_si512(idx);
     }
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
     int64_t i = 0;
     for (; i + 2 <= nb; i += 2) {
-        __m512i yv = load2x256(y[i].qs, y[i + 1].qs);
-        if constexpr (W::kInterleaved) yv = _mm512_shuffle_i64x2(yv, yv, _MM_SHUFFLE(3, 1, 2, 0));
+        const __m512i yv = load2x256(y[i].qs, y[i + 1].qs);
         const __m512i nbias = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, yv));
         // The 8 weight scales (row r's blocks i and i + 1 at 2r and 2r + 1) gathered in general
         // registers, not inserted word by word into a vector (seven vpinsrw on the vector
