@@ -11,7 +11,11 @@ VecDotFn vec_dot_kernel(GgmlType t, Isa isa = active_isa());
 
 // Four consecutive weight rows (row_stride bytes apart) dotted with one activation row at once:
 // out[0..3]. Decode uses it where it exists; equal to four vec_dot calls up to float rounding.
-using VecDot4Fn = void (*)(int64_t n, const void* rows, size_t row_stride, const void* act, float* out);
+// The kernel asks for the four rows' bytes l1_ahead bytes further on into L1 (0: not at all) and
+// l2_ahead into L2 (0: not at all), a few lines per step as it goes: the rows that follow in
+// memory, so the stream runs ahead of the products without bursts of requests.
+using VecDot4Fn = void (*)(int64_t n, const void* rows, size_t row_stride, const void* act, float* out, size_t l1_ahead,
+                           size_t l2_ahead);
 VecDot4Fn vec_dot4_kernel(GgmlType t, Isa isa = active_isa());
 VecDot4Fn vec_dot4_avx512(GgmlType t);
 

@@ -284,7 +284,7 @@ TEST(VecDot, FourRowKernelsMatchScalarReference) {
                 for (auto& x : v) x = nd(rng);
                 at->from_float(v.data(), aq.data(), n);
                 float got[4];
-                dot4(n, wq.data(), rb, aq.data(), got);
+                dot4(n, wq.data(), rb, aq.data(), got, 4096, 8192);  // the prefetches change nothing
                 for (int r = 0; r < 4; ++r) {
                     const float ref = tr->vec_dot(n, wq.data() + static_cast<size_t>(r) * rb, aq.data());
                     EXPECT_NEAR(got[r], ref, 1e-4 * (std::sqrt(static_cast<double>(n)) + std::fabs(ref)))
