@@ -315,9 +315,11 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
     // lines themselves, a few per step, instead of all 2 x 54 before each call: a burst of
     // requests waits for the core's fill buffers and the products wait behind it (1.5B
     // `--no-repack` decode, binaries alternated three times: Q4_0 53.7-56.4% -> 72.2-73.4% of
-    // the bandwidth, Q8_0 64.8-70.9% -> 77.4-78.8%).
+    // the bandwidth, Q8_0 64.8-70.9% -> 77.4-78.8%); so do the single-row K-quant kernels that
+    // have an "ahead" form (VecDotAheadFn), a share per super-block.
     const size_t row_bytes = W.row_bytes();
     const VecDot4Fn dot4 = n_tokens <= 2 ? vec_dot4_kernel(W.type) : nullptr;
+    const VecDotAheadFn dot_ahead = n_tokens <= 2 ? vec_dot_ahead_kernel(W.type) : nullptr;
     const uint8_t* base = static_cast<const uint8_t*>(W.data);  // row r at base + r * row_bytes
     auto row = [&](int64_t r) { return base + static_cast<size_t>(r) * row_bytes; };
     const char* end = reinterpret_cast<const char*>(row(rows));
@@ -346,6 +348,13 @@ void matmul(const TensorView& W, const float* X, int64_t n_tokens, float* Y, Thr
         }
         for (; r < e; ++r) {
             const uint8_t* wrow = row(r);
+            if (dot_ahead) {
+                for (int64_t t = 0; t < n_tokens; ++t) {
+                    Y[t * rows + r] = dot_ahead(W.cols, wrow, act_data + t * act_row, t == 0 ? g_stream_prefetch.l1_alone : 0,
+                                                t == 0 ? l2 : 0);
+                }
+                continue;
+            }
             prefetch(wrow, row_bytes);
             for (int64_t t = 0; t < n_tokens; ++t) {
                 Y[t * rows + r] = dot(W.cols, wrow, act_data + t * act_row);

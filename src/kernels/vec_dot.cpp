@@ -25,6 +25,16 @@ VecDot4Fn vec_dot4_kernel(GgmlType t, Isa isa) {
     return nullptr;
 }
 
+VecDotAheadFn vec_dot_ahead_kernel(GgmlType t, Isa isa) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return vec_dot_ahead_avx512(t);
+#else
+    (void)t;
+    (void)isa;
+#endif
+    return nullptr;
+}
+
 FromFloatFn quantize_act_kernel(GgmlType t, Isa isa) {
     FromFloatFn f = nullptr;
 #if defined(__x86_64__)

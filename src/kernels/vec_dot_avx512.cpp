@@ -1,8 +1,6 @@
 // AVX-512 (F, BW, VL, DQ, VNNI, BF16) dot products: two 32-value blocks per 512-bit step,
 // int8 products with vpdpbusd, bf16 with vdpbf16ps.
 #if defined(__x86_64__)
-#include <algorithm>
-
 #include "kernels/simd.h"
 #include "kernels/vec_dot.h"
 #include "quant/blocks.h"
@@ -201,20 +199,10 @@ void rows4(int64_t n, const void* w, size_t stride, const void* act, float* out,
         pick[r] = _mm512_load_si512(idx);
     }
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    // The four rows' lines, asked for ahead a share per pair of blocks.
-    const char* span = static_cast<const char*>(w);
-    const int64_t lines = static_cast<int64_t>((4 * stride + 63) / 64), steps = std::max<int64_t>(1, nb / 2);
-    int64_t asked = 0;
-    auto ask = [&](int64_t upto) {
-        if (l1_ahead == 0) return;
-        for (; asked < upto; ++asked) {
-            prefetch_l1(span + 64 * asked + l1_ahead);
-            if (l2_ahead != 0) prefetch_l2(span + 64 * asked + l2_ahead);
-        }
-    };
+    AheadOfRows ahead(w, 4 * stride, nb / 2, l1_ahead, l2_ahead);  // a share per pair of blocks
     int64_t i = 0;
     for (; i + 2 <= nb; i += 2) {
-        ask((i / 2 + 1) * lines / steps);
+        ahead.step(i / 2);
         const __m512i yv = load2x256(y[i].qs, y[i + 1].qs);
         const __m512i nbias = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, yv));
         // The 8 weight scales (row r's blocks i and i + 1 at 2r and 2r + 1) gathered in general
@@ -234,7 +222,7 @@ void rows4(int64_t n, const void* w, size_t stride, const void* act, float* out,
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(pick[r], scales), acc[r]);
         }
     }
-    ask(lines);
+    ahead.finish();
     float tail[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     if (i < nb) {  // an odd block count: the last block alone
         const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
@@ -275,6 +263,8 @@ VecDotFn vec_dot_avx512(GgmlType t) {
     }
 }
 
+
+VecDotAheadFn vec_dot_ahead_avx512(GgmlType t) { return vec_dot_ahead_kquants_avx512(t); }
 
 VecDot4Fn vec_dot4_avx512(GgmlType t) {
     switch (t) {

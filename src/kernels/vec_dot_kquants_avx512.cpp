@@ -134,12 +134,14 @@ inline void iq4_signed_pair(__m512i idx, __m512i table, __m512i& mag, __m512i& a
 
 // ---- k-quants ------------------------------------------------------------------------------
 
-float q4_k_q8_k(int64_t n, const void* row, const void* act) {
+float q4_k_ahead(int64_t n, const void* row, const void* act, size_t l1_ahead, size_t l2_ahead) {
     const BlockQ4_K* x = static_cast<const BlockQ4_K*>(row);
+    AheadOfRows ahead(row, static_cast<size_t>(n / kQK_K) * sizeof(BlockQ4_K), n / kQK_K, l1_ahead, l2_ahead);
     const BlockQ8_K* y = static_cast<const BlockQ8_K*>(act);
     __m512 acc = _mm512_setzero_ps();
     __m256 acc_min = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / kQK_K; ++i) {
+        ahead.step(i);
         const ScalesMins sm = unpack_k4_scales(x[i].scales);
         const __m512i sc16 = _mm512_zextsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sm.scales))));
         // Each min covers two 16-value activation sums.
@@ -159,13 +161,17 @@ float q4_k_q8_k(int64_t n, const void* row, const void* act) {
     return _mm512_reduce_add_ps(acc) - hsum256(acc_min);
 }
 
-float q5_k_q8_k(int64_t n, const void* row, const void* act) {
+float q4_k_q8_k(int64_t n, const void* row, const void* act) { return q4_k_ahead(n, row, act, 0, 0); }
+
+float q5_k_ahead(int64_t n, const void* row, const void* act, size_t l1_ahead, size_t l2_ahead) {
     const BlockQ5_K* x = static_cast<const BlockQ5_K*>(row);
+    AheadOfRows ahead(row, static_cast<size_t>(n / kQK_K) * sizeof(BlockQ5_K), n / kQK_K, l1_ahead, l2_ahead);
     const BlockQ8_K* y = static_cast<const BlockQ8_K*>(act);
     const BitPlanes planes;
     __m512 acc = _mm512_setzero_ps();
     __m256 acc_min = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / kQK_K; ++i) {
+        ahead.step(i);
         const ScalesMins sm = unpack_k4_scales(x[i].scales);
         const __m512i sc16 = _mm512_zextsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sm.scales))));
         const __m128i m8 = _mm_cvtsi64_si128(static_cast<long long>(sm.mins));
@@ -186,12 +192,16 @@ float q5_k_q8_k(int64_t n, const void* row, const void* act) {
     return _mm512_reduce_add_ps(acc) - hsum256(acc_min);
 }
 
-float q6_k_q8_k(int64_t n, const void* row, const void* act) {
+float q5_k_q8_k(int64_t n, const void* row, const void* act) { return q5_k_ahead(n, row, act, 0, 0); }
+
+float q6_k_ahead(int64_t n, const void* row, const void* act, size_t l1_ahead, size_t l2_ahead) {
     const BlockQ6_K* x = static_cast<const BlockQ6_K*>(row);
+    AheadOfRows ahead(row, static_cast<size_t>(n / kQK_K) * sizeof(BlockQ6_K), n / kQK_K, l1_ahead, l2_ahead);
     const BlockQ8_K* y = static_cast<const BlockQ8_K*>(act);
     const __m512i shl01 = halves16(4, 2), shr23 = halves16(0, 2);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / kQK_K; ++i) {
+        ahead.step(i);
         const __m256i sc16y = _mm256_cvtepi8_epi16(load128(x[i].scales));
         const __m512i sc16 = _mm512_zextsi256_si512(sc16y);
         // Levels are q - 32: start from -32 * sum_j scale_j * bsum_j.
@@ -215,6 +225,8 @@ float q6_k_q8_k(int64_t n, const void* row, const void* act) {
     }
     return _mm512_reduce_add_ps(acc);
 }
+
+float q6_k_q8_k(int64_t n, const void* row, const void* act) { return q6_k_ahead(n, row, act, 0, 0); }
 
 float q3_k_q8_k(int64_t n, const void* row, const void* act) {
     const BlockQ3_K* x = static_cast<const BlockQ3_K*>(row);
@@ -364,6 +376,15 @@ float iq4_nl_q8_0(int64_t n, const void* row, const void* act) {
 }
 
 }  // namespace
+
+VecDotAheadFn vec_dot_ahead_kquants_avx512(GgmlType t) {
+    switch (t) {
+        case GgmlType::Q4_K: return q4_k_ahead;
+        case GgmlType::Q5_K: return q5_k_ahead;
+        case GgmlType::Q6_K: return q6_k_ahead;
+        default: return nullptr;
+    }
+}
 
 VecDotFn vec_dot_kquants_avx512(GgmlType t) {
     switch (t) {

@@ -259,6 +259,41 @@ TEST(VecDot, SimdPathsMatchScalarReference) {
     }
 }
 
+// The single-row kernels that ask for the bytes ahead (decode's path for the K-quants) compute
+// what the plain kernel of that ISA does, bit for bit, whatever the distances; and the plain
+// kernel agrees with the scalar reference.
+TEST(VecDot, AheadKernelsEqualThePlainOnes) {
+    std::mt19937 rng(29);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int checked = 0;
+    for (GgmlType t : {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::Q4_0, GgmlType::Q8_0}) {
+        const VecDotAheadFn ahead = vec_dot_ahead_kernel(t);
+        if (!ahead) continue;
+        const VecDotFn plain = vec_dot_kernel(t);
+        const TypeTraits* tr = type_traits(t);
+        const TypeTraits* at = type_traits(tr->vec_dot_type);
+        for (int64_t blocks : {1, 3, 6, 35}) {
+            const int64_t n = blocks * tr->block_size;
+            std::vector<uint8_t> wq(row_size(t, n)), aq(row_size(tr->vec_dot_type, n));
+            std::vector<float> v(static_cast<size_t>(n));
+            for (auto& x : v) x = nd(rng);
+            tr->from_float(v.data(), wq.data(), n);
+            for (auto& x : v) x = nd(rng);
+            at->from_float(v.data(), aq.data(), n);
+            const float want = plain(n, wq.data(), aq.data());
+            EXPECT_EQ(ahead(n, wq.data(), aq.data(), 0, 0), want) << tr->name << " blocks=" << blocks;
+            EXPECT_EQ(ahead(n, wq.data(), aq.data(), 4096, 8192), want) << tr->name << " blocks=" << blocks;
+            EXPECT_EQ(ahead(n, wq.data(), aq.data(), 64, 0), want) << tr->name << " blocks=" << blocks;
+            const float ref = tr->vec_dot(n, wq.data(), aq.data());
+            EXPECT_NEAR(want, ref, 1e-4 * (std::sqrt(static_cast<double>(n)) + std::fabs(ref))) << tr->name;
+            ++checked;
+        }
+    }
+    if (cpu_features().best() == Isa::Avx512) {
+        EXPECT_EQ(checked, 12);  // Q4_K, Q5_K, Q6_K
+    }
+}
+
 // The four-row decode kernels against the scalar reference row by row: odd and even block
 // counts (the last block alone), on every path that has them.
 TEST(VecDot, FourRowKernelsMatchScalarReference) {
