@@ -27,7 +27,7 @@ VecDot4Fn vec_dot4_kernel(GgmlType t, Isa isa) {
 
 VecDotAheadFn vec_dot_ahead_kernel(GgmlType t, Isa isa) {
 #if defined(__x86_64__)
-    if (isa == Isa::Avx512) return vec_dot_ahead_avx512(t);
+    if (isa == Isa::Avx512) return vec_dot_ahead_kquants_avx512(t);
 #else
     (void)t;
     (void)isa;

@@ -23,7 +23,6 @@ VecDot4Fn vec_dot4_avx512(GgmlType t);
 // single-row path uses it where it exists (the K-quants Q4_K, Q5_K, Q6_K on AVX-512).
 using VecDotAheadFn = float (*)(int64_t n, const void* row, const void* act, size_t l1_ahead, size_t l2_ahead);
 VecDotAheadFn vec_dot_ahead_kernel(GgmlType t, Isa isa = active_isa());
-VecDotAheadFn vec_dot_ahead_avx512(GgmlType t);
 
 // A kernel's requests for the bytes after the row(s) it reads (bytes long from at): each line
 // l1 bytes further on into L1 (0: none) and l2 into L2 (0: none), a share before each of `steps`

@@ -264,8 +264,6 @@ VecDotFn vec_dot_avx512(GgmlType t) {
 }
 
 
-VecDotAheadFn vec_dot_ahead_avx512(GgmlType t) { return vec_dot_ahead_kquants_avx512(t); }
-
 VecDot4Fn vec_dot4_avx512(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return rows4<Q4_0Rows>;

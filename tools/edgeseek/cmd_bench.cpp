@@ -46,8 +46,8 @@ CommandRun add_bench_command(CLI::App& app) {
     sub->add_flag("--machine", o->machine, "measure (or show cached) machine peaks: read bandwidth, int8 and fp32 throughput");
     sub->add_flag("--remeasure", o->remeasure, "ignore cached machine peaks");
     sub->add_flag("--cached-peak", o->cached_peak,
-                  "ratios against the cached peaks only (default: decode against the read bandwidth, prefill against "
-                  "the int8 / fp32 peaks, each measured just before each repetition)");
+                  "ratios against the cached peaks only (default: against the peaks measured just before each "
+                  "repetition: the read bandwidth for decode, the int8 / fp32 peaks for prefill)");
     add_model_load_flags(sub, &o->load);
     return [o]() -> int {
         const int threads = o->threads > 0 ? o->threads : default_threads();
