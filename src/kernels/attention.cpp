@@ -56,7 +56,7 @@ void attend_tokens_scalar_order(AttendGroupFn heads, const float* q, int64_t q_s
 
 void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
                           const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores,
-                          float* out, int64_t out_stride, const float*) {
+                          float* out, int64_t out_stride, const float*, const float*) {
     attend_tokens_scalar_order(attend_heads_scalar, q, q_stride, n_tok, n_heads, k0, v0, kv_stride, pos0, head_dim, scale,
                                scores, out, out_stride);
 }
@@ -80,6 +80,17 @@ ConvertKeysFn convert_keys_kernel(Isa isa) {
 #endif
     return nullptr;
 }
+
+ConvertValuesFn convert_values_kernel(Isa isa) {
+#if defined(__x86_64__)
+    if (isa == Isa::Avx512) return convert_values_avx512();
+#else
+    (void)isa;
+#endif
+    return nullptr;
+}
+
+int64_t converted_values_floats(int64_t n_pos, int64_t head_dim) { return n_pos * ((head_dim + 15) / 16 * 16); }
 
 int64_t converted_keys_floats(int64_t n_pos, int64_t head_dim) { return (n_pos + 15) / 16 * 16 * ((head_dim + 15) / 16 * 16); }
 

@@ -36,18 +36,19 @@ AttendGroupFn attend_heads_avx2();    // attention_avx2.cpp
 // once for all n_tok * n_heads rows; attend_tokens_scalar calls attend_heads_scalar per token.
 // keys: null, or this KV head's keys 0 .. pos0 + n_tok - 1 (at least) as convert_keys_kernel(isa)
 // of the same isa wrote them, 64-byte aligned, read instead of converting the cached ones
-// again (same results).
+// again (same results). values: null, or this KV head's values 0 .. pos0 (at least) as
+// convert_values_kernel(isa) wrote them, read instead of the cached ones (same results).
 constexpr int64_t kAttendTokens = 4;  // tokens per call for a prompt (4 x 6 heads: three 8-row score tiles)
 // Calls with fewer rows (n_tok * n_heads) than this, or more than 8 heads, go one token at a
 // time through attend_heads: too few rows to pay a block's conversion (keys unused).
 constexpr int64_t kAttendRowsMin = 8;
 using AttendTokensFn = void (*)(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
                                 const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale,
-                                float* scores, float* out, int64_t out_stride, const float* keys);
+                                float* scores, float* out, int64_t out_stride, const float* keys, const float* values);
 AttendTokensFn attend_tokens_kernel(Isa isa = active_isa());
 void attend_tokens_scalar(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0,
                           const uint16_t* v0, int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores,
-                          float* out, int64_t out_stride, const float* keys = nullptr);
+                          float* out, int64_t out_stride, const float* keys = nullptr, const float* values = nullptr);
 
 // A prompt's blocks of tokens each read every cached key before them; converted once per layer
 // for all of them instead of once per block (a 512-token prompt converted each key up to 128
@@ -62,6 +63,17 @@ ConvertKeysFn convert_keys_kernel(Isa isa = active_isa());
 ConvertKeysFn convert_keys_avx512();  // attention_avx512.cpp
 ConvertKeysFn convert_keys_avx2();    // attention_avx2.cpp
 int64_t converted_keys_floats(int64_t n_pos, int64_t head_dim);
+// The same for the values, which every block of a prompt's tokens also reads from position 0:
+// positions [p0, p1) of one KV head's values into `values`, f16 to f32, position p at p * row
+// floats (row = head_dim rounded up to 16, zeros past head_dim): converted_values_floats(n_pos,
+// head_dim) floats hold positions [0, n_pos). nullptr where the ISA's attend_tokens converts the
+// values itself (scalar, AVX2). With the values in f32 the AVX-512 kernel's products take one
+// load per four FMAs and no conversions (a 24-row block at 1000 positions: 95-115 -> 140-177
+// GFLOPS on one core of the 2-vCPU Xeon).
+using ConvertValuesFn = void (*)(const uint16_t* v0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* values);
+ConvertValuesFn convert_values_kernel(Isa isa = active_isa());
+ConvertValuesFn convert_values_avx512();  // attention_avx512.cpp
+int64_t converted_values_floats(int64_t n_pos, int64_t head_dim);
 AttendTokensFn attend_tokens_avx512();  // attention_avx512.cpp
 AttendTokensFn attend_tokens_avx2();    // attention_avx2.cpp
 // attend_tokens as one `heads` call per token (the scalar path, and the fallback of the others).

@@ -256,7 +256,7 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
 
 void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
                    int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                   int64_t out_stride, const float* keys) {
+                   int64_t out_stride, const float* keys, const float*) {
     using TokensFn = void (*)(const float*, int64_t, int64_t, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t,
                               float, float*, float*, int64_t, const float*);
     static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,

@@ -137,6 +137,66 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
     }
 }
 
+// One pass of converted_values(): NR rows of weights x NC chunks from c0 over positions of f32
+// values (vrow floats apart), added to outs with `add`.
+template <int NR, int NC>
+void converted_values_pass(const float* w, int64_t w_stride, const float* vf, int64_t vrow, int64_t n_pos, int64_t head_dim,
+                           int64_t c0, float* const* outs, bool add) {
+    __m512 acc[NC][NR];
+    __mmask16 m[NC];
+#pragma GCC unroll 8
+    for (int i = 0; i < NC; ++i) {
+        m[i] = tail_mask(head_dim - 16 * (c0 + i));
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) acc[i][r] = add ? _mm512_maskz_loadu_ps(m[i], outs[r] + 16 * (c0 + i)) : _mm512_setzero_ps();
+    }
+    for (int64_t p = 0; p < n_pos; ++p) {
+        __m512 x[NC];
+#pragma GCC unroll 8
+        for (int i = 0; i < NC; ++i) x[i] = _mm512_load_ps(vf + p * vrow + 16 * (c0 + i));
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) {
+            const __m512 wr = _mm512_set1_ps(w[r * w_stride + p]);
+#pragma GCC unroll 8
+            for (int i = 0; i < NC; ++i) acc[i][r] = _mm512_fmadd_ps(wr, x[i], acc[i][r]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NC; ++i) {
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) _mm512_mask_storeu_ps(outs[r] + 16 * (c0 + i), m[i], acc[i][r]);
+    }
+}
+
+// values() over values already in f32 (convert_values), for any number of rows: passes of 6 rows
+// x 4 chunks, each weight broadcast into a register for its 4 FMAs, so a position costs 10 loads
+// and no conversions per 24 FMAs (values() with a prompt's 24 rows: one chunk a pass, a load
+// per FMA and a conversion per 24). Positions in blocks of kConvertedBlock (256 KiB of f32 values
+// at head_dim 128, kept in L2 for the block's passes). The same FMAs per row and chunk in the same
+// order as values(): the same floats.
+constexpr int kConvRows = 6, kConvChunks = 4;
+constexpr int64_t kConvertedBlock = 512;
+void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t n_pos, int64_t head_dim, int64_t rows,
+                      float* const* outs) {
+    const int64_t chunks = (head_dim + 15) / 16, vrow = 16 * chunks;
+    using PassFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, int64_t, float* const*, bool);
+    static constexpr auto kPass = []<int... I>(std::integer_sequence<int, I...>) {
+        return std::array<PassFn, sizeof...(I)>{converted_values_pass<I / kConvChunks + 1, I % kConvChunks + 1>...};
+    }(std::make_integer_sequence<int, kConvRows * kConvChunks>{});
+    const int64_t blocks = std::max<int64_t>(1, (n_pos + kConvertedBlock - 1) / kConvertedBlock);  // no positions: zeros
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t p0 = b * kConvertedBlock, np = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0));
+        for (int64_t r0 = 0; r0 < rows; r0 += kConvRows) {
+            const int64_t nr = std::min<int64_t>(kConvRows, rows - r0);
+            for (int64_t c0 = 0; c0 < chunks; c0 += kConvChunks) {
+                const int64_t nc = std::min<int64_t>(kConvChunks, chunks - c0);
+                kPass[static_cast<size_t>((nr - 1) * kConvChunks + nc - 1)](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np,
+                                                                            head_dim, c0, outs + r0, p0 > 0);
+            }
+        }
+    }
+}
+
 // Keys are asked for this many positions ahead of their conversion (32, 64 and 128 measured
 // alike).
 constexpr int64_t kKeysAhead = 64;
@@ -268,13 +328,41 @@ void scores_rows(const float* qr, int64_t row, const float* kt, int64_t head_dim
     for (int r = 0; r < NR; ++r) _mm512_mask_storeu_ps(s + r * s_stride, m, _mm512_mul_ps(acc[r], _mm512_set1_ps(scale)));
 }
 
+// scores_rows for two consecutive blocks of 16 keys (the second at kt + 16 * row; its stores
+// masked by m1): each broadcast row value feeds two FMAs, so up to 12 rows' 24 accumulators take
+// 2 + NR loads per 2 * NR FMAs instead of 1 + NR per NR. The same FMAs per score.
+template <int NR>
+void scores_rows_pair(const float* qr, int64_t row, const float* kt, int64_t head_dim, float scale, float* s, int64_t s_stride,
+                      __mmask16 m1) {
+    __m512 acc0[NR], acc1[NR];
+#pragma GCC unroll 12
+    for (int r = 0; r < NR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+    const float* kt1 = kt + 16 * row;
+    for (int64_t d = 0; d < head_dim; ++d) {
+        const __m512 k0 = _mm512_load_ps(kt + 16 * d), k1 = _mm512_load_ps(kt1 + 16 * d);
+#pragma GCC unroll 12
+        for (int r = 0; r < NR; ++r) {
+            const __m512 qv = _mm512_set1_ps(qr[r * row + d]);
+            acc0[r] = _mm512_fmadd_ps(qv, k0, acc0[r]);
+            acc1[r] = _mm512_fmadd_ps(qv, k1, acc1[r]);
+        }
+    }
+    const __m512 sc = _mm512_set1_ps(scale);
+#pragma GCC unroll 12
+    for (int r = 0; r < NR; ++r) {
+        _mm512_storeu_ps(s + r * s_stride, _mm512_mul_ps(acc0[r], sc));
+        _mm512_mask_storeu_ps(s + r * s_stride + 16, m1, _mm512_mul_ps(acc1[r], sc));
+    }
+}
+constexpr int kPairRows = 12;
+
 // n_tok consecutive tokens x G heads: the keys are converted and transposed once per block of
 // 16 for all n_tok * G rows, whose scores then need no horizontal sums; softmax and values
 // per token as attend_group. Row i * G + g's scores at scores + (i * G + g) * n_max.
 template <int G>
 void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const uint16_t* k0, const uint16_t* v0,
                          int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                         int64_t out_stride, const float* keys) {
+                         int64_t out_stride, const float* keys, const float* vals) {
     constexpr int64_t kMaxDim = 512;
     const int64_t chunks = (head_dim + 15) / 16;
     const int64_t row = 16 * chunks;
@@ -291,21 +379,33 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
             }
         }
     }
-    alignas(64) float block[16 * kMaxDim];
-    for (int64_t p0 = 0; p0 < n_max; p0 += 16) {
-        const int64_t nk = std::min<int64_t>(16, n_max - p0);
+    // Keys by pairs of blocks (scores_rows_pair), a last single block by scores_rows.
+    alignas(64) float block[2 * 16 * kMaxDim];
+    using RowsFn = void (*)(const float*, int64_t, const float*, int64_t, float, float*, int64_t, __mmask16);
+    static constexpr auto kPair = []<int... R>(std::integer_sequence<int, R...>) {
+        return std::array<RowsFn, sizeof...(R)>{scores_rows_pair<R + 1>...};
+    }(std::make_integer_sequence<int, kPairRows>{});
+    static constexpr RowsFn kRest[] = {nullptr, scores_rows<1>, scores_rows<2>, scores_rows<3>,
+                                       scores_rows<4>, scores_rows<5>, scores_rows<6>, scores_rows<7>};
+    for (int64_t p0 = 0; p0 < n_max; p0 += 32) {
+        const int64_t nk = std::min<int64_t>(32, n_max - p0);
         const float* kt = block;
         if (keys) {
             kt = keys + p0 * row;  // converted once for the layer (convert_keys)
         } else {
             transposed_keys(k0, kv_stride, p0, n_max, head_dim, block);
+            if (nk > 16) transposed_keys(k0, kv_stride, p0 + 16, n_max, head_dim, block + 16 * row);
+        }
+        if (nk > 16) {
+            for (int64_t r0 = 0; r0 < rows; r0 += kPairRows) {
+                kPair[static_cast<size_t>(std::min<int64_t>(kPairRows, rows - r0) - 1)](
+                    qr + r0 * row, row, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, tail_mask(nk - 16));
+            }
+            continue;
         }
         const __mmask16 m = tail_mask(nk);
         int64_t r0 = 0;
         for (; r0 + 8 <= rows; r0 += 8) scores_rows<8>(qr + r0 * row, row, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
-        using RowsFn = void (*)(const float*, int64_t, const float*, int64_t, float, float*, int64_t, __mmask16);
-        static constexpr RowsFn kRest[] = {nullptr, scores_rows<1>, scores_rows<2>, scores_rows<3>,
-                                           scores_rows<4>, scores_rows<5>, scores_rows<6>, scores_rows<7>};
         if (r0 < rows) kRest[rows - r0](qr + r0 * row, row, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
     }
     // Causal: token i sees keys 0 .. pos0 + i. The values of the keys every token sees go to all
@@ -323,7 +423,11 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
     static constexpr auto kValues = []<int... R>(std::integer_sequence<int, R...>) {
         return std::array<ValuesFn, sizeof...(R)>{values<R + 1>...};
     }(std::make_integer_sequence<int, kAttendTokens * 8>{});
-    kValues[static_cast<size_t>(rows - 1)](scores, n_max, v0, kv_stride, pos0 + 1, head_dim, outs);
+    if (vals) {
+        converted_values(scores, n_max, vals, pos0 + 1, head_dim, rows, outs);
+    } else {
+        kValues[static_cast<size_t>(rows - 1)](scores, n_max, v0, kv_stride, pos0 + 1, head_dim, outs);
+    }
     for (int64_t j = 1; j < n_tok; ++j) {
         const uint16_t* v = v0 + (pos0 + j) * kv_stride;
         for (int64_t c = 0; c < chunks; ++c) {
@@ -339,16 +443,16 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
 
 void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
                    int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                   int64_t out_stride, const float* keys) {
+                   int64_t out_stride, const float* keys, const float* values) {
     using TokensFn = void (*)(const float*, int64_t, int64_t, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t,
-                              float, float*, float*, int64_t, const float*);
+                              float, float*, float*, int64_t, const float*, const float*);
     static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,
                                             attend_tokens_group<4>, attend_tokens_group<5>, attend_tokens_group<6>,
                                             attend_tokens_group<7>, attend_tokens_group<8>};
     if (n_tok > kAttendTokens) {  // at most kAttendTokens * 8 rows a call (the values' row table)
         for (int64_t t0 = 0; t0 < n_tok; t0 += kAttendTokens) {
             attend_tokens(q + t0 * q_stride, q_stride, std::min(kAttendTokens, n_tok - t0), n_heads, k0, v0, kv_stride, pos0 + t0,
-                          head_dim, scale, scores, out + t0 * out_stride, out_stride, keys);
+                          head_dim, scale, scores, out + t0 * out_stride, out_stride, keys, values);
         }
         return;
     }
@@ -357,7 +461,7 @@ void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_he
                                    out, out_stride);
         return;
     }
-    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride, keys);
+    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride, keys, values);
 }
 
 void convert_keys(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* keys) {
@@ -365,8 +469,18 @@ void convert_keys(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t p1,
     for (int64_t p = p0; p < p1; p += 16) transposed_keys(k0, kv_stride, p, p1, head_dim, keys + p * row);
 }
 
+void convert_values(const uint16_t* v0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* values) {
+    const int64_t chunks = (head_dim + 15) / 16, row = 16 * chunks;
+    for (int64_t p = p0; p < p1; ++p) {
+        for (int64_t c = 0; c < chunks; ++c) {
+            _mm512_store_ps(values + p * row + 16 * c, load_f16(v0 + p * kv_stride + 16 * c, tail_mask(head_dim - 16 * c)));
+        }
+    }
+}
+
 }  // namespace
 
+ConvertValuesFn convert_values_avx512() { return convert_values; }
 AttendGroupFn attend_heads_avx512() { return attend_heads; }
 AttendTokensFn attend_tokens_avx512() { return attend_tokens; }
 ConvertKeysFn convert_keys_avx512() { return convert_keys; }

@@ -37,7 +37,8 @@ struct BatchToken {
 // Scratch memory of one forward pass; reused across calls to avoid per-token allocation.
 struct ForwardScratch {
     std::vector<float> x, xn, q, k, v, attn, proj, up, hidden, scores, out_in, rope_cos, rope_sin;
-    std::vector<float> keys;  // a prompt's cached keys converted for its attention (convert_keys_kernel)
+    std::vector<float> keys;    // a prompt's cached keys converted for its attention (convert_keys_kernel)
+    std::vector<float> values;  // and its values (convert_values_kernel)
 };
 
 struct LoadOptions {

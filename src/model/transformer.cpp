@@ -76,14 +76,18 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
         blocks.push_back({t, 1});
     }
     const int64_t n_blocks = static_cast<int64_t>(blocks.size());
-    // The blocks whose attention reads converted keys (attend_tokens' `keys`): per sequence, its
-    // KV heads' keys up to the last position it has in the batch, converted once per layer for
-    // all its blocks. Blocks the kernel takes one token at a time (kAttendRowsMin) read the cache.
+    // The blocks whose attention reads converted keys (attend_tokens' `keys`, and `values` where
+    // the ISA's kernel reads them): per sequence, its KV heads' keys and values up to the last
+    // position it has in the batch, converted once per layer for all its blocks. Blocks the kernel
+    // takes one token at a time (kAttendRowsMin) read the cache.
     const ConvertKeysFn convert_keys = group <= 8 ? convert_keys_kernel() : nullptr;
+    const ConvertValuesFn convert_values = convert_keys ? convert_values_kernel() : nullptr;
     struct KeySeq {
         int64_t seq, n_pos;
-        size_t at;         // its first KV head's keys in s.keys
-        int64_t per_head;  // floats per KV head
+        size_t at;           // its first KV head's keys in s.keys
+        int64_t per_head;    // floats per KV head
+        size_t v_at;         // its first KV head's values in s.values
+        int64_t v_per_head;  // floats per KV head
     };
     std::vector<KeySeq> key_seqs;
     std::vector<int64_t> block_keys(static_cast<size_t>(n_blocks), -1);  // index into key_seqs
@@ -94,19 +98,28 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
             const BatchToken& bt = batch[static_cast<size_t>(blk.t0)];
             size_t j = 0;
             while (j < key_seqs.size() && key_seqs[j].seq != bt.seq) ++j;
-            if (j == key_seqs.size()) key_seqs.push_back({bt.seq, 0, 0, 0});
+            if (j == key_seqs.size()) key_seqs.push_back({bt.seq, 0, 0, 0, 0, 0});
             key_seqs[j].n_pos = std::max(key_seqs[j].n_pos, bt.pos + blk.count);
             block_keys[static_cast<size_t>(i)] = static_cast<int64_t>(j);
         }
     }
-    size_t key_floats = 0;
+    size_t key_floats = 0, value_floats = 0;
     for (KeySeq& ks : key_seqs) {
         ks.at = key_floats;
         ks.per_head = converted_keys_floats(ks.n_pos, D);
         key_floats += static_cast<size_t>(HKV * ks.per_head);
+        if (convert_values) {
+            ks.v_at = value_floats;
+            ks.v_per_head = converted_values_floats(ks.n_pos, D);
+            value_floats += static_cast<size_t>(HKV * ks.v_per_head);
+        }
     }
-    s.keys.resize(key_floats + 16);
-    float* const keys = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(s.keys.data()) + 63) & ~uintptr_t{63});
+    auto aligned = [](std::vector<float>& v, size_t floats) {
+        v.resize(floats + 16);
+        return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(v.data()) + 63) & ~uintptr_t{63});
+    };
+    float* const keys = aligned(s.keys, key_floats);
+    float* const values = aligned(s.values, value_floats);
 
     // The per-token steps between the matmuls (norms, biases, RoPE, the KV store, residual
     // adds, SwiGLU) run on every thread for a prompt; they had taken ~10% of a 512-token
@@ -179,6 +192,10 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
                     const int64_t kvh = i / key_blocks, b0 = i % key_blocks, b1 = std::min(key_blocks, b0 + (e - i));
                     convert_keys(cache.k(l, ks.seq, kvh, 0), D, 16 * b0, std::min(ks.n_pos, 16 * b1), D,
                                  keys + ks.at + static_cast<size_t>(kvh * ks.per_head));
+                    if (convert_values) {
+                        convert_values(cache.v(l, ks.seq, kvh, 0), D, 16 * b0, std::min(ks.n_pos, 16 * b1), D,
+                                       values + ks.v_at + static_cast<size_t>(kvh * ks.v_per_head));
+                    }
                     i += b1 - b0;
                 }
             });
@@ -195,9 +212,11 @@ void Model::forward(const std::vector<BatchToken>& batch, KvCache& cache, Thread
                 const int64_t h0 = kvh * group, ks = block_keys[static_cast<size_t>(bi)];
                 const KeySeq* kseq = ks < 0 ? nullptr : &key_seqs[static_cast<size_t>(ks)];
                 const float* kt = kseq ? keys + kseq->at + static_cast<size_t>(kvh * kseq->per_head) : nullptr;
+                const float* vt =
+                    kseq && convert_values ? values + kseq->v_at + static_cast<size_t>(kvh * kseq->v_per_head) : nullptr;
                 attend_tokens(&s.q[t * q_dim + h0 * D], q_dim, blk.count, group, cache.k(l, bt.seq, kvh, 0),
                               cache.v(l, bt.seq, kvh, 0), D, bt.pos, D, scale, scores, &s.attn[t * q_dim + h0 * D],
-                              q_dim, kt);
+                              q_dim, kt, vt);
             }
         });
 

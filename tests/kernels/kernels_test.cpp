@@ -410,7 +410,7 @@ TEST(Attention, TokenBatchesMatchScalarReference) {
                         attend_tokens_scalar(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s1.data(),
                                              want.data(), out_stride);
                         f(q.data(), q_stride, n_tok, G, k.data(), v.data(), stride, pos0, D, scale, s2.data(), got.data(), out_stride,
-                          nullptr);
+                          nullptr, nullptr);
                         // With the keys converted beforehand (as the model does once per layer,
                         // here with 16 more cached positions than the tokens need): the same
                         // floats, bit for bit.
@@ -424,10 +424,35 @@ TEST(Attention, TokenBatchesMatchScalarReference) {
                             convert(k2.data(), stride, 16, n_max + 16, D, keys);
                             std::vector<float> got2(want.size(), 7.0f);
                             f(q.data(), q_stride, n_tok, G, k2.data(), v.data(), stride, pos0, D, scale, s2.data(), got2.data(),
-                              out_stride, keys);
+                              out_stride, keys, nullptr);
                             for (size_t i = 0; i < want.size(); ++i) {
                                 ASSERT_EQ(got2[i], got[i]) << isa_name(isa) << " converted keys: G=" << G << " D=" << D
                                                            << " pos0=" << pos0 << " n_tok=" << n_tok << " at " << i;
+                            }
+                            // And the values converted too (over more positions than needed, in
+                            // two calls), the cache's values poisoned where the kernel should
+                            // read the converted ones (positions 0 .. pos0): the same floats.
+                            if (const ConvertValuesFn convert_v = convert_values_kernel(isa)) {
+                                std::vector<float> vbuf(static_cast<size_t>(converted_values_floats(n_max + 16, D) + 16), -3.0f);
+                                float* vals = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(vbuf.data()) + 63) & ~uintptr_t{63});
+                                std::vector<uint16_t> v2(v);
+                                v2.resize(static_cast<size_t>((n_max + 16) * stride), fp32_to_fp16(0.5f));
+                                convert_v(v2.data(), stride, 0, 16, D, vals);
+                                convert_v(v2.data(), stride, 16, n_max + 16, D, vals);
+                                // Where the kernel takes the block whole (one call of at most
+                                // kAttendTokens tokens, enough rows): the values every token sees
+                                // come from the converted ones, the few past pos0 from the cache.
+                                const bool whole = n_tok <= kAttendTokens && n_tok * G >= kAttendRowsMin && G <= 8;
+                                for (int64_t p = 0; p <= pos0 && whole; ++p) {
+                                    for (int64_t d = 0; d < D; ++d) v2[static_cast<size_t>(p * stride + d)] = fp32_to_fp16(1000.0f);
+                                }
+                                std::vector<float> got3(want.size(), 7.0f);
+                                f(q.data(), q_stride, n_tok, G, k2.data(), v2.data(), stride, pos0, D, scale, s2.data(), got3.data(),
+                                  out_stride, keys, vals);
+                                for (size_t i = 0; i < want.size(); ++i) {
+                                    ASSERT_EQ(got3[i], got[i]) << isa_name(isa) << " converted values: G=" << G << " D=" << D
+                                                               << " pos0=" << pos0 << " n_tok=" << n_tok << " at " << i;
+                                }
                             }
                         }
                         // A softmax weight whose f32 value differs from the reference's in its last
@@ -491,6 +516,37 @@ TEST(Attention, ConvertedKeysLayout) {
                     const float got = keys[(p / 16) * 16 * row + 16 * d + p % 16];
                     const float want =
                         p < p0 ? -3.0f : (p < n_pos && d < D) ? fp16_to_fp32(k[static_cast<size_t>(p * stride + d)]) : 0.0f;
+                    ASSERT_EQ(got, want) << "D=" << D << " n_pos=" << n_pos << " position " << p << " dimension " << d;
+                }
+            }
+        }
+    }
+}
+
+// The AVX-512 converted values' layout (attention.h): position p at p * row floats, zeros past
+// head_dim; a range [p0, p1) writes its own positions only.
+TEST(Attention, ConvertedValuesLayout) {
+    EXPECT_EQ(convert_values_kernel(Isa::Scalar), nullptr);
+    EXPECT_EQ(convert_values_kernel(Isa::Avx2), nullptr);
+    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
+    const ConvertValuesFn convert = convert_values_kernel(Isa::Avx512);
+    ASSERT_NE(convert, nullptr);
+    std::mt19937 rng(12);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (int64_t D : {8, 20, 128}) {
+        for (int64_t n_pos : {1, 17, 40}) {
+            const int64_t stride = 2 * D + 8, row = (D + 15) / 16 * 16;
+            ASSERT_EQ(converted_values_floats(n_pos, D), n_pos * row);
+            std::vector<uint16_t> v(static_cast<size_t>(n_pos * stride));
+            for (auto& x : v) x = fp32_to_fp16(nd(rng));
+            std::vector<float> buf(static_cast<size_t>(converted_values_floats(n_pos + 1, D) + 16), -3.0f);
+            float* vals = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t{63});
+            const int64_t p0 = n_pos > 16 ? 16 : 0;
+            convert(v.data(), stride, p0, n_pos, D, vals);
+            for (int64_t p = 0; p <= n_pos; ++p) {
+                for (int64_t d = 0; d < row; ++d) {
+                    const float got = vals[p * row + d];
+                    const float want = p < p0 || p == n_pos ? -3.0f : d < D ? fp16_to_fp32(v[static_cast<size_t>(p * stride + d)]) : 0.0f;
                     ASSERT_EQ(got, want) << "D=" << D << " n_pos=" << n_pos << " position " << p << " dimension " << d;
                 }
             }
