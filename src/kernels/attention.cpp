@@ -84,6 +84,7 @@ ConvertKeysFn convert_keys_kernel(Isa isa) {
 ConvertValuesFn convert_values_kernel(Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return convert_values_avx512();
+    if (isa == Isa::Avx2) return convert_values_avx2();
 #else
     (void)isa;
 #endif

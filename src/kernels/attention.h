@@ -66,13 +66,14 @@ int64_t converted_keys_floats(int64_t n_pos, int64_t head_dim);
 // The same for the values, which every block of a prompt's tokens also reads from position 0:
 // positions [p0, p1) of one KV head's values into `values`, f16 to f32, position p at p * row
 // floats (row = head_dim rounded up to 16, zeros past head_dim): converted_values_floats(n_pos,
-// head_dim) floats hold positions [0, n_pos). nullptr where the ISA's attend_tokens converts the
-// values itself (scalar, AVX2). With the values in f32 the AVX-512 kernel's products take one
-// load per four FMAs and no conversions (a 24-row block at 1000 positions: 95-115 -> 140-177
+// head_dim) floats hold positions [0, n_pos), 64-byte aligned. nullptr where attend_tokens
+// converts the values itself (scalar). With the values in f32 the kernels' products take no
+// conversions and fewer loads (AVX-512, a 24-row block at 1000 positions: 95-115 -> 140-177
 // GFLOPS on one core of the 2-vCPU Xeon).
 using ConvertValuesFn = void (*)(const uint16_t* v0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* values);
 ConvertValuesFn convert_values_kernel(Isa isa = active_isa());
 ConvertValuesFn convert_values_avx512();  // attention_avx512.cpp
+ConvertValuesFn convert_values_avx2();    // attention_avx2.cpp
 int64_t converted_values_floats(int64_t n_pos, int64_t head_dim);
 AttendTokensFn attend_tokens_avx512();  // attention_avx512.cpp
 AttendTokensFn attend_tokens_avx2();    // attention_avx2.cpp

@@ -209,6 +209,90 @@ void scores_rows(const float* qr, int64_t row, const float* kt, int64_t head_dim
     for (int r = 0; r < NR; ++r) _mm256_maskstore_ps(s + r * s_stride, m, _mm256_mul_ps(acc[r], _mm256_set1_ps(scale)));
 }
 
+// scores_rows for two consecutive blocks of 8 keys (the second at kt + 8 * head_dim, its stores
+// masked by m1): each broadcast row value feeds two FMAs, 2 + NR loads per 2 * NR FMAs (up to 6
+// rows: 12 accumulators). The same FMAs per score.
+template <int NR>
+void scores_rows_pair(const float* qr, int64_t row, const float* kt, int64_t head_dim, float scale, float* s, int64_t s_stride,
+                      __m256i m1) {
+    __m256 acc0[NR], acc1[NR];
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+    const float* kt1 = kt + 8 * head_dim;
+    for (int64_t d = 0; d < head_dim; ++d) {
+        const __m256 k0 = _mm256_load_ps(kt + 8 * d), k1 = _mm256_load_ps(kt1 + 8 * d);
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) {
+            const __m256 qv = _mm256_broadcast_ss(qr + r * row + d);
+            acc0[r] = _mm256_fmadd_ps(qv, k0, acc0[r]);
+            acc1[r] = _mm256_fmadd_ps(qv, k1, acc1[r]);
+        }
+    }
+    const __m256 sc = _mm256_set1_ps(scale);
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; ++r) {
+        _mm256_storeu_ps(s + r * s_stride, _mm256_mul_ps(acc0[r], sc));
+        _mm256_maskstore_ps(s + r * s_stride + 8, m1, _mm256_mul_ps(acc1[r], sc));
+    }
+}
+constexpr int kPairRows = 6;
+
+// One pass of converted_values(): NR rows of weights x NC chunks of 8 from c0 over positions of
+// f32 values (vrow floats apart), added to outs with `add`.
+template <int NR, int NC>
+void converted_values_pass(const float* w, int64_t w_stride, const float* vf, int64_t vrow, int64_t n_pos, int64_t c0,
+                           float* const* outs, bool add) {
+    __m256 acc[NC][NR];
+#pragma GCC unroll 8
+    for (int i = 0; i < NC; ++i) {
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) acc[i][r] = add ? _mm256_loadu_ps(outs[r] + 8 * (c0 + i)) : _mm256_setzero_ps();
+    }
+    for (int64_t p = 0; p < n_pos; ++p) {
+        __m256 x[NC];
+#pragma GCC unroll 8
+        for (int i = 0; i < NC; ++i) x[i] = _mm256_load_ps(vf + p * vrow + 8 * (c0 + i));
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) {
+            const __m256 wr = _mm256_broadcast_ss(w + r * w_stride + p);
+#pragma GCC unroll 8
+            for (int i = 0; i < NC; ++i) acc[i][r] = _mm256_fmadd_ps(wr, x[i], acc[i][r]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NC; ++i) {
+#pragma GCC unroll 8
+        for (int r = 0; r < NR; ++r) _mm256_storeu_ps(outs[r] + 8 * (c0 + i), acc[i][r]);
+    }
+}
+
+// All rows' weights x the first n_pos values already in f32 (convert_values), in passes of 6 rows
+// x 2 chunks (12 accumulators), positions in blocks of 512: no conversions, 8 loads per 12 FMAs
+// (values() per token: two conversions per 12 FMAs). The same FMAs per output in the same order
+// as values(): the same floats.
+constexpr int kConvRows = 6, kConvChunks = 2;
+constexpr int64_t kConvertedBlock = 512;
+void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t n_pos, int64_t head_dim, int64_t rows,
+                      float* const* outs) {
+    const int64_t chunks = head_dim / 8, vrow = (head_dim + 15) / 16 * 16;
+    using PassFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, float* const*, bool);
+    static constexpr PassFn kPass[kConvRows][kConvChunks] = {
+        {converted_values_pass<1, 1>, converted_values_pass<1, 2>}, {converted_values_pass<2, 1>, converted_values_pass<2, 2>},
+        {converted_values_pass<3, 1>, converted_values_pass<3, 2>}, {converted_values_pass<4, 1>, converted_values_pass<4, 2>},
+        {converted_values_pass<5, 1>, converted_values_pass<5, 2>}, {converted_values_pass<6, 1>, converted_values_pass<6, 2>}};
+    const int64_t blocks = std::max<int64_t>(1, (n_pos + kConvertedBlock - 1) / kConvertedBlock);  // no positions: zeros
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t p0 = b * kConvertedBlock, np = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0));
+        for (int64_t r0 = 0; r0 < rows; r0 += kConvRows) {
+            const int64_t nr = std::min<int64_t>(kConvRows, rows - r0);
+            for (int64_t c0 = 0; c0 < chunks; c0 += kConvChunks) {
+                const int64_t nc = std::min<int64_t>(kConvChunks, chunks - c0);
+                kPass[nr - 1][nc - 1](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np, c0, outs + r0, p0 > 0);
+            }
+        }
+    }
+}
+
 // n_tok consecutive tokens x G heads, as the AVX-512 kernel: each block of 8 cached keys is
 // converted and transposed once for all n_tok * G rows, whose scores then need no horizontal
 // sums; softmax and values per token as attend_group. Row i * G + g's scores at scores + (i * G
@@ -216,7 +300,7 @@ void scores_rows(const float* qr, int64_t row, const float* kt, int64_t head_dim
 template <int G>
 void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const uint16_t* k0, const uint16_t* v0,
                          int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                         int64_t out_stride, const float* keys) {
+                         int64_t out_stride, const float* keys, const float* vals) {
     const int64_t chunks = head_dim / 8;
     const int64_t rows = n_tok * G, n_max = pos0 + n_tok;
     thread_local std::vector<float> qbuf;
@@ -229,39 +313,81 @@ void attend_tokens_group(const float* q, int64_t q_stride, int64_t n_tok, const 
             }
         }
     }
-    alignas(32) float block[8 * kMaxDim];
-    for (int64_t p0 = 0; p0 < n_max; p0 += 8) {
-        const int64_t nk = std::min<int64_t>(8, n_max - p0);
+    // Keys by pairs of blocks (scores_rows_pair), a last single block by scores_rows.
+    alignas(32) float block[2 * 8 * kMaxDim];
+    using RowsFn = void (*)(const float*, int64_t, const float*, int64_t, float, float*, int64_t, __m256i);
+    static constexpr RowsFn kPair[] = {scores_rows_pair<1>, scores_rows_pair<2>, scores_rows_pair<3>,
+                                       scores_rows_pair<4>, scores_rows_pair<5>, scores_rows_pair<6>};
+    static constexpr RowsFn kRest[] = {nullptr, scores_rows<1>, scores_rows<2>, scores_rows<3>,
+                                       scores_rows<4>, scores_rows<5>, scores_rows<6>, scores_rows<7>};
+    for (int64_t p0 = 0; p0 < n_max; p0 += 16) {
+        const int64_t nk = std::min<int64_t>(16, n_max - p0);
         const float* kt = block;
         if (keys) {
             kt = keys + p0 * head_dim;  // converted once for the layer (convert_keys)
         } else {
             transposed_keys(k0, kv_stride, p0, n_max, head_dim, block);
+            if (nk > 8) transposed_keys(k0, kv_stride, p0 + 8, n_max, head_dim, block + 8 * head_dim);
+        }
+        if (nk > 8) {
+            for (int64_t r0 = 0; r0 < rows; r0 += kPairRows) {
+                kPair[std::min<int64_t>(kPairRows, rows - r0) - 1](qr + r0 * head_dim, head_dim, kt, head_dim, scale,
+                                                                   scores + r0 * n_max + p0, n_max, tail(nk - 8));
+            }
+            continue;
         }
         const __m256i m = tail(nk);
         int64_t r0 = 0;
         for (; r0 + 8 <= rows; r0 += 8) scores_rows<8>(qr + r0 * head_dim, head_dim, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
-        using RowsFn = void (*)(const float*, int64_t, const float*, int64_t, float, float*, int64_t, __m256i);
-        static constexpr RowsFn kRest[] = {nullptr, scores_rows<1>, scores_rows<2>, scores_rows<3>,
-                                           scores_rows<4>, scores_rows<5>, scores_rows<6>, scores_rows<7>};
         if (r0 < rows) kRest[rows - r0](qr + r0 * head_dim, head_dim, kt, head_dim, scale, scores + r0 * n_max + p0, n_max, m);
     }
+    if (!vals) {
+        for (int64_t i = 0; i < n_tok; ++i) {
+            const int64_t n_pos = pos0 + i + 1;  // causal: token i sees keys 0 .. its position
+            float* w = scores + i * G * n_max;
+            for (int g = 0; g < G; ++g) softmax_f16(w + g * n_max, n_pos);
+            values<G>(w, n_max, v0, kv_stride, n_pos, head_dim, out + i * out_stride);
+        }
+        return;
+    }
+    // The converted values every token sees (0 .. pos0) go to all rows at once, then the few
+    // after them (up to n_tok - 1, from the cache) to the rows that see them: per output the same
+    // FMAs in the same order as values() per token.
+    float* outs[kAttendTokens * 8];
     for (int64_t i = 0; i < n_tok; ++i) {
-        const int64_t n_pos = pos0 + i + 1;  // causal: token i sees keys 0 .. its position
-        float* w = scores + i * G * n_max;
-        for (int g = 0; g < G; ++g) softmax_f16(w + g * n_max, n_pos);
-        values<G>(w, n_max, v0, kv_stride, n_pos, head_dim, out + i * out_stride);
+        for (int g = 0; g < G; ++g) {
+            softmax_f16(scores + (i * G + g) * n_max, pos0 + i + 1);
+            outs[i * G + g] = out + i * out_stride + g * head_dim;
+        }
+    }
+    converted_values(scores, n_max, vals, pos0 + 1, head_dim, rows, outs);
+    for (int64_t j = 1; j < n_tok; ++j) {
+        const uint16_t* v = v0 + (pos0 + j) * kv_stride;
+        for (int64_t c = 0; c < chunks; ++c) {
+            const __m256 x = load_h8(v + 8 * c);
+            for (int64_t r = j * G; r < rows; ++r) {
+                float* o = outs[r] + 8 * c;
+                _mm256_storeu_ps(o, _mm256_fmadd_ps(_mm256_broadcast_ss(scores + r * n_max + pos0 + j), x, _mm256_loadu_ps(o)));
+            }
+        }
     }
 }
 
 void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_heads, const uint16_t* k0, const uint16_t* v0,
                    int64_t kv_stride, int64_t pos0, int64_t head_dim, float scale, float* scores, float* out,
-                   int64_t out_stride, const float* keys, const float*) {
+                   int64_t out_stride, const float* keys, const float* values) {
     using TokensFn = void (*)(const float*, int64_t, int64_t, const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t,
-                              float, float*, float*, int64_t, const float*);
+                              float, float*, float*, int64_t, const float*, const float*);
     static constexpr TokensFn kByGroup[] = {attend_tokens_group<1>, attend_tokens_group<2>, attend_tokens_group<3>,
                                             attend_tokens_group<4>, attend_tokens_group<5>, attend_tokens_group<6>,
                                             attend_tokens_group<7>, attend_tokens_group<8>};
+    if (n_tok > kAttendTokens) {  // at most kAttendTokens * 8 rows a call (converted_values' row table)
+        for (int64_t t0 = 0; t0 < n_tok; t0 += kAttendTokens) {
+            attend_tokens(q + t0 * q_stride, q_stride, std::min(kAttendTokens, n_tok - t0), n_heads, k0, v0, kv_stride, pos0 + t0,
+                          head_dim, scale, scores, out + t0 * out_stride, out_stride, keys, values);
+        }
+        return;
+    }
     // Head sizes the heads kernel leaves to the scalar reference, groups too large for the
     // registers, or too few rows to pay the transpose: one token at a time.
     if (head_dim % 8 != 0 || head_dim > kMaxDim || n_heads > 8 || n_tok * n_heads < kAttendRowsMin) {
@@ -269,7 +395,7 @@ void attend_tokens(const float* q, int64_t q_stride, int64_t n_tok, int64_t n_he
                                    out, out_stride);
         return;
     }
-    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride, keys);
+    kByGroup[n_heads - 1](q, q_stride, n_tok, k0, v0, kv_stride, pos0, head_dim, scale, scores, out, out_stride, keys, values);
 }
 
 // 8-key blocks, block p / 8 at keys + p * head_dim (head sizes the kernel takes: a multiple of 8).
@@ -278,8 +404,21 @@ void convert_keys(const uint16_t* k0, int64_t kv_stride, int64_t p0, int64_t p1,
     for (int64_t p = p0; p < p1; p += 8) transposed_keys(k0, kv_stride, p, p1, head_dim, keys + p * head_dim);
 }
 
+// The layout attention.h gives (row = head_dim rounded up to 16, zeros past head_dim); head
+// sizes the kernels leave to the scalar reference are not converted (attend_tokens reads the
+// cache then).
+void convert_values(const uint16_t* v0, int64_t kv_stride, int64_t p0, int64_t p1, int64_t head_dim, float* values) {
+    if (head_dim % 8 != 0 || head_dim > kMaxDim) return;
+    const int64_t row = (head_dim + 15) / 16 * 16;
+    for (int64_t p = p0; p < p1; ++p) {
+        for (int64_t d = 0; d < head_dim; d += 8) _mm256_store_ps(values + p * row + d, load_h8(v0 + p * kv_stride + d));
+        for (int64_t d = head_dim; d < row; d += 8) _mm256_store_ps(values + p * row + d, _mm256_setzero_ps());
+    }
+}
+
 }  // namespace
 
+ConvertValuesFn convert_values_avx2() { return convert_values; }
 AttendGroupFn attend_heads_avx2() { return attend_heads; }
 AttendTokensFn attend_tokens_avx2() { return attend_tokens; }
 ConvertKeysFn convert_keys_avx2() { return convert_keys; }

@@ -523,35 +523,43 @@ TEST(Attention, ConvertedKeysLayout) {
     }
 }
 
-// The AVX-512 converted values' layout (attention.h): position p at p * row floats, zeros past
-// head_dim; a range [p0, p1) writes its own positions only.
+// The converted values' layout (attention.h), the same for AVX-512 and AVX2: position p at p *
+// row floats, zeros past head_dim; a range [p0, p1) writes its own positions only.
 TEST(Attention, ConvertedValuesLayout) {
     EXPECT_EQ(convert_values_kernel(Isa::Scalar), nullptr);
-    EXPECT_EQ(convert_values_kernel(Isa::Avx2), nullptr);
-    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
-    const ConvertValuesFn convert = convert_values_kernel(Isa::Avx512);
-    ASSERT_NE(convert, nullptr);
-    std::mt19937 rng(12);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    for (int64_t D : {8, 20, 128}) {
-        for (int64_t n_pos : {1, 17, 40}) {
-            const int64_t stride = 2 * D + 8, row = (D + 15) / 16 * 16;
-            ASSERT_EQ(converted_values_floats(n_pos, D), n_pos * row);
-            std::vector<uint16_t> v(static_cast<size_t>(n_pos * stride));
-            for (auto& x : v) x = fp32_to_fp16(nd(rng));
-            std::vector<float> buf(static_cast<size_t>(converted_values_floats(n_pos + 1, D) + 16), -3.0f);
-            float* vals = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t{63});
-            const int64_t p0 = n_pos > 16 ? 16 : 0;
-            convert(v.data(), stride, p0, n_pos, D, vals);
-            for (int64_t p = 0; p <= n_pos; ++p) {
-                for (int64_t d = 0; d < row; ++d) {
-                    const float got = vals[p * row + d];
-                    const float want = p < p0 || p == n_pos ? -3.0f : d < D ? fp16_to_fp32(v[static_cast<size_t>(p * stride + d)]) : 0.0f;
-                    ASSERT_EQ(got, want) << "D=" << D << " n_pos=" << n_pos << " position " << p << " dimension " << d;
+    int tested = 0;
+    for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        ++tested;
+        const ConvertValuesFn convert = convert_values_kernel(isa);
+        ASSERT_NE(convert, nullptr);
+        std::mt19937 rng(12);
+        std::normal_distribution<float> nd(0.0f, 1.0f);
+        // (AVX2 converts only the head sizes its kernels take, multiples of 8.)
+        for (int64_t D : isa == Isa::Avx2 ? std::vector<int64_t>{8, 24, 128} : std::vector<int64_t>{8, 20, 128}) {
+            for (int64_t n_pos : {1, 17, 40}) {
+                const int64_t stride = 2 * D + 8, row = (D + 15) / 16 * 16;
+                ASSERT_EQ(converted_values_floats(n_pos, D), n_pos * row);
+                std::vector<uint16_t> v(static_cast<size_t>(n_pos * stride));
+                for (auto& x : v) x = fp32_to_fp16(nd(rng));
+                std::vector<float> buf(static_cast<size_t>(converted_values_floats(n_pos + 1, D) + 16), -3.0f);
+                float* vals = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t{63});
+                const int64_t p0 = n_pos > 16 ? 16 : 0;
+                convert(v.data(), stride, p0, n_pos, D, vals);
+                for (int64_t p = 0; p <= n_pos; ++p) {
+                    for (int64_t d = 0; d < row; ++d) {
+                        const float got = vals[p * row + d];
+                        const float want = p < p0 || p == n_pos ? -3.0f
+                                           : d < D                ? fp16_to_fp32(v[static_cast<size_t>(p * stride + d)])
+                                                                  : 0.0f;
+                        ASSERT_EQ(got, want) << isa_name(isa) << " D=" << D << " n_pos=" << n_pos << " position " << p
+                                             << " dimension " << d;
+                    }
                 }
             }
         }
     }
+    if (tested == 0) GTEST_SKIP() << "no AVX2 on this CPU";
 }
 
 }  // namespace
