@@ -28,6 +28,8 @@ done
 for m in qwen1.5b-q4_0 qwen1.5b-q4_k_m; do
   "$E" bench -m "$M/$m.gguf" -p 0 -n 32 -r 2 -t 2 -d 4096 2>&1 | grep -E "\| tg32 @ d4096" | awk -v m="$m" -F'|' '{printf "%s %s %s %s\n", m, $6, $7, $8}'
 done
+# A long prompt, where attention's share grows with the square of the length.
+"$E" bench -m "$M/qwen1.5b-q4_0.gguf" -p 2048 -n 0 -r 1 -t 2 2>&1 | grep -E "\| pp2048 " | awk -F'|' '{printf "qwen1.5b-q4_0 %s %s %s\n", $6, $7, $8}'
 # The file's own layout (no load-time repacking), and the AVX2 kernels on this CPU.
 for m in qwen1.5b-q4_0 qwen1.5b-q4_k_m; do
   "$E" bench -m "$M/$m.gguf" -p 512 -n 64 -r 1 -t 2 --no-repack 2>&1 | grep -E "\| (pp512|tg64) " | awk -v m="$m" -F'|' '{printf "%s no-repack %s %s %s\n", m, $6, $7, $8}'
