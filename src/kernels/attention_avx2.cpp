@@ -238,17 +238,20 @@ void scores_rows_pair(const float* qr, int64_t row, const float* kt, int64_t hea
 constexpr int kPairRows = 6;
 
 // One pass of converted_values(): NR rows of weights x NC chunks of 8 from c0 over positions of
-// f32 values (vrow floats apart), added to outs with `add`.
+// f32 values (vrow floats apart), added to outs with `add`; the pf_lines lines from pf asked into
+// L2 as it goes, evenly over its positions.
 template <int NR, int NC>
 void converted_values_pass(const float* w, int64_t w_stride, const float* vf, int64_t vrow, int64_t n_pos, int64_t c0,
-                           float* const* outs, bool add) {
+                           float* const* outs, bool add, const char* pf, int64_t pf_lines) {
     __m256 acc[NC][NR];
 #pragma GCC unroll 8
     for (int i = 0; i < NC; ++i) {
 #pragma GCC unroll 8
         for (int r = 0; r < NR; ++r) acc[i][r] = add ? _mm256_loadu_ps(outs[r] + 8 * (c0 + i)) : _mm256_setzero_ps();
     }
+    int64_t asked = 0;
     for (int64_t p = 0; p < n_pos; ++p) {
+        for (const int64_t upto = (p + 1) * pf_lines / n_pos; asked < upto; ++asked) prefetch_l2(pf + 64 * asked);
         __m256 x[NC];
 #pragma GCC unroll 8
         for (int i = 0; i < NC; ++i) x[i] = _mm256_load_ps(vf + p * vrow + 8 * (c0 + i));
@@ -269,25 +272,34 @@ void converted_values_pass(const float* w, int64_t w_stride, const float* vf, in
 // All rows' weights x the first n_pos values already in f32 (convert_values), in passes of 6 rows
 // x 2 chunks (12 accumulators), positions in blocks of 512: no conversions, 8 loads per 12 FMAs
 // (values() per token: two conversions per 12 FMAs). The same FMAs per output in the same order
-// as values(): the same floats.
+// as values(): the same floats. A block's passes ask for the next block into L2 (as the AVX-512
+// kernel's).
 constexpr int kConvRows = 6, kConvChunks = 2;
 constexpr int64_t kConvertedBlock = 512;
 void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t n_pos, int64_t head_dim, int64_t rows,
                       float* const* outs) {
     const int64_t chunks = head_dim / 8, vrow = (head_dim + 15) / 16 * 16;
-    using PassFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, float* const*, bool);
+    using PassFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, float* const*, bool, const char*,
+                            int64_t);
     static constexpr PassFn kPass[kConvRows][kConvChunks] = {
         {converted_values_pass<1, 1>, converted_values_pass<1, 2>}, {converted_values_pass<2, 1>, converted_values_pass<2, 2>},
         {converted_values_pass<3, 1>, converted_values_pass<3, 2>}, {converted_values_pass<4, 1>, converted_values_pass<4, 2>},
         {converted_values_pass<5, 1>, converted_values_pass<5, 2>}, {converted_values_pass<6, 1>, converted_values_pass<6, 2>}};
     const int64_t blocks = std::max<int64_t>(1, (n_pos + kConvertedBlock - 1) / kConvertedBlock);  // no positions: zeros
+    const int64_t passes = (rows + kConvRows - 1) / kConvRows * ((chunks + kConvChunks - 1) / kConvChunks);
     for (int64_t b = 0; b < blocks; ++b) {
         const int64_t p0 = b * kConvertedBlock, np = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0));
+        const int64_t next = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0 - kConvertedBlock));
+        const char* next_v = next > 0 ? reinterpret_cast<const char*>(vf + (p0 + kConvertedBlock) * vrow) : nullptr;
+        const int64_t next_lines = next * vrow * static_cast<int64_t>(sizeof(float)) / 64;
+        int64_t pass = 0;
         for (int64_t r0 = 0; r0 < rows; r0 += kConvRows) {
             const int64_t nr = std::min<int64_t>(kConvRows, rows - r0);
-            for (int64_t c0 = 0; c0 < chunks; c0 += kConvChunks) {
+            for (int64_t c0 = 0; c0 < chunks; c0 += kConvChunks, ++pass) {
                 const int64_t nc = std::min<int64_t>(kConvChunks, chunks - c0);
-                kPass[nr - 1][nc - 1](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np, c0, outs + r0, p0 > 0);
+                const int64_t l0 = pass * next_lines / passes, l1 = (pass + 1) * next_lines / passes;
+                kPass[nr - 1][nc - 1](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np, c0, outs + r0, p0 > 0,
+                                      next_v + 64 * l0, l1 - l0);
             }
         }
     }
