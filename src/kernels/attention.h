@@ -38,7 +38,7 @@ AttendGroupFn attend_heads_avx2();    // attention_avx2.cpp
 // of the same isa wrote them, 64-byte aligned, read instead of converting the cached ones
 // again (same results). values: null, or this KV head's values 0 .. pos0 (at least) as
 // convert_values_kernel(isa) wrote them, read instead of the cached ones (same results).
-constexpr int64_t kAttendTokens = 4;  // tokens per call for a prompt (4 x 6 heads: three 8-row score tiles)
+constexpr int64_t kAttendTokens = 4;  // tokens per call for a prompt (4 x 6 heads: two 12-row score passes)
 // Calls with fewer rows (n_tok * n_heads) than this, or more than 8 heads, go one token at a
 // time through attend_heads: too few rows to pay a block's conversion (keys unused).
 constexpr int64_t kAttendRowsMin = 8;

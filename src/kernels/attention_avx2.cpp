@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/converted_values.h"
 #include "kernels/cpu_features.h"
 #include "kernels/kv_stream.h"
 #include "kernels/ops.h"
@@ -270,12 +271,10 @@ void converted_values_pass(const float* w, int64_t w_stride, const float* vf, in
 }
 
 // All rows' weights x the first n_pos values already in f32 (convert_values), in passes of 6 rows
-// x 2 chunks (12 accumulators), positions in blocks of 512: no conversions, 8 loads per 12 FMAs
+// x 2 chunks (converted_value_passes; 12 accumulators): no conversions, 8 loads per 12 FMAs
 // (values() per token: two conversions per 12 FMAs). The same FMAs per output in the same order
-// as values(): the same floats. A block's passes ask for the next block into L2 (as the AVX-512
-// kernel's).
+// as values(): the same floats.
 constexpr int kConvRows = 6, kConvChunks = 2;
-constexpr int64_t kConvertedBlock = 512;
 void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t n_pos, int64_t head_dim, int64_t rows,
                       float* const* outs) {
     const int64_t chunks = head_dim / 8, vrow = (head_dim + 15) / 16 * 16;
@@ -285,24 +284,11 @@ void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t
         {converted_values_pass<1, 1>, converted_values_pass<1, 2>}, {converted_values_pass<2, 1>, converted_values_pass<2, 2>},
         {converted_values_pass<3, 1>, converted_values_pass<3, 2>}, {converted_values_pass<4, 1>, converted_values_pass<4, 2>},
         {converted_values_pass<5, 1>, converted_values_pass<5, 2>}, {converted_values_pass<6, 1>, converted_values_pass<6, 2>}};
-    const int64_t blocks = std::max<int64_t>(1, (n_pos + kConvertedBlock - 1) / kConvertedBlock);  // no positions: zeros
-    const int64_t passes = (rows + kConvRows - 1) / kConvRows * ((chunks + kConvChunks - 1) / kConvChunks);
-    for (int64_t b = 0; b < blocks; ++b) {
-        const int64_t p0 = b * kConvertedBlock, np = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0));
-        const int64_t next = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0 - kConvertedBlock));
-        const char* next_v = next > 0 ? reinterpret_cast<const char*>(vf + (p0 + kConvertedBlock) * vrow) : nullptr;
-        const int64_t next_lines = next * vrow * static_cast<int64_t>(sizeof(float)) / 64;
-        int64_t pass = 0;
-        for (int64_t r0 = 0; r0 < rows; r0 += kConvRows) {
-            const int64_t nr = std::min<int64_t>(kConvRows, rows - r0);
-            for (int64_t c0 = 0; c0 < chunks; c0 += kConvChunks, ++pass) {
-                const int64_t nc = std::min<int64_t>(kConvChunks, chunks - c0);
-                const int64_t l0 = pass * next_lines / passes, l1 = (pass + 1) * next_lines / passes;
-                kPass[nr - 1][nc - 1](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np, c0, outs + r0, p0 > 0,
-                                      next_v + 64 * l0, l1 - l0);
-            }
-        }
-    }
+    converted_value_passes<kConvRows, kConvChunks>(
+        vf, vrow, n_pos, chunks, rows,
+        [&](int64_t nr, int64_t nc, int64_t r0, int64_t c0, int64_t p0, int64_t np, const char* pf, int64_t pf_lines) {
+            kPass[nr - 1][nc - 1](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np, c0, outs + r0, p0 > 0, pf, pf_lines);
+        });
 }
 
 // n_tok consecutive tokens x G heads, as the AVX-512 kernel: each block of 8 cached keys is

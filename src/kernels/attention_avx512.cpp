@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/converted_values.h"
 #include "kernels/cpu_features.h"
 #include "kernels/kv_stream.h"
 #include "kernels/ops.h"
@@ -172,16 +173,11 @@ void converted_values_pass(const float* w, int64_t w_stride, const float* vf, in
 }
 
 // values() over values already in f32 (convert_values), for any number of rows: passes of 6 rows
-// x 4 chunks, each weight broadcast into a register for its 4 FMAs, so a position costs 10 loads
-// and no conversions per 24 FMAs (values() with a prompt's 24 rows: one chunk a pass, a load
-// per FMA and a conversion per 24). Positions in blocks of kConvertedBlock (256 KiB of f32 values
-// at head_dim 128, kept in L2 for the block's passes). The same FMAs per row and chunk in the same
-// order as values(): the same floats. A block's passes ask for the next block's values into L2,
-// a share each: beyond L2 (more than ~2000 positions) the first pass over a block otherwise waits
-// for them (24 rows, one thread: 103-134 -> 111-160 GFLOPS at 4000 positions, 103-118 -> 120-159
-// at 8000, the same at 2000).
+// x 4 chunks (converted_value_passes), each weight broadcast into a register for its 4 FMAs, so a
+// position costs 10 loads and no conversions per 24 FMAs (values() with a prompt's 24 rows: one
+// chunk a pass, a load per FMA and a conversion per 24). The same FMAs per row and chunk in the
+// same order as values(): the same floats.
 constexpr int kConvRows = 6, kConvChunks = 4;
-constexpr int64_t kConvertedBlock = 512;
 void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t n_pos, int64_t head_dim, int64_t rows,
                       float* const* outs) {
     const int64_t chunks = (head_dim + 15) / 16, vrow = 16 * chunks;
@@ -190,24 +186,12 @@ void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t
     static constexpr auto kPass = []<int... I>(std::integer_sequence<int, I...>) {
         return std::array<PassFn, sizeof...(I)>{converted_values_pass<I / kConvChunks + 1, I % kConvChunks + 1>...};
     }(std::make_integer_sequence<int, kConvRows * kConvChunks>{});
-    const int64_t blocks = std::max<int64_t>(1, (n_pos + kConvertedBlock - 1) / kConvertedBlock);  // no positions: zeros
-    const int64_t passes = (rows + kConvRows - 1) / kConvRows * ((chunks + kConvChunks - 1) / kConvChunks);
-    for (int64_t b = 0; b < blocks; ++b) {
-        const int64_t p0 = b * kConvertedBlock, np = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0));
-        const int64_t next = std::max<int64_t>(0, std::min(kConvertedBlock, n_pos - p0 - kConvertedBlock));
-        const char* next_v = next > 0 ? reinterpret_cast<const char*>(vf + (p0 + kConvertedBlock) * vrow) : nullptr;
-        const int64_t next_lines = next * vrow * static_cast<int64_t>(sizeof(float)) / 64;
-        int64_t pass = 0;
-        for (int64_t r0 = 0; r0 < rows; r0 += kConvRows) {
-            const int64_t nr = std::min<int64_t>(kConvRows, rows - r0);
-            for (int64_t c0 = 0; c0 < chunks; c0 += kConvChunks, ++pass) {
-                const int64_t nc = std::min<int64_t>(kConvChunks, chunks - c0);
-                const int64_t l0 = pass * next_lines / passes, l1 = (pass + 1) * next_lines / passes;
-                kPass[static_cast<size_t>((nr - 1) * kConvChunks + nc - 1)](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np,
-                                                                            head_dim, c0, outs + r0, p0 > 0, next_v + 64 * l0, l1 - l0);
-            }
-        }
-    }
+    converted_value_passes<kConvRows, kConvChunks>(
+        vf, vrow, n_pos, chunks, rows,
+        [&](int64_t nr, int64_t nc, int64_t r0, int64_t c0, int64_t p0, int64_t np, const char* pf, int64_t pf_lines) {
+            kPass[static_cast<size_t>((nr - 1) * kConvChunks + nc - 1)](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np,
+                                                                        head_dim, c0, outs + r0, p0 > 0, pf, pf_lines);
+        });
 }
 
 // Keys are asked for this many positions ahead of their conversion (32, 64 and 128 measured
