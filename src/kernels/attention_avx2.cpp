@@ -239,20 +239,18 @@ void scores_rows_pair(const float* qr, int64_t row, const float* kt, int64_t hea
 constexpr int kPairRows = 6;
 
 // One pass of converted_values(): NR rows of weights x NC chunks of 8 from c0 over positions of
-// f32 values (vrow floats apart), added to outs with `add`; the pf_lines lines from pf asked into
-// L2 as it goes, evenly over its positions.
+// f32 values (vrow floats apart), added to outs with `add`; ahead.step(p) before position p.
 template <int NR, int NC>
 void converted_values_pass(const float* w, int64_t w_stride, const float* vf, int64_t vrow, int64_t n_pos, int64_t c0,
-                           float* const* outs, bool add, const char* pf, int64_t pf_lines) {
+                           float* const* outs, bool add, AheadOfRows& ahead) {
     __m256 acc[NC][NR];
 #pragma GCC unroll 8
     for (int i = 0; i < NC; ++i) {
 #pragma GCC unroll 8
         for (int r = 0; r < NR; ++r) acc[i][r] = add ? _mm256_loadu_ps(outs[r] + 8 * (c0 + i)) : _mm256_setzero_ps();
     }
-    int64_t asked = 0;
     for (int64_t p = 0; p < n_pos; ++p) {
-        for (const int64_t upto = (p + 1) * pf_lines / n_pos; asked < upto; ++asked) prefetch_l2(pf + 64 * asked);
+        ahead.step(p);
         __m256 x[NC];
 #pragma GCC unroll 8
         for (int i = 0; i < NC; ++i) x[i] = _mm256_load_ps(vf + p * vrow + 8 * (c0 + i));
@@ -278,16 +276,15 @@ constexpr int kConvRows = 6, kConvChunks = 2;
 void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t n_pos, int64_t head_dim, int64_t rows,
                       float* const* outs) {
     const int64_t chunks = head_dim / 8, vrow = (head_dim + 15) / 16 * 16;
-    using PassFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, float* const*, bool, const char*,
-                            int64_t);
+    using PassFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, float* const*, bool, AheadOfRows&);
     static constexpr PassFn kPass[kConvRows][kConvChunks] = {
         {converted_values_pass<1, 1>, converted_values_pass<1, 2>}, {converted_values_pass<2, 1>, converted_values_pass<2, 2>},
         {converted_values_pass<3, 1>, converted_values_pass<3, 2>}, {converted_values_pass<4, 1>, converted_values_pass<4, 2>},
         {converted_values_pass<5, 1>, converted_values_pass<5, 2>}, {converted_values_pass<6, 1>, converted_values_pass<6, 2>}};
     converted_value_passes<kConvRows, kConvChunks>(
         vf, vrow, n_pos, chunks, rows,
-        [&](int64_t nr, int64_t nc, int64_t r0, int64_t c0, int64_t p0, int64_t np, const char* pf, int64_t pf_lines) {
-            kPass[nr - 1][nc - 1](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np, c0, outs + r0, p0 > 0, pf, pf_lines);
+        [&](int64_t nr, int64_t nc, int64_t r0, int64_t c0, int64_t p0, int64_t np, AheadOfRows& ahead) {
+            kPass[nr - 1][nc - 1](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np, c0, outs + r0, p0 > 0, ahead);
         });
 }
 

@@ -139,11 +139,10 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
 }
 
 // One pass of converted_values(): NR rows of weights x NC chunks from c0 over positions of f32
-// values (vrow floats apart), added to outs with `add`; the pf_lines lines from pf asked into L2
-// as it goes, evenly over its positions.
+// values (vrow floats apart), added to outs with `add`; ahead.step(p) before position p.
 template <int NR, int NC>
 void converted_values_pass(const float* w, int64_t w_stride, const float* vf, int64_t vrow, int64_t n_pos, int64_t head_dim,
-                           int64_t c0, float* const* outs, bool add, const char* pf, int64_t pf_lines) {
+                           int64_t c0, float* const* outs, bool add, AheadOfRows& ahead) {
     __m512 acc[NC][NR];
     __mmask16 m[NC];
 #pragma GCC unroll 8
@@ -152,9 +151,8 @@ void converted_values_pass(const float* w, int64_t w_stride, const float* vf, in
 #pragma GCC unroll 8
         for (int r = 0; r < NR; ++r) acc[i][r] = add ? _mm512_maskz_loadu_ps(m[i], outs[r] + 16 * (c0 + i)) : _mm512_setzero_ps();
     }
-    int64_t asked = 0;
     for (int64_t p = 0; p < n_pos; ++p) {
-        for (const int64_t upto = (p + 1) * pf_lines / n_pos; asked < upto; ++asked) prefetch_l2(pf + 64 * asked);
+        ahead.step(p);
         __m512 x[NC];
 #pragma GCC unroll 8
         for (int i = 0; i < NC; ++i) x[i] = _mm512_load_ps(vf + p * vrow + 16 * (c0 + i));
@@ -182,15 +180,15 @@ void converted_values(const float* w, int64_t w_stride, const float* vf, int64_t
                       float* const* outs) {
     const int64_t chunks = (head_dim + 15) / 16, vrow = 16 * chunks;
     using PassFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, int64_t, int64_t, float* const*, bool,
-                            const char*, int64_t);
+                            AheadOfRows&);
     static constexpr auto kPass = []<int... I>(std::integer_sequence<int, I...>) {
         return std::array<PassFn, sizeof...(I)>{converted_values_pass<I / kConvChunks + 1, I % kConvChunks + 1>...};
     }(std::make_integer_sequence<int, kConvRows * kConvChunks>{});
     converted_value_passes<kConvRows, kConvChunks>(
         vf, vrow, n_pos, chunks, rows,
-        [&](int64_t nr, int64_t nc, int64_t r0, int64_t c0, int64_t p0, int64_t np, const char* pf, int64_t pf_lines) {
+        [&](int64_t nr, int64_t nc, int64_t r0, int64_t c0, int64_t p0, int64_t np, AheadOfRows& ahead) {
             kPass[static_cast<size_t>((nr - 1) * kConvChunks + nc - 1)](w + r0 * w_stride + p0, w_stride, vf + p0 * vrow, vrow, np,
-                                                                        head_dim, c0, outs + r0, p0 > 0, pf, pf_lines);
+                                                                        head_dim, c0, outs + r0, p0 > 0, ahead);
         });
 }
 

@@ -40,9 +40,9 @@ public:
 
 private:
     void ask(int64_t upto) {
-        if (l1_ == 0) return;
+        if (l1_ == 0 && l2_ == 0) return;
         for (; asked_ < upto; ++asked_) {
-            prefetch_l1(at_ + 64 * asked_ + l1_);
+            if (l1_ != 0) prefetch_l1(at_ + 64 * asked_ + l1_);
             if (l2_ != 0) prefetch_l2(at_ + 64 * asked_ + l2_);
         }
     }
