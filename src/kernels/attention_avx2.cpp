@@ -239,7 +239,7 @@ void scores_rows_pair(const float* qr, int64_t row, const float* kt, int64_t hea
 constexpr int kPairRows = 6;
 
 // One pass of converted_values(): NR rows of weights x NC chunks of 8 from c0 over positions of
-// f32 values (vrow floats apart), added to outs with `add`; ahead.step(p) before position p.
+// f32 values (vrow floats apart), added to outs with `add`; ahead.next_step() before each position.
 template <int NR, int NC>
 void converted_values_pass(const float* w, int64_t w_stride, const float* vf, int64_t vrow, int64_t n_pos, int64_t c0,
                            float* const* outs, bool add, AheadOfRows& ahead) {
@@ -250,7 +250,7 @@ void converted_values_pass(const float* w, int64_t w_stride, const float* vf, in
         for (int r = 0; r < NR; ++r) acc[i][r] = add ? _mm256_loadu_ps(outs[r] + 8 * (c0 + i)) : _mm256_setzero_ps();
     }
     for (int64_t p = 0; p < n_pos; ++p) {
-        ahead.step(p);
+        ahead.next_step();
         __m256 x[NC];
 #pragma GCC unroll 8
         for (int i = 0; i < NC; ++i) x[i] = _mm256_load_ps(vf + p * vrow + 8 * (c0 + i));

@@ -139,7 +139,7 @@ void values(const float* w, int64_t w_stride, const uint16_t* v0, int64_t kv_str
 }
 
 // One pass of converted_values(): NR rows of weights x NC chunks from c0 over positions of f32
-// values (vrow floats apart), added to outs with `add`; ahead.step(p) before position p.
+// values (vrow floats apart), added to outs with `add`; ahead.next_step() before each position.
 template <int NR, int NC>
 void converted_values_pass(const float* w, int64_t w_stride, const float* vf, int64_t vrow, int64_t n_pos, int64_t head_dim,
                            int64_t c0, float* const* outs, bool add, AheadOfRows& ahead) {
@@ -152,7 +152,7 @@ void converted_values_pass(const float* w, int64_t w_stride, const float* vf, in
         for (int r = 0; r < NR; ++r) acc[i][r] = add ? _mm512_maskz_loadu_ps(m[i], outs[r] + 16 * (c0 + i)) : _mm512_setzero_ps();
     }
     for (int64_t p = 0; p < n_pos; ++p) {
-        ahead.step(p);
+        ahead.next_step();
         __m512 x[NC];
 #pragma GCC unroll 8
         for (int i = 0; i < NC; ++i) x[i] = _mm512_load_ps(vf + p * vrow + 16 * (c0 + i));

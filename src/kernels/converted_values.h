@@ -17,7 +17,7 @@ constexpr int64_t kConvertedBlock = 512;
 
 // pass(nr, nc, r0, c0, p0, np, ahead): rows r0 .. r0 + nr - 1 x chunks c0 .. c0 + nc - 1 over
 // positions p0 .. p0 + np - 1 (adding to what the earlier blocks left where p0 > 0), calling
-// ahead.step(p) before position p0 + p: its share of the next block's lines into L2. No
+// ahead.next_step() before each position: its share of the next block's lines into L2. No
 // positions: one pass per rows and chunks with np = 0 (they write zeros).
 template <int kRows, int kChunks, typename Pass>
 void converted_value_passes(const float* vf, int64_t vrow, int64_t n_pos, int64_t chunks, int64_t rows, Pass pass) {

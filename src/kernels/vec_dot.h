@@ -35,6 +35,12 @@ public:
           steps_(steps > 0 ? steps : 1), l1_(l1), l2_(l2) {}
     // Before step k (0 .. steps - 1): the lines up to its share.
     void step(int64_t k) { ask((k + 1) * lines_ / steps_); }
+    // The same for steps taken in order from 0, without a division (for steps of a few
+    // instructions): lines_ / steps_ a step, the remainder carried.
+    void next_step() {
+        if (l1_ == 0 && l2_ == 0) return;
+        for (carry_ += lines_; carry_ >= steps_; carry_ -= steps_) ask(asked_ + 1);
+    }
     // Whatever is left (the kernel's steps did not all run).
     void finish() { ask(lines_); }
 
@@ -47,7 +53,7 @@ private:
         }
     }
     const char* at_;
-    int64_t lines_, steps_, asked_ = 0;
+    int64_t lines_, steps_, asked_ = 0, carry_ = 0;
     size_t l1_, l2_;
 };
 
