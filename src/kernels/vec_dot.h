@@ -33,10 +33,9 @@ public:
     AheadOfRows(const void* at, size_t bytes, int64_t steps, size_t l1, size_t l2)
         : at_(static_cast<const char*>(at)), lines_(static_cast<int64_t>((bytes + 63) / 64)),
           steps_(steps > 0 ? steps : 1), l1_(l1), l2_(l2) {}
-    // Before step k (0 .. steps - 1): the lines up to its share.
-    void step(int64_t k) { ask((k + 1) * lines_ / steps_); }
-    // The same for steps taken in order from 0, without a division (for steps of a few
-    // instructions): lines_ / steps_ a step, the remainder carried.
+    // Before each step, taken in order from the first: the lines up to its share, (k + 1) *
+    // lines / steps before step k, counted without a division (the attention passes take a
+    // step per position, a few instructions each): lines / steps a step, the remainder carried.
     void next_step() {
         if (l1_ == 0 && l2_ == 0) return;
         for (carry_ += lines_; carry_ >= steps_; carry_ -= steps_) ask(asked_ + 1);

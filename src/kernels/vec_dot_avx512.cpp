@@ -202,7 +202,7 @@ void rows4(int64_t n, const void* w, size_t stride, const void* act, float* out,
     AheadOfRows ahead(w, 4 * stride, nb / 2, l1_ahead, l2_ahead);  // a share per pair of blocks
     int64_t i = 0;
     for (; i + 2 <= nb; i += 2) {
-        ahead.step(i / 2);
+        ahead.next_step();
         const __m512i yv = load2x256(y[i].qs, y[i + 1].qs);
         const __m512i nbias = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, yv));
         // The 8 weight scales (row r's blocks i and i + 1 at 2r and 2r + 1) gathered in general

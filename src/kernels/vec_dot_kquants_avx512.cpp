@@ -141,7 +141,7 @@ float q4_k_ahead(int64_t n, const void* row, const void* act, size_t l1_ahead, s
     __m512 acc = _mm512_setzero_ps();
     __m256 acc_min = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / kQK_K; ++i) {
-        ahead.step(i);
+        ahead.next_step();
         const ScalesMins sm = unpack_k4_scales(x[i].scales);
         const __m512i sc16 = _mm512_zextsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sm.scales))));
         // Each min covers two 16-value activation sums.
@@ -171,7 +171,7 @@ float q5_k_ahead(int64_t n, const void* row, const void* act, size_t l1_ahead, s
     __m512 acc = _mm512_setzero_ps();
     __m256 acc_min = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / kQK_K; ++i) {
-        ahead.step(i);
+        ahead.next_step();
         const ScalesMins sm = unpack_k4_scales(x[i].scales);
         const __m512i sc16 = _mm512_zextsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sm.scales))));
         const __m128i m8 = _mm_cvtsi64_si128(static_cast<long long>(sm.mins));
@@ -201,7 +201,7 @@ float q6_k_ahead(int64_t n, const void* row, const void* act, size_t l1_ahead, s
     const __m512i shl01 = halves16(4, 2), shr23 = halves16(0, 2);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / kQK_K; ++i) {
-        ahead.step(i);
+        ahead.next_step();
         const __m256i sc16y = _mm256_cvtepi8_epi16(load128(x[i].scales));
         const __m512i sc16 = _mm512_zextsi256_si512(sc16y);
         // Levels are q - 32: start from -32 * sum_j scale_j * bsum_j.
