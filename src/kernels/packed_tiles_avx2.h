@@ -151,28 +151,49 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
     [[maybe_unused]] const __m256i ones = _mm256_set1_epi16(1);  // widening (without AVX-VNNI)
     const size_t l2 = block_l2_ahead(T);
     auto fetch = [&](int64_t b) { prefetch_block(grp, L, b, l2); };
+    // Chunk c's low and high operands (with kFive, hb: the fifth bits' chunk).
+    auto operands = [&](const uint8_t* qb, int h, int c, __m256i hb, __m256i& lo, __m256i& hi) __attribute__((always_inline)) {
+        const __m256i raw = load256(qb + 64 * c + 32 * h);
+        lo = _mm256_and_si256(raw, m4);
+        hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+        if constexpr (kFive) {
+            lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(hb, 4 - c), m10));
+            hi = _mm256_or_si256(hi, _mm256_and_si256(c == 0 ? hb : _mm256_srli_epi16(hb, c), m10));
+        }
+    };
     auto block = [&](int h, int64_t b, __m256 (&acc)[T]) __attribute__((always_inline)) {
         const int8_t* qb_act = aq + b * (a.panel * 32);  // token t at qb_act + 32 * t
         const uint8_t* qb = grp + L.quants(b);
-        __m256i lo[4], hi[4];
+        const __m256i hb = kFive ? load256(qb + 256 + 32 * h) : m4;
+#if defined(__AVXVNNI__)
+        // The tokens' sums side by side, chunk by chunk (exact in int32, from each sum's start):
+        // T chains of vpdpbusd in flight at once. One token's eight in a row, token after token,
+        // had the core wait on each product's latency (one thread, 1536 x 64, 6 tokens: 8.3 ->
+        // 7.1 ns per block and token; tiles of 8 tokens then fit the 16 registers: 6.7).
+        __m256i s[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) s[t] = _mm256_set1_epi32(ai[b * a.stride + t]);
+#pragma GCC unroll 4
         for (int c = 0; c < 4; ++c) {
-            const __m256i raw = load256(qb + 64 * c + 32 * h);
-            lo[c] = _mm256_and_si256(raw, m4);
-            hi[c] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
-            if constexpr (kFive) {
-                const __m256i hb = load256(qb + 256 + 32 * h);
-                lo[c] = _mm256_or_si256(lo[c], _mm256_and_si256(_mm256_slli_epi16(hb, 4 - c), m10));
-                hi[c] = _mm256_or_si256(hi[c], _mm256_and_si256(c == 0 ? hb : _mm256_srli_epi16(hb, c), m10));
+            __m256i lo, hi;
+            operands(qb, h, c, hb, lo, hi);
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) {
+                const int8_t* q = qb_act + 32 * t;
+                s[t] = pairs(pairs(s[t], lo, bcast4(q + 4 * c)), hi, bcast4(q + 16 + 4 * c));
             }
         }
         const __m256 dw = halves8(grp + L.scales(b) + 16 * h);
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
+        }
+#else
+        __m256i lo[4], hi[4];
+        for (int c = 0; c < 4; ++c) operands(qb, h, c, hb, lo[c], hi[c]);
+        const __m256 dw = halves8(grp + L.scales(b) + 16 * h);
         for (int t = 0; t < T; ++t) {
             const int8_t* q = qb_act + 32 * t;
-#if defined(__AVXVNNI__)
-            // One chain of eight vpdpbusd from the sum's start (exact in int32).
-            __m256i s = _mm256_set1_epi32(ai[b * a.stride + t]);
-            for (int c = 0; c < 4; ++c) s = pairs(pairs(s, lo[c], bcast4(q + 4 * c)), hi[c], bcast4(q + 16 + 4 * c));
-#else
             __m256i p = _mm256_setzero_si256(), s = _mm256_set1_epi32(ai[b * a.stride + t]);
             for (int c = 0; c < 4; ++c) {
                 p = pairs(p, lo[c], bcast4(q + 4 * c));
@@ -183,9 +204,9 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 }
             }
             s = _mm256_add_epi32(s, widen(p, ones));
-#endif
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
+#endif
         if constexpr (kOffsets) {
             const __m256 m = halves8(grp + L.offsets_at(b) + 16 * h);
             for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(as[b * a.stride + t]), acc[t]);
@@ -219,13 +240,19 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         // starts at -128 * sum(activation), as the AVX-512 tile's.
         (void)flip;
         (void)ones;
-        __m256i w[8];
-        for (int c = 0; c < 8; ++c) w[c] = load256(qb + 64 * c + 32 * h);
+        // The tokens' sums side by side, chunk by chunk, as the Q4_0 tile's.
+        __m256i s[T];
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) s[t] = _mm256_set1_epi32(ai[b * a.stride + t]);
+#pragma GCC unroll 8
+        for (int c = 0; c < 8; ++c) {
+            const __m256i w = load256(qb + 64 * c + 32 * h);
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) s[t] = _mm256_dpbusd_avx_epi32(s[t], w, bcast4(qb_act + 32 * t + 4 * c));
+        }
+#pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
-            const int8_t* q = qb_act + 32 * t;
-            __m256i s = _mm256_set1_epi32(ai[b * a.stride + t]);
-            for (int c = 0; c < 8; ++c) s = _mm256_dpbusd_avx_epi32(s, w[c], bcast4(q + 4 * c));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
         }
         return;
 #endif
@@ -300,17 +327,24 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
             // vpdpbusd takes the levels + 128 as unsigned bytes (exact in int32): the sum starts
             // at -128 * sum(activation), as the AVX-512 tile's.
             (void)ones;
-            __m256i w[8];  // operands 0-3: low nibbles of chunks 0-3, 4-7: high nibbles
+            // The tokens' sums side by side, chunk by chunk, as the Q4_0 tile's.
+            __m256i sum[T];
+#pragma GCC unroll 16
+            for (int t = 0; t < T; ++t) sum[t] = _mm256_set1_epi32(ai[b * a.stride + t]);
+#pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
                 const __m256i raw = load256(qb + 64 * c + 32 * h);
-                w[c] = _mm256_shuffle_epi8(levels_u8, _mm256_and_si256(raw, m4));
-                w[4 + c] = _mm256_shuffle_epi8(levels_u8, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+                const __m256i lo = _mm256_shuffle_epi8(levels_u8, _mm256_and_si256(raw, m4));
+                const __m256i hi = _mm256_shuffle_epi8(levels_u8, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+#pragma GCC unroll 16
+                for (int t = 0; t < T; ++t) {
+                    const int8_t* q = act + act_stride * t;
+                    sum[t] = _mm256_dpbusd_avx_epi32(_mm256_dpbusd_avx_epi32(sum[t], lo, bcast4(q + 4 * c)), hi, bcast4(q + 16 + 4 * c));
+                }
             }
+#pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
-                const int8_t* q = act + act_stride * t;
-                __m256i sum = _mm256_set1_epi32(ai[b * a.stride + t]);
-                for (int c = 0; c < 8; ++c) sum = _mm256_dpbusd_avx_epi32(sum, w[c], bcast4(q + (c < 4 ? 4 * c : 16 + 4 * (c - 4))));
-                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(ad[ad_row * a.stride + t])), acc[t]);
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), _mm256_mul_ps(dw, _mm256_set1_ps(ad[ad_row * a.stride + t])), acc[t]);
             }
             continue;
 #endif
@@ -624,14 +658,19 @@ void tile_small_k(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t
 // 377-380, Q5_0 277 -> 299, Q5_1 253-259 -> 268-271, Q4_1 329 -> 323 (6 tokens for the four),
 // Q8_0 340 -> 358, IQ4_NL 339 -> 347, IQ4_XS 280 -> 315 (8 tokens: fewer), Q4_K 358 -> 395
 // (with its sums one sub-block at a time, below), Q5_K 197 -> 315, Q6_K 318 -> 321-329, Q3_K
-// 300 -> 335, Q2_K 299 -> 336, F16 71 -> 116, BF16 72 -> 118. Without: 4 tokens stay best for
+// 300 -> 335, Q2_K 299 -> 336, F16 71 -> 116, BF16 72 -> 118. Since their tokens' sums go side
+// by side (tile_q4_0), the legacy types and Q8_0 take 12 tokens with AVX-VNNI and IQ4 8 (one
+// core, 1536 x 64, ns per block and token, 6 tokens one after the other -> 6 side by side -> 8
+// -> 12: Q4_0 8.33 -> 7.13 -> 6.74 -> 6.59, Q5_0 9.77 -> 8.48 -> 8.00 -> 7.84, Q4_1 9.37 ->
+// 8.17 -> 7.73 -> 7.46, Q8_0 8.65 -> 7.27 -> 6.85 -> 6.50, IQ4_NL 8.61 -> 7.40 -> 6.88 -> 7.20).
+// Without: 4 tokens stay best for
 // the legacy types, Q8_0, IQ4 and Q4_K (Q4_K 205 with 4, 171 with 6, 143 with 8); Q6_K 220 ->
 // 235, Q3_K 220 -> 226-247, Q2_K 248 -> 269, F16/BF16 70 -> 116 with 8.
 // Q4_0, and with kFive / kOffsets Q5_0, Q4_1 and Q5_1.
 template <GgmlType W, bool kFive = false, bool kOffsets = false>
 struct LegacyKernel {
     static constexpr GgmlType kType = W;
-    static constexpr int kTile = kAvxVnni ? 6 : 4;
+    static constexpr int kTile = kAvxVnni ? 12 : 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q4_0<T, Stream, kFive, kOffsets>(cols, grp, a, t0, y, ldy, nr);
@@ -639,7 +678,7 @@ struct LegacyKernel {
 };
 struct Q8_0Kernel {
     static constexpr GgmlType kType = GgmlType::Q8_0;
-    static constexpr int kTile = kAvxVnni ? 6 : 4;
+    static constexpr int kTile = kAvxVnni ? 12 : 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_q8_0<T, Stream>(cols, grp, a, t0, y, ldy, nr);
@@ -649,7 +688,7 @@ struct Q8_0Kernel {
 template <GgmlType W>
 struct IQ4Kernel {
     static constexpr GgmlType kType = W;
-    static constexpr int kTile = kAvxVnni ? 6 : 4;
+    static constexpr int kTile = kAvxVnni ? 8 : 4;
     template <int T, bool Stream>
     static void tile(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0, float* y, int64_t ldy, int64_t nr) {
         tile_iq4<T, Stream, W == GgmlType::IQ4_XS>(cols, grp, a, t0, y, ldy, nr);
