@@ -459,6 +459,9 @@ PackActsFn pack_acts_kernel(GgmlType t, Isa isa) {
     if (isa == Isa::Avx512) {
         if (PackActsFn f = packed_float(t) ? pack_float_acts_avx512(t) : pack_acts_avx512(t)) return f;
     }
+    if (isa == Isa::Avx2) {
+        if (PackActsFn f = pack_acts_avx2(t)) return f;
+    }
 #else
     (void)isa;
 #endif

@@ -365,42 +365,50 @@ TEST(KquantSimd, PackedActivationPanelsMatchTheRowQuantizer) {
 #if !defined(__x86_64__)
     GTEST_SKIP() << "the panel writer is x86-64 only";
 #else
-    if (cpu_features().best() != Isa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
+    if (cpu_features().best() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
     std::mt19937 rng(37);
-    for (GgmlType w : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q5_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
-                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS, GgmlType::F16, GgmlType::BF16}) {
-        const int64_t kblock = packed_act_block(w).bytes, per_block = packed_act_block(w).values;
-        const PackActsFn fast = packed_float(w) ? pack_float_acts_avx512(w) : pack_acts_avx512(w), ref = pack_acts_reference(w);
-        ASSERT_NE(fast, nullptr) << type_name(w);
-        ASSERT_NE(ref, nullptr) << type_name(w);
-        for (int64_t n : {256, 1792, 2816}) {
-            const int64_t blocks = n / per_block, stride = 3;  // this token in column 1 of 3
-            for (const std::vector<float>& x : quantizer_rows(n, rng)) {
-                struct Out {
-                    std::vector<int8_t> q;
-                    std::vector<float> d, sums;
-                    std::vector<int32_t> init;
-                    ActsSlot slot;
-                };
-                Out o[2];
-                for (Out& a : o) {
-                    a.q.assign(static_cast<size_t>(blocks * kActPanel * kblock), 0x5a);
-                    a.d.assign(static_cast<size_t>(n / 32 * stride), -1.0f);
-                    a.sums.assign(static_cast<size_t>(n / 32 * stride), -1.0f);
-                    a.init.assign(static_cast<size_t>(2 * n / 32 * stride), 0x5a5a5a5a);
-                    a.slot.q = a.q.data() + 5 * kblock;  // slot 5 of the panel
-                    a.slot.d = a.d.data() + 1;
-                    a.slot.sums = a.sums.data() + 1;
-                    a.slot.init = a.init.data() + 1;
-                    a.slot.stride = stride;
+    // The AVX-512 writers (every type but Q4_1/Q5_1), and the AVX2 ones (the quantized types
+    // but those two).
+    for (const Isa isa : {Isa::Avx512, Isa::Avx2}) {
+        if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
+        SCOPED_TRACE(isa_name(isa));
+        for (GgmlType w : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::IQ4_NL, GgmlType::Q5_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+                           GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_XS, GgmlType::F16, GgmlType::BF16}) {
+            if (isa == Isa::Avx2 && packed_float(w)) continue;
+            const int64_t kblock = packed_act_block(w).bytes, per_block = packed_act_block(w).values;
+            const PackActsFn fast = isa == Isa::Avx2 ? pack_acts_avx2(w) : packed_float(w) ? pack_float_acts_avx512(w) : pack_acts_avx512(w);
+            const PackActsFn ref = pack_acts_reference(w);
+            ASSERT_NE(fast, nullptr) << type_name(w);
+            ASSERT_NE(ref, nullptr) << type_name(w);
+            for (int64_t n : {256, 1792, 2816}) {
+                const int64_t blocks = n / per_block, stride = 3;  // this token in column 1 of 3
+                for (const std::vector<float>& x : quantizer_rows(n, rng)) {
+                    struct Out {
+                        std::vector<int8_t> q;
+                        std::vector<float> d, sums;
+                        std::vector<int32_t> init;
+                        ActsSlot slot;
+                    };
+                    Out o[2];
+                    for (Out& a : o) {
+                        a.q.assign(static_cast<size_t>(blocks * kActPanel * kblock), 0x5a);
+                        a.d.assign(static_cast<size_t>(n / 32 * stride), -1.0f);
+                        a.sums.assign(static_cast<size_t>(n / 32 * stride), -1.0f);
+                        a.init.assign(static_cast<size_t>(2 * n / 32 * stride), 0x5a5a5a5a);
+                        a.slot.q = a.q.data() + 5 * kblock;  // slot 5 of the panel
+                        a.slot.d = a.d.data() + 1;
+                        a.slot.sums = a.sums.data() + 1;
+                        a.slot.init = a.init.data() + 1;
+                        a.slot.stride = stride;
+                    }
+                    ref(x.data(), n, o[0].slot);
+                    fast(x.data(), n, o[1].slot);
+                    EXPECT_EQ(o[1].q, o[0].q) << type_name(w) << " n=" << n;
+                    EXPECT_EQ(std::memcmp(o[1].d.data(), o[0].d.data(), o[0].d.size() * sizeof(float)), 0) << type_name(w) << " n=" << n;
+                    EXPECT_EQ(std::memcmp(o[1].sums.data(), o[0].sums.data(), o[0].sums.size() * sizeof(float)), 0)
+                        << type_name(w) << " n=" << n;
+                    EXPECT_EQ(o[1].init, o[0].init) << type_name(w) << " n=" << n;
                 }
-                ref(x.data(), n, o[0].slot);
-                fast(x.data(), n, o[1].slot);
-                EXPECT_EQ(o[1].q, o[0].q) << type_name(w) << " n=" << n;
-                EXPECT_EQ(std::memcmp(o[1].d.data(), o[0].d.data(), o[0].d.size() * sizeof(float)), 0) << type_name(w) << " n=" << n;
-                EXPECT_EQ(std::memcmp(o[1].sums.data(), o[0].sums.data(), o[0].sums.size() * sizeof(float)), 0)
-                    << type_name(w) << " n=" << n;
-                EXPECT_EQ(o[1].init, o[0].init) << type_name(w) << " n=" << n;
             }
         }
     }
