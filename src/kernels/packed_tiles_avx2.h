@@ -80,6 +80,20 @@ inline void store_half(const __m256 (&acc)[T], float* y, int64_t t0, int64_t ldy
     }
 }
 
+// With AVX-VNNI, a block's integer sums for T tokens side by side: started from the tokens'
+// table entries (ai, token t at ai[t]), and at the end converted and added to acc scaled by the
+// rows' scales dw times each token's scale (ad, token t at ad[t]).
+template <int T>
+__attribute__((always_inline)) inline void start_sums(__m256i (&s)[T], const int32_t* ai) {
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) s[t] = _mm256_set1_epi32(ai[t]);
+}
+template <int T>
+__attribute__((always_inline)) inline void add_scaled_sums(__m256 (&acc)[T], const __m256i (&s)[T], __m256 dw, const float* ad) {
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(dw, _mm256_set1_ps(ad[t])), acc[t]);
+}
+
 // A group's two halves (rows 0-7 and 8-15: 16 registers hold one half's accumulators for 4
 // tokens) over its n blocks: block(h, i, acc) adds block i's products for half h to acc,
 // fetch(i) asks for block i's bytes ahead of use (a group's first tile). Decode (T <= 2) takes
@@ -171,8 +185,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         // had the core wait on each product's latency (one thread, 1536 x 64, 6 tokens: 8.3 ->
         // 7.1 ns per block and token; tiles of 8 tokens then fit the 16 registers: 6.7).
         __m256i s[T];
-#pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) s[t] = _mm256_set1_epi32(ai[b * a.stride + t]);
+        start_sums(s, ai + b * a.stride);
 #pragma GCC unroll 4
         for (int c = 0; c < 4; ++c) {
             __m256i lo, hi;
@@ -183,11 +196,7 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
                 s[t] = pairs(pairs(s[t], lo, bcast4(q + 4 * c)), hi, bcast4(q + 16 + 4 * c));
             }
         }
-        const __m256 dw = halves8(grp + L.scales(b) + 16 * h);
-#pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) {
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
-        }
+        add_scaled_sums(acc, s, halves8(grp + L.scales(b) + 16 * h), ad + b * a.stride);
 #else
         __m256i lo[4], hi[4];
         for (int c = 0; c < 4; ++c) operands(qb, h, c, hb, lo[c], hi[c]);
@@ -242,18 +251,14 @@ void tile_q8_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
         (void)ones;
         // The tokens' sums side by side, chunk by chunk, as the Q4_0 tile's.
         __m256i s[T];
-#pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) s[t] = _mm256_set1_epi32(ai[b * a.stride + t]);
+        start_sums(s, ai + b * a.stride);
 #pragma GCC unroll 8
         for (int c = 0; c < 8; ++c) {
             const __m256i w = load256(qb + 64 * c + 32 * h);
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) s[t] = _mm256_dpbusd_avx_epi32(s[t], w, bcast4(qb_act + 32 * t + 4 * c));
         }
-#pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) {
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(dw, _mm256_set1_ps(ad[b * a.stride + t])), acc[t]);
-        }
+        add_scaled_sums(acc, s, dw, ad + b * a.stride);
         return;
 #endif
         __m256i mag[8], sgn[8];
@@ -329,8 +334,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
             (void)ones;
             // The tokens' sums side by side, chunk by chunk, as the Q4_0 tile's.
             __m256i sum[T];
-#pragma GCC unroll 16
-            for (int t = 0; t < T; ++t) sum[t] = _mm256_set1_epi32(ai[b * a.stride + t]);
+            start_sums(sum, ai + b * a.stride);
 #pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
                 const __m256i raw = load256(qb + 64 * c + 32 * h);
@@ -342,10 +346,7 @@ void tile_iq4(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0,
                     sum[t] = _mm256_dpbusd_avx_epi32(_mm256_dpbusd_avx_epi32(sum[t], lo, bcast4(q + 4 * c)), hi, bcast4(q + 16 + 4 * c));
                 }
             }
-#pragma GCC unroll 16
-            for (int t = 0; t < T; ++t) {
-                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), _mm256_mul_ps(dw, _mm256_set1_ps(ad[ad_row * a.stride + t])), acc[t]);
-            }
+            add_scaled_sums(acc, sum, dw, ad + ad_row * a.stride);
             continue;
 #endif
             __m256i mag[8], sgn[8];  // operands 0-3: low nibbles of chunks 0-3, 4-7: high nibbles

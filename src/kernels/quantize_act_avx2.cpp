@@ -136,22 +136,6 @@ void q8_k_row(const float* src, void* dst, int64_t n) {
     }
 }
 
-// r lane j = a[j]'s 8 lanes combined by op (associative and commutative): pairs of vectors
-// merged by unpacking 32- then 64-bit halves within each 128-bit lane (8 -> 4 -> 2), then the
-// two 128-bit lanes (2 -> 1): 7 ops and 14 shuffles where 8 separate reductions take 24 and 24.
-template <typename Op>
-inline __m256 reduce8(const __m256 (&a)[8], Op op) {
-    __m256 b[4], c[2];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) b[i] = op(_mm256_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm256_unpackhi_ps(a[2 * i], a[2 * i + 1]));
-#pragma GCC unroll 2
-    for (int i = 0; i < 2; ++i) {
-        const __m256d x = _mm256_castps_pd(b[2 * i]), y = _mm256_castps_pd(b[2 * i + 1]);
-        c[i] = op(_mm256_castpd_ps(_mm256_unpacklo_pd(x, y)), _mm256_castpd_ps(_mm256_unpackhi_pd(x, y)));
-    }
-    return op(_mm256_permute2f128_ps(c[0], c[1], 0x20), _mm256_permute2f128_ps(c[0], c[1], 0x31));
-}
-
 // Panels for Q4_0 / Q8_0 (and IQ4_NL, Q5_0) weights: 8 blocks at a time, their maxima, scales
 // and quant sums reduced side by side (reduce8), the scales divided and rounded to f16 as one
 // vector, each block's quants straight into its panel slot. (Through the row quantizer, a block
@@ -161,10 +145,6 @@ template <GgmlType W>
 void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
     const int64_t nb = cols / kQK8_0;
     const __m256i bias = _mm256_set1_epi32(-packed_bias(W));
-    auto max_op = [](__m256 a, __m256 b) { return _mm256_max_ps(a, b); };
-    auto add_op = [](__m256 a, __m256 b) {
-        return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)));
-    };
     for (int64_t i0 = 0; i0 < nb; i0 += 8) {
         if (i0 + 32 < nb) {  // the input 4 KiB ahead, as the AVX-512 packer asks
             const int64_t ahead = std::min<int64_t>(8, nb - i0 - 32) * kQK8_0;
@@ -181,7 +161,7 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
                 for (int k = 0; k < 4; ++k) m[b] = _mm256_max_ps(abs8(x + (i0 + b) * kQK8_0 + 8 * k), m[b]);
             }
         }
-        const __m256 d = _mm256_div_ps(reduce8(m, max_op), _mm256_set1_ps(127.0f));
+        const __m256 d = _mm256_div_ps(reduce8(m, MaxPs{}), _mm256_set1_ps(127.0f));
         const __m256 id = _mm256_and_ps(_mm256_div_ps(_mm256_set1_ps(1.0f), d), _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_NEQ_UQ));
         alignas(32) float ids[8], dh[8];
         _mm256_store_ps(ids, id);
@@ -200,7 +180,7 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
             sums[b] = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3])));
         }
         alignas(32) int32_t init[8];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(init), _mm256_mullo_epi32(bias, _mm256_castps_si256(reduce8(sums, add_op))));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(init), _mm256_mullo_epi32(bias, _mm256_castps_si256(reduce8(sums, AddEpi32{}))));
         for (int b = 0; b < n; ++b) {
             slot.d[(i0 + b) * slot.stride] = dh[b];
             slot.init[(i0 + b) * slot.stride] = init[b];
@@ -214,9 +194,6 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
 template <GgmlType W>
 void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
     constexpr int kVecs = kQK_K / 8;
-    auto add_op = [](__m256 a, __m256 b) {
-        return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)));
-    };
     for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
         if (sb + 4 < cols / kQK_K) {  // the input 4 KiB ahead
             for (int i = 0; i < 16; ++i) _mm_prefetch(reinterpret_cast<const char*>(x + (sb + 4) * kQK_K + 16 * i), _MM_HINT_T0);
@@ -252,8 +229,8 @@ void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
             sums[j / 4][2 * (j % 4)] = _mm256_castsi256_ps(_mm256_add_epi32(q[0], q[1]));
             sums[j / 4][2 * (j % 4) + 1] = _mm256_castsi256_ps(_mm256_add_epi32(q[2], q[3]));
         }
-        _mm256_store_si256(reinterpret_cast<__m256i*>(bsums), _mm256_castps_si256(reduce8(sums[0], add_op)));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(bsums + 8), _mm256_castps_si256(reduce8(sums[1], add_op)));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(bsums), _mm256_castps_si256(reduce8(sums[0], AddEpi32{})));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(bsums + 8), _mm256_castps_si256(reduce8(sums[1], AddEpi32{})));
         write_k_tables<W>(1.0f / iscale, bsums, sb, slot);
     }
 }

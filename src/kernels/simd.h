@@ -12,21 +12,49 @@
 #include <immintrin.h>
 #endif
 
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
 namespace edgeseek {
 
-// Lane-wise operations for reduce16.
+// Lane-wise operations for reduce16 (AVX-512) and reduce8 (AVX2).
 struct AddPs {
+#if defined(__AVX512F__)
     __m512 operator()(__m512 x, __m512 y) const { return _mm512_add_ps(x, y); }
+#endif
+    __m256 operator()(__m256 x, __m256 y) const { return _mm256_add_ps(x, y); }
 };
 struct MaxPs {  // of values that are not NaN
+#if defined(__AVX512F__)
     __m512 operator()(__m512 x, __m512 y) const { return _mm512_max_ps(x, y); }
+#endif
+    __m256 operator()(__m256 x, __m256 y) const { return _mm256_max_ps(x, y); }
 };
-struct AddEpi32 {  // int32 lanes carried in __m512
+struct AddEpi32 {  // int32 lanes carried in float vectors
+#if defined(__AVX512F__)
     __m512 operator()(__m512 x, __m512 y) const {
         return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(x), _mm512_castps_si512(y)));
     }
+#endif
+    __m256 operator()(__m256 x, __m256 y) const {
+        return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(x), _mm256_castps_si256(y)));
+    }
 };
+
+// reduce16's 8-lane form: r lane j = a[j]'s 8 lanes combined by op (8 -> 4 -> 2 vectors within
+// 128-bit lanes, then the two 128-bit lanes): 7 ops and 14 shuffles where 8 separate
+// reductions would take 24 and 24.
+template <typename Op>
+inline __m256 reduce8(const __m256 (&a)[8], Op op) {
+    __m256 b[4], c[2];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) b[i] = op(_mm256_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm256_unpackhi_ps(a[2 * i], a[2 * i + 1]));
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; ++i) {
+        const __m256d x = _mm256_castps_pd(b[2 * i]), y = _mm256_castps_pd(b[2 * i + 1]);
+        c[i] = op(_mm256_castpd_ps(_mm256_unpacklo_pd(x, y)), _mm256_castpd_ps(_mm256_unpackhi_pd(x, y)));
+    }
+    return op(_mm256_permute2f128_ps(c[0], c[1], 0x20), _mm256_permute2f128_ps(c[0], c[1], 0x31));
+}
+#if defined(__AVX512F__)
 
 // r[j] = a[j]'s 16 lanes combined by op (associative and commutative). Vectors are merged
 // pairwise, unpacking 32- then 64-bit halves within each 128-bit lane (16 -> 8 -> 4 vectors:
@@ -59,5 +87,6 @@ inline __m512 fma_bcast(__m512 acc, __m512 x, const float* p) {
 #endif
 }
 
+#endif  // __AVX512F__
 }  // namespace edgeseek
 #endif
