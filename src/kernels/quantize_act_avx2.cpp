@@ -103,36 +103,50 @@ void q8_1_row(const float* src, void* dst, int64_t n) {
     }
 }
 
+// One Q8_K super-block of 256 values: quants into qs, the sums of each 16 into bsums (reduced
+// side by side, reduce8, rather than one horizontal sum each); returns the scale (0 for an
+// all-zero block, whose quants and sums are then 0).
+float q8_k_super(const float* x, int8_t* qs, int32_t (&bsums)[16]) {
+    constexpr int kVecs = kQK_K / 8;
+    const float amax = abs_max(x, kVecs);
+    if (amax == 0.0f) {
+        std::memset(qs, 0, kQK_K);
+        std::memset(bsums, 0, sizeof bsums);
+        return 0.0f;
+    }
+    // The scale follows the first value of largest magnitude, with its sign.
+    float max = 0.0f;
+    for (int j = 0; j < kVecs; ++j) {
+        const int hit = _mm256_movemask_ps(_mm256_cmp_ps(abs8(x + 8 * j), _mm256_set1_ps(amax), _CMP_EQ_OQ));
+        if (hit) {
+            max = x[8 * j + __builtin_ctz(static_cast<unsigned>(hit))];
+            break;
+        }
+    }
+    const float iscale = -127.0f / max;
+    const __m256 scale = _mm256_set1_ps(iscale);
+    __m256 sums[2][8];  // the sums of each 16: sixteen vectors of 8 partial sums
+#pragma GCC unroll 8
+    for (int j = 0; j < kQK_K / 32; ++j) {
+        __m256i q[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) q[k] = quants8(_mm256_mul_ps(scale, _mm256_loadu_ps(x + 32 * j + 8 * k)), 127.0f, round_half_even);
+        store32(qs + 32 * j, q[0], q[1], q[2], q[3]);
+        sums[j / 4][2 * (j % 4)] = _mm256_castsi256_ps(_mm256_add_epi32(q[0], q[1]));
+        sums[j / 4][2 * (j % 4) + 1] = _mm256_castsi256_ps(_mm256_add_epi32(q[2], q[3]));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bsums), _mm256_castps_si256(reduce8(sums[0], AddEpi32{})));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bsums + 8), _mm256_castps_si256(reduce8(sums[1], AddEpi32{})));
+    return 1.0f / iscale;
+}
+
 void q8_k_row(const float* src, void* dst, int64_t n) {
     BlockQ8_K* blocks = static_cast<BlockQ8_K*>(dst);
-    constexpr int kVecs = kQK_K / 8;
     for (int64_t i = 0; i < n / kQK_K; ++i) {
-        const float* x = src + i * kQK_K;
         BlockQ8_K& b = blocks[i];
-        const float amax = abs_max(x, kVecs);
-        if (amax == 0.0f) {
-            std::memset(&b, 0, sizeof b);
-            continue;
-        }
-        // The scale follows the first value of largest magnitude, with its sign.
-        float max = 0.0f;
-        for (int j = 0; j < kVecs; ++j) {
-            const int hit = _mm256_movemask_ps(_mm256_cmp_ps(abs8(x + 8 * j), _mm256_set1_ps(amax), _CMP_EQ_OQ));
-            if (hit) {
-                max = x[8 * j + __builtin_ctz(static_cast<unsigned>(hit))];
-                break;
-            }
-        }
-        const float iscale = -127.0f / max;
-        const __m256 s = _mm256_set1_ps(iscale);
-        for (int j = 0; j < kQK_K / 32; ++j) {
-            __m256i q[4];
-            for (int k = 0; k < 4; ++k) q[k] = quants8(_mm256_mul_ps(s, _mm256_loadu_ps(x + 32 * j + 8 * k)), 127.0f, round_half_even);
-            store32(b.qs + 32 * j, q[0], q[1], q[2], q[3]);
-            b.bsums[2 * j] = static_cast<int16_t>(hsum_i32(_mm256_add_epi32(q[0], q[1])));
-            b.bsums[2 * j + 1] = static_cast<int16_t>(hsum_i32(_mm256_add_epi32(q[2], q[3])));
-        }
-        b.d = 1.0f / iscale;
+        int32_t bsums[16];
+        b.d = q8_k_super(src + i * kQK_K, b.qs, bsums);
+        for (int j = 0; j < 16; ++j) b.bsums[j] = static_cast<int16_t>(bsums[j]);
     }
 }
 
@@ -188,50 +202,17 @@ void pack_acts_q8_0(const float* x, int64_t cols, const ActsSlot& slot) {
     }
 }
 
-// Panels for k-quant weights of type W: each super-block's quants straight into its panel slot
-// (q8_k_row's operations), the sums of each 16 reduced side by side (reduce8) rather than one
-// horizontal sum each.
+// Panels for k-quant weights of type W: the row quantizer's super-blocks straight into the panel
+// slot.
 template <GgmlType W>
 void pack_acts_q8_k(const float* x, int64_t cols, const ActsSlot& slot) {
-    constexpr int kVecs = kQK_K / 8;
     for (int64_t sb = 0; sb < cols / kQK_K; ++sb) {
         if (sb + 4 < cols / kQK_K) {  // the input 4 KiB ahead
             for (int i = 0; i < 16; ++i) _mm_prefetch(reinterpret_cast<const char*>(x + (sb + 4) * kQK_K + 16 * i), _MM_HINT_T0);
         }
-        const float* xs = x + sb * kQK_K;
-        int8_t* qs = slot.q + sb * slot.panel * kQK_K;
-        alignas(32) int32_t bsums[16];
-        const float amax = abs_max(xs, kVecs);
-        if (amax == 0.0f) {
-            std::memset(qs, 0, kQK_K);
-            std::memset(bsums, 0, sizeof bsums);
-            write_k_tables<W>(0.0f, bsums, sb, slot);
-            continue;
-        }
-        // The scale follows the first value of largest magnitude, with its sign.
-        float max = 0.0f;
-        for (int j = 0; j < kVecs; ++j) {
-            const int hit = _mm256_movemask_ps(_mm256_cmp_ps(abs8(xs + 8 * j), _mm256_set1_ps(amax), _CMP_EQ_OQ));
-            if (hit) {
-                max = xs[8 * j + __builtin_ctz(static_cast<unsigned>(hit))];
-                break;
-            }
-        }
-        const float iscale = -127.0f / max;
-        const __m256 scale = _mm256_set1_ps(iscale);
-        __m256 sums[2][8];  // the sums of each 16: sixteen vectors of 8 partial sums
-#pragma GCC unroll 8
-        for (int j = 0; j < kQK_K / 32; ++j) {
-            __m256i q[4];
-#pragma GCC unroll 4
-            for (int k = 0; k < 4; ++k) q[k] = quants8(_mm256_mul_ps(scale, _mm256_loadu_ps(xs + 32 * j + 8 * k)), 127.0f, round_half_even);
-            store32(qs + 32 * j, q[0], q[1], q[2], q[3]);
-            sums[j / 4][2 * (j % 4)] = _mm256_castsi256_ps(_mm256_add_epi32(q[0], q[1]));
-            sums[j / 4][2 * (j % 4) + 1] = _mm256_castsi256_ps(_mm256_add_epi32(q[2], q[3]));
-        }
-        _mm256_store_si256(reinterpret_cast<__m256i*>(bsums), _mm256_castps_si256(reduce8(sums[0], AddEpi32{})));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(bsums + 8), _mm256_castps_si256(reduce8(sums[1], AddEpi32{})));
-        write_k_tables<W>(1.0f / iscale, bsums, sb, slot);
+        int32_t bsums[16];
+        const float d = q8_k_super(x + sb * kQK_K, slot.q + sb * slot.panel * kQK_K, bsums);
+        write_k_tables<W>(d, bsums, sb, slot);
     }
 }
 
