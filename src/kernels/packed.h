@@ -243,7 +243,7 @@ using PackActsFn = void (*)(const float* x, int64_t cols, const ActsSlot& slot);
 PackActsFn pack_acts_kernel(GgmlType t, Isa isa = active_isa());
 PackActsFn pack_acts_reference(GgmlType t);  // the row quantizer, then the bytes moved (any CPU)
 PackActsFn pack_acts_avx512(GgmlType t);     // one pass per 16 blocks (quantize_act_avx512.cpp)
-PackActsFn pack_acts_avx2(GgmlType t);       // a block at a time, straight into the panel (quantize_act_avx2.cpp)
+PackActsFn pack_acts_avx2(GgmlType t);       // one pass per 8 blocks (quantize_act_avx2.cpp)
 
 // Y[t * ldy + r] for rows r in groups [g0, g1) (rows >= `rows` are not written), tokens
 // [0, n_tokens). The groups go by in blocks of `group_block` (1 or more): each tile of tokens

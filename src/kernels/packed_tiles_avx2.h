@@ -182,8 +182,9 @@ void tile_q4_0(int64_t cols, const uint8_t* grp, const PackedActs& a, int64_t t0
 #if defined(__AVXVNNI__)
         // The tokens' sums side by side, chunk by chunk (exact in int32, from each sum's start):
         // T chains of vpdpbusd in flight at once. One token's eight in a row, token after token,
-        // had the core wait on each product's latency (one thread, 1536 x 64, 6 tokens: 8.3 ->
-        // 7.1 ns per block and token; tiles of 8 tokens then fit the 16 registers: 6.7).
+        // had the core wait on each product's latency (one thread, 4 groups of 1536, 6 tokens:
+        // 8.3 -> 7.1 ns per block and token; wider tiles then fit the 16 registers: 12 tokens
+        // 6.6, the kernel table below).
         __m256i s[T];
         start_sums(s, ai + b * a.stride);
 #pragma GCC unroll 4
