@@ -18,6 +18,10 @@ using VecDot4Fn = void (*)(int64_t n, const void* rows, size_t row_stride, const
                            size_t l2_ahead);
 VecDot4Fn vec_dot4_kernel(GgmlType t, Isa isa = active_isa());
 VecDot4Fn vec_dot4_avx512(GgmlType t);
+// The Q4_K / Q5_K four-row kernels (rows4_kquants_avx512*.cpp), built without and with GFNI;
+// vec_dot4_avx512 takes the GFNI one where the packed tiles do (packed_gfni_enabled()).
+VecDot4Fn vec_dot4_kquants_avx512(GgmlType t);
+VecDot4Fn vec_dot4_kquants_avx512_gfni(GgmlType t);
 // One row's dot product that asks for the row's bytes l1_ahead / l2_ahead further on (0: not at
 // all) as it goes, as VecDot4Fn does; results equal vec_dot_kernel's bit for bit. Decode's
 // single-row path uses it where it exists (the K-quants Q4_K, Q5_K, Q6_K on AVX-512).

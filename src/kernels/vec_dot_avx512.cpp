@@ -1,6 +1,7 @@
 // AVX-512 (F, BW, VL, DQ, VNNI, BF16) dot products: two 32-value blocks per 512-bit step,
 // int8 products with vpdpbusd, bf16 with vdpbf16ps.
 #if defined(__x86_64__)
+#include "kernels/packed.h"
 #include "kernels/simd.h"
 #include "kernels/vec_dot.h"
 #include "quant/blocks.h"
@@ -268,6 +269,9 @@ VecDot4Fn vec_dot4_avx512(GgmlType t) {
     switch (t) {
         case GgmlType::Q4_0: return rows4<Q4_0Rows>;
         case GgmlType::Q8_0: return rows4<Q8_0Rows>;
+        case GgmlType::Q4_K:
+        case GgmlType::Q5_K:
+            return cpu_features().gfni && packed_gfni_enabled() ? vec_dot4_kquants_avx512_gfni(t) : vec_dot4_kquants_avx512(t);
         default: return nullptr;
     }
 }

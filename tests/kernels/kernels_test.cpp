@@ -12,6 +12,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
+#include "kernels/packed.h"
 #include "kernels/vec_dot.h"
 #include "kernels/thread_pool.h"
 #include "quant/f16.h"
@@ -295,42 +296,52 @@ TEST(VecDot, AheadKernelsEqualThePlainOnes) {
 }
 
 // The four-row decode kernels against the scalar reference row by row: odd and even block
-// counts (the last block alone), on every path that has them.
+// counts (Q4_0/Q8_0: the last block alone), on every path that has them, the K-quant ones
+// built with and without GFNI.
 TEST(VecDot, FourRowKernelsMatchScalarReference) {
     std::mt19937 rng(23);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     int checked = 0;
+    const bool gfni_was = packed_gfni_enabled();
     for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
         if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
-        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
-            const VecDot4Fn dot4 = vec_dot4_kernel(t, isa);
-            if (!dot4) continue;
+        for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K}) {
             const TypeTraits* tr = type_traits(t);
-            const TypeTraits* at = type_traits(tr->vec_dot_type);
-            for (int64_t blocks : {1, 2, 3, 7, 48, 49}) {
-                const int64_t n = blocks * 32;
-                const size_t rb = row_size(t, n);
-                std::vector<uint8_t> wq(4 * rb), aq(row_size(tr->vec_dot_type, n));
-                std::vector<float> v(static_cast<size_t>(n));
-                for (int r = 0; r < 4; ++r) {
-                    for (auto& x : v) x = nd(rng) * static_cast<float>(r + 1);
-                    tr->from_float(v.data(), wq.data() + static_cast<size_t>(r) * rb, n);
+            const bool kquant = tr->block_size == 256;
+            for (bool gfni : {false, true}) {
+                if (gfni && (!kquant || !cpu_features().gfni)) continue;
+                set_packed_gfni_enabled(gfni);
+                const VecDot4Fn dot4 = vec_dot4_kernel(t, isa);
+                if (!dot4) continue;
+                const TypeTraits* at = type_traits(tr->vec_dot_type);
+                for (int64_t blocks : {1, 2, 3, 7, 48, 49}) {
+                    if (kquant && blocks > 7) continue;  // 1..7 super-blocks: up to 1792 values
+                    const int64_t n = blocks * tr->block_size;
+                    const size_t rb = row_size(t, n);
+                    std::vector<uint8_t> wq(4 * rb), aq(row_size(tr->vec_dot_type, n));
+                    std::vector<float> v(static_cast<size_t>(n));
+                    for (int r = 0; r < 4; ++r) {
+                        // Values with an offset, so the K-quants' mins are far from zero.
+                        for (auto& x : v) x = nd(rng) * static_cast<float>(r + 1) + (kquant ? 0.7f * static_cast<float>(r) : 0.0f);
+                        tr->from_float(v.data(), wq.data() + static_cast<size_t>(r) * rb, n);
+                    }
+                    for (auto& x : v) x = nd(rng);
+                    at->from_float(v.data(), aq.data(), n);
+                    float got[4];
+                    dot4(n, wq.data(), rb, aq.data(), got, 4096, 8192);  // the prefetches change nothing
+                    for (int r = 0; r < 4; ++r) {
+                        const float ref = tr->vec_dot(n, wq.data() + static_cast<size_t>(r) * rb, aq.data());
+                        EXPECT_NEAR(got[r], ref, 1e-4 * (std::sqrt(static_cast<double>(n)) + std::fabs(ref)))
+                            << tr->name << " on " << isa_name(isa) << (gfni ? " with GFNI" : "") << " blocks=" << blocks << " row " << r;
+                    }
+                    ++checked;
                 }
-                for (auto& x : v) x = nd(rng);
-                at->from_float(v.data(), aq.data(), n);
-                float got[4];
-                dot4(n, wq.data(), rb, aq.data(), got, 4096, 8192);  // the prefetches change nothing
-                for (int r = 0; r < 4; ++r) {
-                    const float ref = tr->vec_dot(n, wq.data() + static_cast<size_t>(r) * rb, aq.data());
-                    EXPECT_NEAR(got[r], ref, 1e-4 * (std::sqrt(static_cast<double>(n)) + std::fabs(ref)))
-                        << tr->name << " on " << isa_name(isa) << " blocks=" << blocks << " row " << r;
-                }
-                ++checked;
             }
         }
     }
+    set_packed_gfni_enabled(gfni_was);
     if (cpu_features().best() == Isa::Avx512) {
-        EXPECT_EQ(checked, 12);
+        EXPECT_EQ(checked, 12 + 8 * (cpu_features().gfni ? 2 : 1));
     }
 }
 
