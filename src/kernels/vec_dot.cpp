@@ -1,5 +1,7 @@
 #include "kernels/vec_dot.h"
 
+#include "kernels/packed.h"
+
 namespace edgeseek {
 
 VecDotFn vec_dot_kernel(GgmlType t, Isa isa) {
@@ -18,6 +20,7 @@ VecDotFn vec_dot_kernel(GgmlType t, Isa isa) {
 VecDot4Fn vec_dot4_kernel(GgmlType t, Isa isa) {
 #if defined(__x86_64__)
     if (isa == Isa::Avx512) return vec_dot4_avx512(t);
+    if (isa == Isa::Avx2) return cpu_features().avxvnni && packed_avx_vnni_enabled() ? vec_dot4_avx2_vnni(t) : vec_dot4_avx2(t);
 #else
     (void)t;
     (void)isa;

@@ -22,6 +22,10 @@ VecDot4Fn vec_dot4_avx512(GgmlType t);
 // vec_dot4_avx512 takes the GFNI one where the packed tiles do (packed_gfni_enabled()).
 VecDot4Fn vec_dot4_kquants_avx512(GgmlType t);
 VecDot4Fn vec_dot4_kquants_avx512_gfni(GgmlType t);
+// The AVX2 Q4_0 / Q8_0 four-row kernels (rows4_avx2*.cpp), built without and with AVX-VNNI;
+// vec_dot4_kernel takes the AVX-VNNI one where the AVX2 tiles do (packed_avx_vnni_enabled()).
+VecDot4Fn vec_dot4_avx2(GgmlType t);
+VecDot4Fn vec_dot4_avx2_vnni(GgmlType t);
 // One row's dot product that asks for the row's bytes l1_ahead / l2_ahead further on (0: not at
 // all) as it goes, as VecDot4Fn does; results equal vec_dot_kernel's bit for bit. Decode's
 // single-row path uses it where it exists (the K-quants Q4_K, Q5_K, Q6_K on AVX-512).

@@ -296,21 +296,23 @@ TEST(VecDot, AheadKernelsEqualThePlainOnes) {
 }
 
 // The four-row decode kernels against the scalar reference row by row: odd and even block
-// counts (Q4_0/Q8_0: the last block alone), on every path that has them, the K-quant ones
-// built with and without GFNI.
+// counts (Q4_0/Q8_0: the last block alone), on every path that has them, in each build.
 TEST(VecDot, FourRowKernelsMatchScalarReference) {
     std::mt19937 rng(23);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     int checked = 0;
-    const bool gfni_was = packed_gfni_enabled();
+    const bool gfni_was = packed_gfni_enabled(), vnni_was = packed_avx_vnni_enabled();
     for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
         if (static_cast<int>(isa) > static_cast<int>(cpu_features().best())) continue;
         for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K}) {
             const TypeTraits* tr = type_traits(t);
             const bool kquant = tr->block_size == 256;
-            for (bool gfni : {false, true}) {
-                if (gfni && (!kquant || !cpu_features().gfni)) continue;
-                set_packed_gfni_enabled(gfni);
+            // The variants vec_dot4_kernel chooses between: built with and without GFNI
+            // (AVX-512 K-quants) or AVX-VNNI (AVX2).
+            for (bool alt : {false, true}) {
+                if (alt && (isa == Isa::Avx512 ? !kquant || !cpu_features().gfni : !cpu_features().avxvnni)) continue;
+                set_packed_gfni_enabled(alt);
+                set_packed_avx_vnni_enabled(alt);
                 const VecDot4Fn dot4 = vec_dot4_kernel(t, isa);
                 if (!dot4) continue;
                 const TypeTraits* at = type_traits(tr->vec_dot_type);
@@ -332,7 +334,7 @@ TEST(VecDot, FourRowKernelsMatchScalarReference) {
                     for (int r = 0; r < 4; ++r) {
                         const float ref = tr->vec_dot(n, wq.data() + static_cast<size_t>(r) * rb, aq.data());
                         EXPECT_NEAR(got[r], ref, 1e-4 * (std::sqrt(static_cast<double>(n)) + std::fabs(ref)))
-                            << tr->name << " on " << isa_name(isa) << (gfni ? " with GFNI" : "") << " blocks=" << blocks << " row " << r;
+                             << tr->name << " on " << isa_name(isa) << (alt ? " (GFNI / AVX-VNNI build)" : "") << " blocks=" << blocks << " row " << r;
                     }
                     ++checked;
                 }
@@ -340,8 +342,11 @@ TEST(VecDot, FourRowKernelsMatchScalarReference) {
         }
     }
     set_packed_gfni_enabled(gfni_was);
+    set_packed_avx_vnni_enabled(vnni_was);
     if (cpu_features().best() == Isa::Avx512) {
-        EXPECT_EQ(checked, 12 + 8 * (cpu_features().gfni ? 2 : 1));
+        // AVX2: Q4_0, Q8_0 x 6 block counts x (1 or 2 builds); AVX-512: the same once, Q4_K, Q5_K
+        // x 4 super-block counts x (1 or 2 builds).
+        EXPECT_EQ(checked, 12 * (cpu_features().avxvnni ? 2 : 1) + 12 + 8 * (cpu_features().gfni ? 2 : 1));
     }
 }
 
