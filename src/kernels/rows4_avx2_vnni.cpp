@@ -1,4 +1,4 @@
-// The four-row Q4_0 / Q8_0 decode kernels for AVX2 with AVX-VNNI (rows4_avx2.h).
+// The four-row Q4_0 / Q8_0 / Q4_K / Q5_K decode kernels for AVX2 with AVX-VNNI (rows4_avx2.h).
 #if defined(__x86_64__)
 #include "kernels/rows4_avx2.h"
 

@@ -22,7 +22,7 @@ VecDot4Fn vec_dot4_avx512(GgmlType t);
 // vec_dot4_avx512 takes the GFNI one where the packed tiles do (packed_gfni_enabled()).
 VecDot4Fn vec_dot4_kquants_avx512(GgmlType t);
 VecDot4Fn vec_dot4_kquants_avx512_gfni(GgmlType t);
-// The AVX2 Q4_0 / Q8_0 four-row kernels (rows4_avx2*.cpp), built without and with AVX-VNNI;
+// The AVX2 Q4_0 / Q8_0 / Q4_K / Q5_K four-row kernels (rows4_avx2*.cpp), built without and with AVX-VNNI;
 // vec_dot4_kernel takes the AVX-VNNI one where the AVX2 tiles do (packed_avx_vnni_enabled()).
 VecDot4Fn vec_dot4_avx2(GgmlType t);
 VecDot4Fn vec_dot4_avx2_vnni(GgmlType t);

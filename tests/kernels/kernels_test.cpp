@@ -344,9 +344,9 @@ TEST(VecDot, FourRowKernelsMatchScalarReference) {
     set_packed_gfni_enabled(gfni_was);
     set_packed_avx_vnni_enabled(vnni_was);
     if (cpu_features().best() == Isa::Avx512) {
-        // AVX2: Q4_0, Q8_0 x 6 block counts x (1 or 2 builds); AVX-512: the same once, Q4_K, Q5_K
-        // x 4 super-block counts x (1 or 2 builds).
-        EXPECT_EQ(checked, 12 * (cpu_features().avxvnni ? 2 : 1) + 12 + 8 * (cpu_features().gfni ? 2 : 1));
+        // AVX2: Q4_0, Q8_0 x 6 block counts and Q4_K, Q5_K x 4 super-block counts, x (1 or 2
+        // builds); AVX-512: Q4_0, Q8_0 the same once, Q4_K, Q5_K x (1 or 2 builds).
+        EXPECT_EQ(checked, 20 * (cpu_features().avxvnni ? 2 : 1) + 12 + 8 * (cpu_features().gfni ? 2 : 1));
     }
 }
 
