@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/k4_header.h"
 #include "kernels/simd.h"
 #include "kernels/vec_dot.h"
 #include "quant/blocks.h"
@@ -141,18 +142,13 @@ inline __m256i both_lanes(const int8_t (&v)[16]) {
 template <bool kFive>
 void k4_rows4_avx2(int64_t n, const void* rows, size_t stride, const void* act, float* out, size_t l1_ahead, size_t l2_ahead) {
     using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
-    static_assert(offsetof(Block, scales) == 4 && sizeof(Block::scales) == 12, "a 16-byte header: d, dmin, scales");
     const Block* x[4];
     for (int r = 0; r < 4; ++r) x[r] = reinterpret_cast<const Block*>(static_cast<const uint8_t*>(rows) + r * stride);
     const BlockQ8_K* y = static_cast<const BlockQ8_K*>(act);
     const int64_t nsb = n / kQK_K;
-    // A header's scale bytes s[0..11] (lane bytes 4..15) to scales 0..7 (bytes 0..7) and mins
-    // 0..7 (bytes 8..15), as in rows4_kquants_avx512.h; then [scales, scales] for the picks and
-    // the mins at bytes 0..7.
-    static constexpr int8_t kLow[16] = {4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15};
-    static constexpr int8_t kTop[16] = {4, 5, 6, 7, 4, 5, 6, 7, 8, 9, 10, 11, 8, 9, 10, 11};
-    static constexpr int8_t kLowMask[16] = {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15};
-    static constexpr int8_t kTopMask[16] = {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30};
+    // The headers' scales and mins to bytes (k4_header.h); then [scales, scales] for the picks
+    // and the mins at bytes 0..7.
+    using namespace k4_header;
     static constexpr int8_t kScalesTwice[16] = {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7};
     static constexpr int8_t kMins[16] = {8, 9, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1};
     // The low int16 of each int32 (the pair sums) packed into the lane's first 8 bytes.

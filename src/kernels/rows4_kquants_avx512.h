@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/k4_header.h"
 #include "kernels/simd.h"
 #include "kernels/vec_dot.h"
 #include "quant/blocks.h"
@@ -48,21 +49,13 @@ struct NibbleSplit {
 template <bool kFive>
 void k4_rows4(int64_t n, const void* rows, size_t stride, const void* act, float* out, size_t l1_ahead, size_t l2_ahead) {
     using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
-    static_assert(offsetof(Block, scales) == 4 && sizeof(Block::scales) == 12, "a 16-byte header: d, dmin, scales");
     const Block* x[4];
     for (int r = 0; r < 4; ++r) x[r] = reinterpret_cast<const Block*>(static_cast<const uint8_t*>(rows) + r * stride);
     const BlockQ8_K* y = static_cast<const BlockQ8_K*>(act);
     const int64_t nsb = n / kQK_K;
 
-    // A header's 12 scale bytes s[0..11] (lane bytes 4..15) to scales 0..7 in bytes 0..7 and
-    // mins 0..7 in bytes 8..15 (the layout quant/k_quants.h describes): scale j < 4 is s[j] & 63,
-    // min j < 4 is s[j + 4] & 63; scale j >= 4 is (s[j + 4] & 15) | (s[j - 4] >> 6) << 4, min
-    // j >= 4 is (s[j + 4] >> 4) | (s[j] >> 6) << 4. Shuffle `low` brings each value's low bits'
-    // byte, `top` the byte whose bits 6..7 are its top bits (for j >= 4).
-    static constexpr int8_t kLow[16] = {4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15};
-    static constexpr int8_t kTop[16] = {4, 5, 6, 7, 4, 5, 6, 7, 8, 9, 10, 11, 8, 9, 10, 11};
-    static constexpr int8_t kLowMask[16] = {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15};
-    static constexpr int8_t kTopMask[16] = {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30};
+    // The headers' scales and mins to bytes (k4_header.h).
+    using namespace k4_header;
     const __m512i low_idx = each_lane(kLow), top_idx = each_lane(kTop);
     const __m512i low_mask = each_lane(kLowMask), top_mask = each_lane(kTopMask);
     // The unpacked values widened to int16, rows 2h and 2h + 1 in sc16[h] (lanes 0..15, 16..31:
