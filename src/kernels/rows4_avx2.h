@@ -6,7 +6,7 @@
 // The one-row kernels (vec_dot_avx2.cpp) take each 32-value block alone: its two f16 scales
 // converted one at a time in general registers and broadcast, the sign trick's two extra
 // instructions for every product, ~15 vector instructions per 18 bytes of Q4_0, which held the
-// `--no-repack` decode of a 1.5B Q4_0 file to 47% of the read bandwidth. Here each activation
+// `--no-repack` decode of a 1.5B Q4_0 file to 43-50% of the read bandwidth. Here each activation
 // block is loaded once for four rows, Q4_0's nibbles stay unsigned (the -8 offset comes off
 // once per block as 8 x the activation's sum), and the eight weight scales of a pair of blocks
 // are converted with one vcvtph2ps and multiplied by the activation's two scales once.
