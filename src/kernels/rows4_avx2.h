@@ -114,11 +114,7 @@ void rows4_avx2(int64_t n, const void* w, size_t stride, const void* act, float*
             acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(_cvtsh_ss(x[r][i].d) * yd), acc[r]);
         }
     }
-    for (int r = 0; r < 4; ++r) {
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        out[r] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
-    }
+    for (int r = 0; r < 4; ++r) out[r] = hsum256(acc[r]);
 }
 
 // acc + the int16 pair products of p and scales (|products| < 2^31 for the K-quants' sums).
@@ -228,10 +224,8 @@ void k4_rows4_avx2(int64_t n, const void* rows, size_t stride, const void* act, 
     _mm256_store_ps(mins[0], acc_min[0]);
     _mm256_store_ps(mins[1], acc_min[1]);
     for (int r = 0; r < 4; ++r) {
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
         const float* m = mins[r / 2] + 4 * (r % 2);
-        out[r] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h))) - ((m[0] + m[1]) + (m[2] + m[3]));
+        out[r] = hsum256(acc[r]) - ((m[0] + m[1]) + (m[2] + m[3]));
     }
 }
 

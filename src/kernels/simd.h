@@ -39,6 +39,16 @@ struct AddEpi32 {  // int32 lanes carried in float vectors
     }
 };
 
+// The sum of v's 8 lanes: the two 128-bit halves, then pairs, then the last two. Internal to
+// each translation unit (static): an AVX-512 unit's out-of-line copy may use EVEX encodings that
+// an AVX2-only CPU lacks, and one inline copy stands for all units.
+static inline float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
 // reduce16's 8-lane form: r lane j = a[j]'s 8 lanes combined by op (8 -> 4 -> 2 vectors within
 // 128-bit lanes, then the two 128-bit lanes): 7 ops and 14 shuffles where 8 separate
 // reductions would take 24 and 24.

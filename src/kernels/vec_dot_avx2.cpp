@@ -9,13 +9,6 @@
 namespace edgeseek {
 namespace {
 
-inline float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 // sum over 32 lanes of x*y (int8 x int8) as 8 int32 lanes, via |x| * sign(y, x).
 inline __m256i dot_i8(__m256i x, __m256i y) {
     const __m256i ax = _mm256_sign_epi8(x, x);

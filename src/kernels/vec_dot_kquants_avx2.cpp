@@ -29,13 +29,6 @@ inline uint32_t load_u32(const uint8_t* p) {
     return v;
 }
 
-inline float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 // vpshufb control repeating int16 element j of a 128-bit lane.
 inline __m128i word_ctrl(int j) { return _mm_set1_epi16(static_cast<short>(0x0100 + 0x0202 * j)); }
 // scales16 holds 8 int16 scales in both 128-bit lanes. pick: scale j in every lane;
