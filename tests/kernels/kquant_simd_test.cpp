@@ -337,7 +337,10 @@ TEST(KquantSimd, ActivationQuantizersAreByteIdentical) {
     std::mt19937 rng(31);
     for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q8_1, GgmlType::Q8_K}) {
         const TypeTraits* tr = type_traits(t);
-        for (int64_t n : {256, 512, 1792}) {
+        // Block counts odd and even, below and past a SIMD pass's 8 or 16 blocks (Q8_0/Q8_1: 1, 3,
+        // 9, 17, 35 blocks beside 8, 16, 56; Q8_K: 1, 2, 7 super-blocks and 35 = 8960 values).
+        for (int64_t n : {32, 96, 256, 288, 512, 544, 1120, 1792, 8960}) {
+            if (n % tr->block_size != 0) continue;
             for (const std::vector<float>& x : quantizer_rows(n, rng)) {
                 Bytes ref(row_size(t, n));
                 tr->from_float(x.data(), ref.data(), n);
@@ -380,7 +383,12 @@ TEST(KquantSimd, PackedActivationPanelsMatchTheRowQuantizer) {
             const PackActsFn ref = pack_acts_reference(w);
             ASSERT_NE(fast, nullptr) << type_name(w);
             ASSERT_NE(ref, nullptr) << type_name(w);
-            for (int64_t n : {256, 1792, 2816}) {
+            // Block counts that leave every partial pass of the writers (8 blocks a pass on AVX2, 16
+            // on AVX-512): for the 32-value types 1, 3, 9, 17, 35 and 129 blocks beside 8, 24, 40,
+            // 56, 88 and 280; for the k-quants 1, 3, 5, 7, 11 and 35 super-blocks; F16/BF16 (16-value
+            // blocks) 2 to 560 of theirs (the test rows come in whole 32-value blocks).
+            for (int64_t n : {32, 96, 256, 288, 544, 768, 1120, 1280, 1792, 2816, 4128, 8960}) {
+                if (n % per_block != 0) continue;
                 const int64_t blocks = n / per_block, stride = 3;  // this token in column 1 of 3
                 for (const std::vector<float>& x : quantizer_rows(n, rng)) {
                     struct Out {

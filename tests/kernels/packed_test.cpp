@@ -40,20 +40,12 @@ struct QuantizedAndPacked {
     }
 };
 
-TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
-    if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
-    std::mt19937 rng(11);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    // 4128 columns (129 blocks): wide rows go through a prompt in column slices (packed_gemm.h),
-    // here 1408, 1408 and 1312 wide, the last one ending in a single block.
-    const PackedCase cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25},
-                                {33, 4128, 13}};
-    // 4352 columns (17 super-blocks): column slices of 1536, 1536 and 1280.
-    const PackedCase k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23},
-                                  {17, 4352, 13}};
-    // Every path with packed tiles this CPU runs: both builds of the AVX-512 tiles (with GFNI
-    // where the CPU has it, and without) and both of the AVX2 tiles (with AVX-VNNI where the
-    // CPU has it, and without).
+// Runs check() once on every path with packed tiles this CPU runs, that path set: both builds
+// of the AVX-512 tiles (with GFNI where the CPU has it, and without) and both of the AVX2 tiles
+// (with AVX-VNNI where the CPU has it, and without), then the path in use before. The four-row
+// decode kernels follow the same switches (vec_dot4_kernel).
+template <typename Check>
+void for_each_tile_path(Check check) {
     const Isa start = active_isa();
     struct Restore {
         Isa isa;
@@ -79,6 +71,22 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
         set_packed_gfni_enabled(path.gfni);
         set_packed_avx_vnni_enabled(path.vnni);
         SCOPED_TRACE(path.name);
+        check(path.name);
+    }
+}
+
+TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
+    if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    // 4128 columns (129 blocks): wide rows go through a prompt in column slices (packed_gemm.h),
+    // here 1408, 1408 and 1312 wide, the last one ending in a single block.
+    const PackedCase cases[] = {{1, 32, 1}, {15, 96, 2}, {16, 64, 7}, {17, 160, 8}, {33, 288, 9}, {40, 1024, 17}, {64, 32, 25},
+                                {33, 4128, 13}};
+    // 4352 columns (17 super-blocks): column slices of 1536, 1536 and 1280.
+    const PackedCase k_cases[] = {{1, 256, 1}, {15, 512, 2}, {17, 768, 7}, {33, 256, 13}, {16, 1280, 6}, {16, 256, 23},
+                                  {17, 4352, 13}};
+    for_each_tile_path([&](const char*) {
         for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
                            GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::F16,
                            GgmlType::BF16}) {
@@ -127,7 +135,7 @@ TEST(PackedMatmul, MatchesScalarDotOnEveryShape) {
                 }
             }
         }
-    }
+    });
 }
 
 // The FFN's SwiGLU(X gate^T, X up^T): bit for bit the two products taken apart, then SwiGLU,
@@ -294,15 +302,11 @@ TEST(PackedMatmul, GroupBlocksFillHalfTheWeightsShareOfTheL2) {
 
 // Budgets of small caches: a prompt cut into token chunks and each matrix's groups run in
 // blocks of three with a shorter last block (whose last group is partial), on one and two
-// threads, on the AVX-512 and AVX2 tiles: every product equals the scalar dot product.
+// threads, on every build of the tiles: every product equals the scalar dot product.
 TEST(PackedMatmul, BlocksOfGroupsMatchScalarDot) {
     if (!packable(GgmlType::Q4_0)) GTEST_SKIP() << "no packed kernels on this CPU path";
     struct Restore {
-        Isa isa = active_isa();
-        ~Restore() {
-            override_act_budgets(std::nullopt);
-            set_active_isa(isa);
-        }
+        ~Restore() { override_act_budgets(std::nullopt); }
     } restore;
     const int64_t rows = 7 * kPackRows + 5, cols = 2048, tokens = 130;
     std::mt19937 rng(17);
@@ -310,9 +314,7 @@ TEST(PackedMatmul, BlocksOfGroupsMatchScalarDot) {
     std::vector<float> wf(static_cast<size_t>(rows * cols)), x(static_cast<size_t>(tokens * cols));
     for (auto& v : wf) v = nd(rng);
     for (auto& v : x) v = nd(rng);
-    for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
-        if (static_cast<int>(isa) > static_cast<int>(restore.isa)) continue;
-        set_active_isa(isa);
+    for_each_tile_path([&](const char* path) {
         for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::IQ4_XS, GgmlType::F16}) {
             const TypeTraits* tr = type_traits(t);
             const TypeTraits* at = type_traits(tr->vec_dot_type);
@@ -341,14 +343,14 @@ TEST(PackedMatmul, BlocksOfGroupsMatchScalarDot) {
                         for (int64_t r = 0; r < rows; ++r) {
                             const float ref = refs[k][r];
                             ASSERT_NEAR(y[k * rows + r], ref, 1e-4 * (1.0 + std::fabs(ref)))
-                                << tr->name << " " << isa_name(isa) << " tokens " << n << " token " << k << " row " << r
+                                << tr->name << " " << path << " tokens " << n << " token " << k << " row " << r
                                 << " threads " << threads;
                         }
                     }
                 }
             }
         }
-    }
+    });
 }
 
 // Q8_0 bytes at the ends of their range against activations at theirs: every product is
@@ -373,31 +375,27 @@ TEST(PackedMatmul, Q8_0ExtremesDoNotSaturate) {
     AnonymousMemory packed(packed_bytes(GgmlType::Q8_0, rows, cols), "test");
     pack_groups(GgmlType::Q8_0, wq.data(), rows, cols, 0, (rows + kPackRows - 1) / kPackRows, packed.data());
     const TypeTraits* tr = type_traits(GgmlType::Q8_0);
-    const Isa start = active_isa();
-    struct Restore {
-        Isa isa;
-        ~Restore() { set_active_isa(isa); }
-    } restore{start};
     ThreadPool pool(2);
-    for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
-        if (static_cast<int>(isa) > static_cast<int>(start)) continue;
-        set_active_isa(isa);
-        for (bool at_load : {true, false}) {
-            TensorView W{wq.data(), GgmlType::Q8_0, cols, rows, "w"};
-            W.packed = at_load ? packed.data() : nullptr;
-            std::vector<float> y(static_cast<size_t>(tokens * rows));
-            matmul(W, x.data(), tokens, y.data(), pool);
-            std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
-            for (int64_t t = 0; t < tokens; ++t) {
-                type_traits(tr->vec_dot_type)->from_float(&x[t * cols], aq.data(), cols);
-                for (int64_t r = 0; r < rows; ++r) {
-                    const float ref = tr->vec_dot(cols, wq.data() + r * rb, aq.data());
-                    ASSERT_NEAR(y[t * rows + r], ref, 1e-5 * std::fabs(ref) + 1e-3)
-                        << isa_name(isa) << (at_load ? " packed at load" : " packed on the fly") << " token " << t << " row " << r;
+    // One and two tokens over plain weights go to the four-row decode kernels, more to the tiles.
+    for_each_tile_path([&](const char*) {
+        for (int64_t n : {int64_t{1}, int64_t{2}, tokens}) {
+            for (bool at_load : {true, false}) {
+                TensorView W{wq.data(), GgmlType::Q8_0, cols, rows, "w"};
+                W.packed = at_load ? packed.data() : nullptr;
+                std::vector<float> y(static_cast<size_t>(n * rows));
+                matmul(W, x.data(), n, y.data(), pool);
+                std::vector<uint8_t> aq(row_size(tr->vec_dot_type, cols));
+                for (int64_t t = 0; t < n; ++t) {
+                    type_traits(tr->vec_dot_type)->from_float(&x[t * cols], aq.data(), cols);
+                    for (int64_t r = 0; r < rows; ++r) {
+                        const float ref = tr->vec_dot(cols, wq.data() + r * rb, aq.data());
+                        ASSERT_NEAR(y[t * rows + r], ref, 1e-5 * std::fabs(ref) + 1e-3)
+                            << (at_load ? "packed at load" : "plain weights") << ", " << n << " tokens, token " << t << " row " << r;
+                    }
                 }
             }
         }
-    }
+    });
 }
 
 // The k-quants at the top of their ranges (Q2_K 3, Q3_K 7 and Q6_K 63 before their -4 and -32, Q4_K 15,
@@ -410,11 +408,6 @@ TEST(PackedMatmul, KQuantAndIQ4ExtremesDoNotSaturate) {
     if (!packable(GgmlType::Q4_K)) GTEST_SKIP() << "no packed kernels on this CPU path";
     const int64_t rows = 16, cols = 512, tokens = 7;
     std::vector<float> x(static_cast<size_t>(tokens * cols), -1.0f);
-    const Isa start = active_isa();
-    struct Restore {
-        Isa isa;
-        ~Restore() { set_active_isa(isa); }
-    } restore{start};
     ThreadPool pool(2);
     for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
                        GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
@@ -455,24 +448,27 @@ TEST(PackedMatmul, KQuantAndIQ4ExtremesDoNotSaturate) {
         ASSERT_EQ(static_cast<int8_t>(aq[first]), -127) << "the activation's first quant";
         AnonymousMemory packed(packed_bytes(t, rows, cols), "test");
         pack_groups(t, wq.data(), rows, cols, 0, 1, packed.data());
-        for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
-            if (static_cast<int>(isa) > static_cast<int>(start)) continue;
-            set_active_isa(isa);
-            for (bool at_load : {true, false}) {
-                TensorView W{wq.data(), t, cols, rows, "w"};
-                W.packed = at_load ? packed.data() : nullptr;
-                std::vector<float> y(static_cast<size_t>(tokens * rows));
-                matmul(W, x.data(), tokens, y.data(), pool);
-                for (int64_t k = 0; k < tokens; ++k) {
-                    for (int64_t r = 0; r < rows; ++r) {
-                        const float ref = tr->vec_dot(cols, wq.data() + r * rb, aq.data());
-                        ASSERT_NEAR(y[k * rows + r], ref, 1e-5 * std::fabs(ref) + 1e-3)
-                            << tr->name << " " << isa_name(isa) << (at_load ? " packed at load" : " packed on the fly")
-                            << " token " << k << " row " << r;
+        // One token: the decode tiles (the small k-quants' scales applied in integers) or, over
+        // plain weights, the four-row and single-row decode kernels; 2 and 7: the prompt tiles,
+        // or below a type's packing threshold the per-row kernels.
+        for_each_tile_path([&](const char*) {
+            for (int64_t n : {int64_t{1}, int64_t{2}, tokens}) {
+                for (bool at_load : {true, false}) {
+                    TensorView W{wq.data(), t, cols, rows, "w"};
+                    W.packed = at_load ? packed.data() : nullptr;
+                    std::vector<float> y(static_cast<size_t>(n * rows));
+                    matmul(W, x.data(), n, y.data(), pool);
+                    for (int64_t k = 0; k < n; ++k) {
+                        for (int64_t r = 0; r < rows; ++r) {
+                            const float ref = tr->vec_dot(cols, wq.data() + r * rb, aq.data());
+                            ASSERT_NEAR(y[k * rows + r], ref, 1e-5 * std::fabs(ref) + 1e-3)
+                                << tr->name << (at_load ? ", packed at load, " : ", plain weights, ") << n << " tokens, token "
+                                << k << " row " << r;
+                        }
                     }
                 }
             }
-        }
+        });
     }
 }
 
